@@ -1,0 +1,225 @@
+"""Record pushscope's sample captures from real traffic through a real mitmdump.
+
+For each scenario: start the demo servers (demo.servers) on 127.0.0.1, start ``mitmdump``
+from this interpreter's environment on a free 127.0.0.1 port with a throwaway confdir, run
+the scenario's client (demo.clients) through it, stop mitmdump with SIGINT so it writes the
+HAR, stop the servers, and move ``<name>.mitm`` and ``<name>.har`` into the output directory.
+Every capture is read back and summarised afterwards.
+
+    .venv/bin/python captures/record.py                    # all captures into captures/
+    .venv/bin/python captures/record.py rest demo-mix      # only some
+    .venv/bin/python captures/record.py --show             # summarise existing captures
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script from a checkout: make `demo` importable
+    sys.path.insert(0, str(ROOT))
+
+from mitmproxy import http  # noqa: E402
+from mitmproxy.io import FlowReader  # noqa: E402
+
+from demo.clients import SCENARIOS, Scenario, demo_mix  # noqa: E402
+from demo.servers import HOST, run_servers  # noqa: E402
+
+MITMDUMP = Path(sys.executable).with_name("mitmdump")
+CAPTURES: dict[str, Scenario] = {**SCENARIOS, "demo-mix": demo_mix}
+START_TIMEOUT = 30.0  # mitmdump start-up (first run also generates the CA in the confdir)
+STOP_TIMEOUT = 15.0
+CLIENT_TIMEOUT = 20.0
+SETTLE = 0.2  # let mitmdump run its hooks for the last close before it is stopped
+MAX_BYTES = 100_000
+LISTENING = re.compile(r"proxy listening at .*?:(\d+)")
+
+
+class Mitmdump:
+    """A ``mitmdump`` subprocess on 127.0.0.1 writing a flow file and a HAR; a context manager
+    that yields the proxy URL and stops the process (SIGINT, then kill) on exit."""
+
+    def __init__(self, flows: Path, har: Path, confdir: Path) -> None:
+        # Port 0: the OS picks a free port and mitmdump logs which one.
+        self.cmd = [str(MITMDUMP), "--listen-host", HOST, "--listen-port", "0", "-w", str(flows)]
+        options = {"confdir": confdir, "hardump": har, "flow_detail": 0}
+        for key, value in options.items():
+            self.cmd += ["--set", f"{key}={value}"]
+        self.log: list[str] = []
+        self._port: int | None = None
+        self._listening = threading.Event()
+        self._proc: subprocess.Popen[str] | None = None
+        self._reader: threading.Thread | None = None
+
+    def _read_output(self) -> None:
+        assert self._proc is not None and self._proc.stdout is not None
+        for line in self._proc.stdout:
+            self.log.append(line.rstrip())
+            if self._port is None and (match := LISTENING.search(line)):
+                self._port = int(match.group(1))
+                self._listening.set()
+        self._listening.set()  # process ended: wake up a waiting start()
+
+    def start(self) -> str:
+        """Start mitmdump and wait (bounded) until it accepts connections."""
+        self._proc = subprocess.Popen(
+            self.cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,  # a terminal Ctrl-C reaches only this script
+        )
+        self._reader = threading.Thread(target=self._read_output, name="mitmdump-log", daemon=True)
+        self._reader.start()
+        if not self._listening.wait(START_TIMEOUT) or self._port is None:
+            raise RuntimeError("mitmdump did not start listening:\n" + "\n".join(self.log))
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                socket.create_connection((HOST, self._port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        return f"http://{HOST}:{self._port}"
+
+    def stop(self) -> int | None:
+        """Stop gracefully (SIGINT makes it write the HAR); kill it if that takes too long."""
+        proc = self._proc
+        if proc is None:
+            return None
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+        if self._reader is not None:
+            self._reader.join(5)
+        return proc.returncode
+
+    def __enter__(self) -> str:
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        code = self.stop()
+        if exc_type is None and code != 0:
+            raise RuntimeError(f"mitmdump exited with {code}:\n" + "\n".join(self.log))
+
+
+def record(name: str, client: Scenario, out: Path) -> str:
+    """Record one capture into ``out/<name>.mitm`` and ``out/<name>.har``."""
+    with tempfile.TemporaryDirectory(prefix=f"pushscope-{name}-") as tmp:
+        flows, har = Path(tmp) / f"{name}.mitm", Path(tmp) / f"{name}.har"
+        with run_servers() as urls, Mitmdump(flows, har, Path(tmp) / "confdir") as proxy:
+            summary = asyncio.run(asyncio.wait_for(client(urls, proxy), CLIENT_TIMEOUT))
+            time.sleep(SETTLE)
+        for path in (flows, har):
+            if not path.is_file() or path.stat().st_size == 0:
+                raise RuntimeError(f"{name}: mitmdump wrote no {path.suffix} file")
+            shutil.move(path, out / path.name)
+    return summary
+
+
+def describe(flows_path: Path) -> list[str]:
+    """One line per flow of a ``.mitm`` file, plus a line for its HAR sibling."""
+    lines = []
+    with flows_path.open("rb") as f:
+        for flow in FlowReader(f).stream():
+            if not isinstance(flow, http.HTTPFlow):
+                lines.append(f"  {type(flow).__name__}")
+                continue
+            resp = flow.response
+            ctype = resp.headers.get("content-type", "-") if resp else "-"
+            body = len(resp.raw_content or b"") if resp else 0
+            ws = flow.websocket
+            ws_info = f" ws_messages={len(ws.messages)} close={ws.close_code}" if ws else ""
+            status = resp.status_code if resp else "-"
+            lines.append(
+                f"  {flow.request.method:4} {flow.request.url} -> {status} {ctype} "
+                f"body={body}B{ws_info}"
+            )
+    har_path = flows_path.with_suffix(".har")
+    if har_path.is_file():
+        entries = json.loads(har_path.read_text())["log"]["entries"]
+        ws_entries = sum("_webSocketMessages" in e for e in entries)
+        lines.append(f"  HAR: {len(entries)} entries, {ws_entries} with _webSocketMessages")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument(
+        "scenarios",
+        nargs="*",
+        metavar="scenario",
+        help=f"captures to record (default: all): {', '.join(CAPTURES)}",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path(__file__).resolve().parent,
+        help="output directory (default: the captures/ directory)",
+    )
+    parser.add_argument(
+        "--show", action="store_true", help="only summarise the existing captures, record nothing"
+    )
+    args = parser.parse_args(argv)
+    unknown = [s for s in args.scenarios if s not in CAPTURES]
+    if unknown:
+        parser.error(f"unknown scenario(s) {', '.join(unknown)}; choose from {', '.join(CAPTURES)}")
+    names = args.scenarios or list(CAPTURES)
+    # Turn SIGTERM into SystemExit so the finally blocks still stop mitmdump and the servers.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    status = 0
+    for name in names:
+        flows_path = args.out / f"{name}.mitm"
+        if not args.show:
+            started = time.monotonic()
+            print(record(name, CAPTURES[name], args.out))
+            print(f"  recorded in {time.monotonic() - started:.1f}s")
+        if not flows_path.is_file():
+            print(f"{name}: no capture at {flows_path}")
+            status = 1
+            continue
+        sizes = {p.suffix: p.stat().st_size for p in (flows_path, flows_path.with_suffix(".har"))}
+        print(f"{flows_path.name}: {sizes['.mitm']} B, {flows_path.stem}.har: {sizes['.har']} B")
+        print("\n".join(describe(flows_path)))
+        if max(sizes.values()) > MAX_BYTES:
+            print(f"  warning: larger than {MAX_BYTES} bytes")
+            status = 1
+    return status
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)  # captures of the interrupted scenario are discarded, not half-written

@@ -1,0 +1,243 @@
+"""The analyzer: consumes model events from any source and builds classified exchanges."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from inspector import frameworks
+from inspector.bodies import BodyDecoder, BodyError
+from inspector.classify import classify
+from inspector.events import (
+    BodyChunk,
+    ExchangeClosed,
+    ExchangeOpened,
+    ModelEvent,
+    ResponseStarted,
+    SourceProblem,
+    WebSocketMessageSeen,
+)
+from inspector.model import (
+    Exchange,
+    Limits,
+    Opcode,
+    Protocol,
+    SseEvent,
+    SseStream,
+    StreamBody,
+    WebSocketSession,
+    header,
+)
+from inspector.sse import SseComment, SseError, SseParser
+
+MAX_PROBLEMS = 100
+"""Problems kept per source; a capture broken everywhere must not flood the report."""
+
+
+@dataclass(slots=True)
+class _Body:
+    """Per-exchange body state while the response streams in."""
+
+    decoder: BodyDecoder | None = None
+    sse: SseParser | None = None
+    hasher: hashlib._Hash | None = None
+    kept: bytearray | None = None
+    broken: bool = False
+
+
+@dataclass(slots=True)
+class _Open:
+    exchange: Exchange
+    hint: bool
+    body: _Body = field(default_factory=_Body)
+
+
+class Analyzer:
+    """Builds `Exchange`s from events, classifying each when its response headers arrive."""
+
+    def __init__(self, limits: Limits | None = None) -> None:
+        self.limits = limits or Limits()
+        self.exchanges: list[Exchange] = []
+        self.problems: dict[int, list[str]] = {}
+        self.problem_counts: dict[int, int] = {}
+        self._open: dict[str, _Open] = {}
+        self._ids: set[str] = set()
+
+    def run(self, events: Iterable[ModelEvent]) -> None:
+        for event in events:
+            self.feed(event)
+
+    def feed(self, event: ModelEvent) -> None:
+        match event:
+            case ExchangeOpened():
+                self._opened(event)
+            case ResponseStarted():
+                if (state := self._open.get(event.exchange_id)) is not None:
+                    self._response(state, event)
+            case BodyChunk():
+                if (state := self._open.get(event.exchange_id)) is not None:
+                    self._chunk(state, event)
+            case WebSocketMessageSeen():
+                if (state := self._open.get(event.exchange_id)) is not None:
+                    self._ws_message(state, event)
+            case ExchangeClosed():
+                if (state := self._open.pop(event.exchange_id, None)) is not None:
+                    self._closed(state, event)
+            case SourceProblem():
+                self.problem(event.source, event.message)
+
+    def problem(self, source: int, message: str) -> None:
+        """Record a problem inside a source; past `MAX_PROBLEMS` only the count grows."""
+        problems = self.problems.setdefault(source, [])
+        if len(problems) < MAX_PROBLEMS:
+            problems.append(message)
+        self.problem_counts[source] = self.problem_counts.get(source, 0) + 1
+
+    def finish(self) -> None:
+        """End of input: close whatever is still open (a capture cut mid-exchange)."""
+        for key in list(self._open):
+            self.feed(ExchangeClosed(key, error="capture ended before the exchange did"))
+
+    def _opened(self, event: ExchangeOpened) -> None:
+        exchange = event.exchange
+        key = exchange.id
+        if key in self._open:
+            self.problem(exchange.source, f"exchange {key} opened twice; the second one is ignored")
+            return
+        if exchange.id in self._ids:
+            n = 2
+            while f"{key}~{n}" in self._ids:
+                n += 1
+            exchange.id = f"{key}~{n}"
+        self._ids.add(exchange.id)
+        self.exchanges.append(exchange)
+        state = _Open(exchange, event.websocket_hint)
+        self._open[key] = state
+        self._classify(state)
+
+    def _response(self, state: _Open, event: ResponseStarted) -> None:
+        state.exchange.response = event.response
+        self._classify(state)
+
+    def _classify(self, state: _Open) -> None:
+        exchange = state.exchange
+        verdict = classify(exchange.request, exchange.response, state.hint)
+        exchange.protocol = verdict.protocol
+        exchange.evidence = verdict.evidence
+        exchange.websocket = WebSocketSession(verdict.handshake) if verdict.handshake else None
+        exchange.sse = SseStream() if verdict.protocol is Protocol.SSE else None
+        exchange.stream = StreamBody(verdict.stream_kind) if verdict.stream_kind else None
+        if exchange.response is not None:
+            state.body = self._body_state(exchange)
+        self._detect_framework(exchange)
+
+    def _body_state(self, exchange: Exchange) -> _Body:
+        body = _Body()
+        assert exchange.response is not None
+        try:
+            encoding = header(exchange.response.headers, "content-encoding")
+            body.decoder = BodyDecoder(encoding, self.limits.decoded_body) if encoding else None
+        except BodyError as e:
+            body.broken = True
+            self._body_problem(exchange, str(e))
+        if exchange.sse is not None:
+            body.sse = SseParser(max_line=self.limits.sse_line)
+        elif exchange.protocol is Protocol.REST:
+            body.hasher = hashlib.blake2b(digest_size=8)
+        if self.limits.body_bytes:
+            body.kept = bytearray()
+        return body
+
+    def _chunk(self, state: _Open, event: BodyChunk) -> None:
+        body = state.body
+        if body.broken or not event.data:
+            return
+        data = event.data
+        if event.encoded and body.decoder is not None:
+            try:
+                data = body.decoder.decode(data)
+            except BodyError as e:
+                body.broken = True
+                self._body_problem(state.exchange, str(e))
+                return
+        if body.kept is not None and len(body.kept) < self.limits.body_bytes:
+            body.kept += data[: self.limits.body_bytes - len(body.kept)]
+        if body.hasher is not None:
+            body.hasher.update(data)
+        if body.sse is not None:
+            self._sse_items(state.exchange, body.sse.feed(data, event.timestamp))
+        stream = state.exchange.stream
+        if stream is not None:
+            stream.bytes += len(data)
+            stream.records += data.count(b"\n") if stream.kind == "ndjson" else 1
+
+    def _sse_items(self, exchange: Exchange, items: list) -> None:
+        stream = exchange.sse
+        assert stream is not None
+        for item in items:
+            if isinstance(item, SseEvent):
+                if (
+                    len(item.data) > self.limits.preview_bytes
+                    and len(stream.events) < self.limits.sse_events
+                ):
+                    item.data = item.data[: self.limits.preview_bytes]
+                stream.add(item, self.limits.sse_events)
+            elif isinstance(item, SseComment):
+                stream.comments += 1
+            elif isinstance(item, SseError):
+                stream.errors.append(item.message)
+                self.problem(exchange.source, f"exchange {exchange.id}: SSE stream: {item.message}")
+
+    def _ws_message(self, state: _Open, event: WebSocketMessageSeen) -> None:
+        session = state.exchange.websocket
+        if session is None:
+            return
+        message = event.message
+        message.preview = event.payload[: self.limits.preview_bytes]
+        session.add(message, self.limits.ws_messages)
+        if message.opcode == Opcode.CLOSE and session.closed_by is None:
+            session.closed_by = message.direction
+            if len(event.payload) >= 2:
+                session.close_code = int.from_bytes(event.payload[:2], "big")
+                session.close_reason = event.payload[2:125].decode("utf-8", "replace")
+        if (
+            session.first_client_text is None
+            and message.direction == "client"
+            and message.opcode == Opcode.TEXT
+        ):
+            session.first_client_text = event.payload[:512].decode("utf-8", "replace")
+
+    def _closed(self, state: _Open, event: ExchangeClosed) -> None:
+        exchange = state.exchange
+        exchange.ended = event.timestamp if event.timestamp is not None else exchange.ended
+        if event.error:
+            exchange.error = event.error
+        body = state.body
+        if body.sse is not None and not body.broken:
+            self._sse_items(exchange, body.sse.close(event.timestamp))
+        if exchange.sse is not None and body.sse is not None:
+            exchange.sse.retry_ms = body.sse.retry_ms
+        if body.hasher is not None and exchange.response is not None and not body.broken:
+            exchange.response.body_digest = body.hasher.hexdigest()
+        if body.kept is not None and exchange.response is not None:
+            exchange.response.body = bytes(body.kept)
+        session = exchange.websocket
+        if session is not None:
+            if event.close_code is not None:
+                session.close_code = event.close_code
+                session.close_reason = event.close_reason
+            if event.closed_by is not None:
+                session.closed_by = event.closed_by
+        if exchange.framework is None:
+            self._detect_framework(exchange)
+
+    def _detect_framework(self, exchange: Exchange) -> None:
+        found = frameworks.detect(exchange)
+        if found is not None:
+            exchange.framework, evidence = found
+            if evidence not in exchange.evidence:
+                exchange.evidence.append(evidence)
+
+    def _body_problem(self, exchange: Exchange, message: str) -> None:
+        self.problem(exchange.source, f"exchange {exchange.id}: response body: {message}")

@@ -1,0 +1,124 @@
+"""The `pushscope` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+
+from rich.console import Console
+
+from inspector import __version__
+from inspector.pipeline import Progress, analyze_paths
+from inspector.report import Report
+
+EXIT_OK = 0
+EXIT_UNUSABLE = 2
+PROGRESS_MIN_BYTES = 8 << 20
+"""Inputs at least this large get a progress bar (when stderr is a terminal)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pushscope",
+        description="Classify web traffic as REST, SSE, WebSocket or streaming, from captures.",
+    )
+    parser.add_argument("--version", action="version", version=f"pushscope {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    analyze = commands.add_parser(
+        "analyze",
+        help="analyse captures (mitmproxy flow files, HAR) and print a report",
+        description="Analyse captures: mitmproxy flow files and HAR (compressed or not). "
+        "The format is recognised from the content.",
+    )
+    analyze.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    analyze.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    analyze.add_argument("--output", "-o", type=Path, metavar="FILE", help="write the report here")
+    analyze.add_argument(
+        "--no-redact",
+        dest="redact",
+        action="store_false",
+        help="show secrets (credential headers, token-like query parameters) in the report",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "analyze":
+        return analyze(args)
+    return EXIT_OK  # pragma: no cover - argparse requires a command
+
+
+def analyze(args: argparse.Namespace) -> int:
+    errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    with _progress(args.paths, errors) as progress:
+        report, fatal = analyze_paths(args.paths, redact=args.redact, progress=progress)
+    for source in report.sources:
+        for problem in source.errors:
+            errors.print(f"pushscope: {source.path}: {problem}", markup=False)
+        hidden = source.error_count - len(source.errors)
+        if hidden > 0:
+            errors.print(f"pushscope: {source.path}: and {hidden} more problems", markup=False)
+    for message in fatal:
+        errors.print(f"pushscope: error: {message}", markup=False, style="red")
+    try:
+        _write(report, args.format, args.output)
+    except OSError as e:
+        errors.print(
+            f"pushscope: error: cannot write {args.output}: {e.strerror or e}", markup=False
+        )
+        return EXIT_UNUSABLE
+    return EXIT_UNUSABLE if fatal else EXIT_OK
+
+
+def _write(report: Report, fmt: str, output: Path | None) -> None:
+    out: TextIO
+    with open(output, "w", encoding="utf-8") if output else _stdout() as out:
+        if fmt == "json":
+            from inspector.report.json_report import write_json
+
+            write_json(report, out)
+        elif fmt == "markdown":
+            from inspector.report.markdown import render_markdown
+
+            out.write(render_markdown(report))
+        else:
+            from inspector.report.text import write_text
+
+            console = Console(file=out, highlight=False) if output else Console(highlight=False)
+            write_text(report, console)
+
+
+@contextmanager
+def _stdout() -> Iterator[TextIO]:
+    yield sys.stdout
+
+
+@contextmanager
+def _progress(paths: Sequence[Path], console: Console) -> Iterator[Progress | None]:
+    total = sum(p.stat().st_size for p in paths if p.is_file())
+    if not console.is_terminal or total < PROGRESS_MIN_BYTES:
+        yield None
+        return
+    from rich.progress import BarColumn, DownloadColumn, TextColumn
+    from rich.progress import Progress as Bar
+
+    with Bar(
+        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), console=console
+    ) as bar:
+        task = bar.add_task("reading", total=total)
+        done: dict[str, int] = {}
+
+        def update(path: str, position: int, size: int) -> None:
+            done[path] = min(position, size)
+            bar.update(task, completed=sum(done.values()), description=Path(path).name)
+
+        yield update
+
+
+if __name__ == "__main__":
+    sys.exit(main())

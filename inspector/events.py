@@ -1,0 +1,79 @@
+"""The model events every traffic source emits and the analyzer consumes.
+
+A reader of a flow file, HAR, pcap or JSONL feed, and the live addon, each turn what they
+see into this one stream, in time order per exchange:
+
+    ExchangeOpened -> ResponseStarted? -> (BodyChunk | WebSocketMessageSeen)* -> ExchangeClosed
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from inspector.model import Direction, Exchange, Response, WebSocketMessage
+
+
+@dataclass(slots=True)
+class ExchangeOpened:
+    """A request was seen. `exchange` carries the request; the rest is filled in later."""
+
+    exchange: Exchange
+    websocket_hint: bool = False
+    """The source knows this is a WebSocket even if its handshake headers are missing."""
+
+
+@dataclass(slots=True)
+class ResponseStarted:
+    """Response headers arrived: enough to classify the exchange."""
+
+    exchange_id: str
+    response: Response
+
+
+@dataclass(slots=True)
+class BodyChunk:
+    """A piece of the response body, as it arrived (`encoded`: Content-Encoding not undone)."""
+
+    exchange_id: str
+    data: bytes
+    timestamp: float | None = None
+    encoded: bool = True
+
+
+@dataclass(slots=True)
+class WebSocketMessageSeen:
+    """A whole WebSocket message (or control frame) and its payload."""
+
+    exchange_id: str
+    message: WebSocketMessage
+    payload: bytes = b""
+
+
+@dataclass(slots=True)
+class ExchangeClosed:
+    """The exchange ended: response complete, connection closed, or an error."""
+
+    exchange_id: str
+    timestamp: float | None = None
+    error: str | None = None
+    close_code: int | None = None
+    close_reason: str | None = None
+    closed_by: Direction | None = None
+
+
+@dataclass(slots=True)
+class SourceProblem:
+    """Something inside a readable capture could not be used (one entry, one stream...)."""
+
+    source: int
+    message: str
+
+
+ModelEvent = (
+    ExchangeOpened
+    | ResponseStarted
+    | BodyChunk
+    | WebSocketMessageSeen
+    | ExchangeClosed
+    | SourceProblem
+)

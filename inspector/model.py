@@ -1,0 +1,216 @@
+"""What travels: exchanges, WebSocket sessions, SSE streams and other streamed bodies.
+
+Everything here is plain data. Readers and the live addon fill it through `inspector.events`;
+the analyzer, the reports and the TUI read it. Counts are exact; lists of messages and events
+are capped (see `Limits`) so a long session cannot exhaust memory.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Literal
+
+Direction = Literal["client", "server"]
+Headers = tuple[tuple[str, str], ...]
+"""Header fields in wire order as (name, value); names keep their case."""
+
+
+class Protocol(StrEnum):
+    REST = "rest"
+    SSE = "sse"
+    WEBSOCKET = "websocket"
+    STREAM = "stream"
+
+
+class Opcode:
+    """RFC 6455 opcodes (section 5.2)."""
+
+    CONTINUATION = 0
+    TEXT = 1
+    BINARY = 2
+    CLOSE = 8
+    PING = 9
+    PONG = 10
+
+
+def header(headers: Headers, name: str) -> str | None:
+    """The first value of header `name` (case-insensitive), or None."""
+    name = name.lower()
+    for key, value in headers:
+        if key.lower() == name:
+            return value
+    return None
+
+
+def header_all(headers: Headers, name: str) -> list[str]:
+    """Every value of header `name`, comma-joined lists split into items."""
+    name = name.lower()
+    return [
+        item.strip()
+        for key, value in headers
+        if key.lower() == name
+        for item in value.split(",")
+        if item.strip()
+    ]
+
+
+@dataclass(slots=True)
+class Limits:
+    """How much detail is kept per exchange; counts stay exact past every cap."""
+
+    ws_messages: int = 1000
+    sse_events: int = 1000
+    body_bytes: int = 0
+    """Bytes of each request and response body kept for display (0: none)."""
+    preview_bytes: int = 256
+    """Bytes of each kept WebSocket message or SSE event payload."""
+    sse_line: int = 1 << 20
+    """Longest SSE line accepted, in characters; longer is an error for that stream."""
+    decoded_body: int = 64 << 20
+    """Most bytes a compressed body may expand to before it is treated as a bomb."""
+
+
+@dataclass(slots=True)
+class Request:
+    method: str
+    url: str
+    http_version: str | None
+    headers: Headers
+    timestamp_start: float
+    body_size: int = 0
+    body: bytes | None = None
+
+
+@dataclass(slots=True)
+class Response:
+    status: int
+    reason: str
+    http_version: str | None
+    headers: Headers
+    timestamp_start: float | None = None
+    timestamp_end: float | None = None
+    body_size: int = 0
+    body: bytes | None = None
+    body_digest: str | None = None
+    """A short digest of the decoded body, to tell "nothing new" between polls."""
+
+
+@dataclass(slots=True)
+class WebSocketMessage:
+    direction: Direction
+    opcode: int
+    size: int
+    timestamp: float | None
+    preview: bytes = b""
+    compressed: bool = False
+
+
+@dataclass(slots=True)
+class Handshake:
+    """The HTTP/1.1 Upgrade handshake as checked against RFC 6455 section 4."""
+
+    ok: bool
+    reason: str | None
+    subprotocol: str | None
+    extensions: list[str]
+    accept_checked: bool
+    """True when Sec-WebSocket-Accept was present and verified against the key."""
+
+
+@dataclass(slots=True)
+class WebSocketSession:
+    handshake: Handshake
+    messages: list[WebSocketMessage] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=lambda: {"client": 0, "server": 0})
+    bytes: dict[str, int] = field(default_factory=lambda: {"client": 0, "server": 0})
+    control_frames: int = 0
+    close_code: int | None = None
+    close_reason: str | None = None
+    closed_by: Direction | None = None
+    first_client_text: str | None = None
+    """The first client text message, kept for framework detection (truncated)."""
+
+    def add(self, message: WebSocketMessage, cap: int) -> None:
+        """Count `message` and keep it if the cap allows."""
+        if message.opcode >= Opcode.CLOSE:
+            self.control_frames += 1
+        else:
+            self.counts[message.direction] += 1
+            self.bytes[message.direction] += message.size
+        if len(self.messages) < cap:
+            self.messages.append(message)
+
+
+@dataclass(slots=True)
+class SseEvent:
+    """A dispatched event, as an EventSource would deliver it."""
+
+    type: str
+    data: str
+    id: str
+    """The last event ID after this event (WHATWG: it persists across events)."""
+    timestamp: float | None = None
+    had_id: bool = False
+    """True when this event's own block carried an `id:` field."""
+
+
+@dataclass(slots=True)
+class SseStream:
+    events: list[SseEvent] = field(default_factory=list)
+    count: int = 0
+    event_types: Counter[str] = field(default_factory=Counter)
+    ids: int = 0
+    """Events whose block carried an `id:` field."""
+    retry_ms: int | None = None
+    comments: int = 0
+    errors: list[str] = field(default_factory=list)
+    first_event_at: float | None = None
+    last_event_at: float | None = None
+
+    def add(self, event: SseEvent, cap: int) -> None:
+        self.count += 1
+        self.event_types[event.type] += 1
+        if event.had_id:
+            self.ids += 1
+        if event.timestamp is not None:
+            if self.first_event_at is None:
+                self.first_event_at = event.timestamp
+            self.last_event_at = event.timestamp
+        if len(self.events) < cap:
+            self.events.append(event)
+
+
+@dataclass(slots=True)
+class StreamBody:
+    """A streamed body that is neither SSE nor WebSocket (NDJSON, multipart, gRPC-web...)."""
+
+    kind: str
+    records: int = 0
+    bytes: int = 0
+
+
+@dataclass(slots=True)
+class Exchange:
+    """One HTTP request and what came of it: a plain response, an SSE stream, a WebSocket..."""
+
+    id: str
+    source: int
+    request: Request
+    client: str | None = None
+    server: str | None = None
+    response: Response | None = None
+    error: str | None = None
+    ended: float | None = None
+    protocol: Protocol = Protocol.REST
+    evidence: list[str] = field(default_factory=list)
+    framework: str | None = None
+    websocket: WebSocketSession | None = None
+    sse: SseStream | None = None
+    stream: StreamBody | None = None
+    tls_sni: str | None = None
+
+    @property
+    def started(self) -> float:
+        return self.request.timestamp_start

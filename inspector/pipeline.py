@@ -1,0 +1,48 @@
+"""Read captures into one analyzer and produce a report: what `pushscope analyze` does."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from inspector.analysis import Analyzer
+from inspector.model import Limits
+from inspector.readers import read_capture
+from inspector.readers.base import CaptureError
+from inspector.report import Report, Source
+
+Progress = Callable[[str, int, int], None]
+"""Called as (path, bytes read so far, file size) while a capture is read."""
+
+
+def analyze_paths(
+    paths: Sequence[Path],
+    limits: Limits | None = None,
+    redact: bool = True,
+    progress: Progress | None = None,
+) -> tuple[Report, list[str]]:
+    """Analyse every capture; return the report and one line per unusable input."""
+    analyzer = Analyzer(limits or Limits(ws_messages=0, sse_events=0))
+    sources: list[Source] = []
+    fatal: list[str] = []
+    for index, path in enumerate(paths):
+        source = Source(str(path), None)
+        sources.append(source)
+        before = len(analyzer.exchanges)
+        try:
+            capture = read_capture(path, index)
+            source.format = capture.format
+            size = os.path.getsize(path)
+            for n, event in enumerate(capture.events):
+                analyzer.feed(event)
+                if progress is not None and n % 4096 == 0:
+                    progress(str(path), capture.position(), size)
+        except CaptureError as e:
+            source.unusable = True
+            fatal.append(str(e))
+        analyzer.finish()
+        source.exchanges = len(analyzer.exchanges) - before
+        source.errors = analyzer.problems.get(index, [])
+        source.error_count = analyzer.problem_counts.get(index, 0)
+    return Report(sources, analyzer.exchanges, redact=redact), fatal

@@ -1,0 +1,215 @@
+"""HAR 1.2 as browsers and tools export it, entries read one at a time.
+
+Tolerates what real exports do: a BOM, missing optional fields, `-1` sizes, odd timestamps,
+base64 bodies, Chrome's `_webSocketMessages` and `_resourceType`. A broken entry is reported
+by index and skipped; a file that is not HAR at all is a `CaptureError`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any, BinaryIO
+
+from inspector.events import (
+    BodyChunk,
+    ExchangeClosed,
+    ExchangeOpened,
+    ModelEvent,
+    ResponseStarted,
+    SourceProblem,
+    WebSocketMessageSeen,
+)
+from inspector.model import Exchange, Headers, Opcode, Request, Response, WebSocketMessage
+from inspector.readers.base import CaptureError
+from inspector.readers.jsonstream import JsonStream, JsonStreamError
+
+
+class _EntryError(ValueError):
+    pass
+
+
+def read_har(fp: BinaryIO, source: int, name: str) -> Iterator[ModelEvent]:
+    """Model events for every entry of a HAR file."""
+    stream = JsonStream(fp)
+    index = -1
+    found_entries = False
+    bare: dict[str, Any] = {}  # a lone entry object, as some tools save one request
+    try:
+        if stream.peek() != "{":
+            raise CaptureError(f"{name}: not a HAR file: it does not start with a JSON object")
+        for key in stream.members():
+            if key != "log":
+                bare[key] = stream.value()
+                continue
+            if stream.peek() != "{":
+                raise CaptureError(f"{name}: not a HAR file: 'log' is not an object")
+            for log_key in stream.members():
+                if log_key != "entries":
+                    stream.value()
+                    continue
+                found_entries = True
+                if stream.peek() != "[":
+                    raise CaptureError(f"{name}: not a HAR file: 'log.entries' is not a list")
+                for index, entry in enumerate(stream.items()):
+                    yield from _checked_entry(entry, source, index)
+    except JsonStreamError as e:
+        where = f"after entry {index}" if index >= 0 else "before the first entry"
+        if index < 0:
+            raise CaptureError(f"{name}: invalid JSON {where}: {e}") from None
+        yield SourceProblem(source, f"invalid JSON {where}: {e}; the rest of the file was not read")
+        return
+    if not found_entries:
+        if "request" in bare and "response" in bare:
+            yield from _checked_entry(bare, source, 0)
+        else:
+            raise CaptureError(f"{name}: not a HAR file: no log.entries")
+
+
+def _checked_entry(entry: Any, source: int, index: int) -> Iterator[ModelEvent]:
+    """The entry's events, or one problem naming the entry if it cannot be used."""
+    try:
+        if not isinstance(entry, dict):
+            raise _EntryError(f"an entry must be an object, not {type(entry).__name__}")
+        events = list(_entry_events(entry, source, index))
+    except (_EntryError, KeyError, TypeError, ValueError, AttributeError) as e:
+        yield SourceProblem(source, f"entry {index}: {_describe(e)}; entry skipped")
+        return
+    yield from events
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, KeyError):
+        return f"missing field {error.args[0]!r}"
+    return str(error) or type(error).__name__
+
+
+def _time(value: Any, what: str) -> float:
+    if isinstance(value, int | float):
+        return float(value) / 1000 if value > 1e11 else float(value)
+    if not isinstance(value, str) or not value:
+        raise _EntryError(f"{what} is missing")
+    text = value.strip().replace(" ", "T", 1)
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        raise _EntryError(f"{what} {value[:40]!r} is not an ISO 8601 time") from None
+
+
+def _headers(fields: Any) -> Headers:
+    if not fields:
+        return ()
+    return tuple((str(f["name"]), str(f.get("value", ""))) for f in fields)
+
+
+def _size(*candidates: Any) -> int:
+    for value in candidates:
+        if isinstance(value, int) and value >= 0:
+            return value
+    return 0
+
+
+def _body(content: dict[str, Any]) -> bytes:
+    text = content.get("text")
+    if not text:
+        return b""
+    if content.get("encoding") == "base64":
+        try:
+            return base64.b64decode(text, validate=False)
+        except (binascii.Error, ValueError) as e:
+            raise _EntryError(f"response body is not valid base64 ({e})") from None
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _entry_events(entry: dict[str, Any], source: int, index: int) -> Iterator[ModelEvent]:
+    req = entry["request"]
+    if entry.get("startedDateTime") is None:
+        started = 0.0
+        yield SourceProblem(source, f"entry {index}: no startedDateTime; its time is unknown")
+    else:
+        started = _time(entry["startedDateTime"], "startedDateTime")
+    duration = entry.get("time")
+    ended = (
+        started + duration / 1000 if isinstance(duration, int | float) and duration >= 0 else None
+    )
+    exchange_id = f"{source}-{index}"
+    post = req.get("postData") or {}
+    exchange = Exchange(
+        id=exchange_id,
+        source=source,
+        request=Request(
+            method=str(req["method"]),
+            url=str(req["url"]),
+            http_version=req.get("httpVersion") or None,
+            headers=_headers(req.get("headers")),
+            timestamp_start=started,
+            body_size=_size(req.get("bodySize"), len(post.get("text") or "")),
+        ),
+        server=entry.get("serverIPAddress") or None,
+    )
+    messages = entry.get("_webSocketMessages")
+    hint = entry.get("_resourceType") == "websocket" or bool(messages)
+    yield ExchangeOpened(exchange, websocket_hint=hint)
+
+    resp = entry.get("response") or {}
+    status = resp.get("status")
+    error = entry.get("_error") or resp.get("_error") or None
+    if isinstance(status, int) and status > 0:
+        content = resp.get("content") or {}
+        body = _body(content)
+        yield ResponseStarted(
+            exchange_id,
+            Response(
+                status=status,
+                reason=str(resp.get("statusText") or ""),
+                http_version=resp.get("httpVersion") or None,
+                headers=_headers(resp.get("headers")),
+                timestamp_start=_response_start(started, entry.get("timings")),
+                timestamp_end=ended,
+                body_size=_size(resp.get("bodySize"), content.get("size"), len(body)),
+            ),
+        )
+        if body:
+            yield BodyChunk(exchange_id, body, ended, encoded=False)
+    elif error is None:
+        error = "no response"
+    for message in messages or ():
+        yield _ws_message(exchange_id, message)
+    yield ExchangeClosed(exchange_id, ended, error=str(error) if error else None)
+
+
+def _response_start(started: float, timings: Any) -> float | None:
+    if not isinstance(timings, dict):
+        return None
+    before = sum(
+        value
+        for key in ("blocked", "dns", "connect", "send", "wait")
+        if isinstance(value := timings.get(key), int | float) and value > 0
+    )
+    return started + before / 1000
+
+
+def _ws_message(exchange_id: str, message: dict[str, Any]) -> WebSocketMessageSeen:
+    opcode = int(message.get("opcode", Opcode.TEXT))
+    data = message.get("data") or ""
+    if opcode == Opcode.TEXT:
+        payload = data.encode("utf-8", "surrogatepass")
+    else:
+        try:
+            payload = base64.b64decode(data)
+        except (binascii.Error, ValueError):
+            payload = data.encode("utf-8", "surrogatepass")
+    direction = "client" if message.get("type") == "send" else "server"
+    timestamp = message.get("time")
+    return WebSocketMessageSeen(
+        exchange_id,
+        WebSocketMessage(
+            direction=direction,
+            opcode=opcode,
+            size=len(payload),
+            timestamp=float(timestamp) if isinstance(timestamp, int | float) else None,
+        ),
+        payload,
+    )

@@ -1,0 +1,178 @@
+"""mitmproxy flow files (`mitmdump -w`), every format version mitmproxy itself can read.
+
+Flows in the current format are converted straight from their serialized state, skipping
+mitmproxy's object model (which is what makes its reader slow); older flows are first
+upgraded by mitmproxy's own migration code, so every version it reads is read here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, BinaryIO
+
+from mitmproxy.io import compat
+from mitmproxy.version import FLOW_FORMAT_VERSION
+
+from inspector.events import (
+    BodyChunk,
+    ExchangeClosed,
+    ExchangeOpened,
+    ModelEvent,
+    ResponseStarted,
+    SourceProblem,
+    WebSocketMessageSeen,
+)
+from inspector.model import Exchange, Request, Response, WebSocketMessage
+from inspector.readers.base import CaptureError
+from inspector.readers.tnetstring import TnetError, iter_values
+
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+
+
+def read_mitm(fp: BinaryIO, source: int, name: str) -> Iterator[ModelEvent]:
+    """Model events for every HTTP flow in a flow file."""
+    count = 0
+    try:
+        for offset, state in iter_values(fp):
+            if not isinstance(state, dict):
+                raise CaptureError(f"{name}: byte {offset}: not a flow (a {type(state).__name__})")
+            try:
+                state = _current(state)
+            except ValueError as e:
+                if count == 0:
+                    raise CaptureError(f"{name}: {_version_message(state, e)}") from None
+                yield SourceProblem(source, f"flow at byte {offset}: {e}")
+                continue
+            if state.get("type") != "http":
+                continue
+            try:
+                events = list(_flow_events(state, source))
+            except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
+                yield SourceProblem(
+                    source, f"flow at byte {offset}: malformed flow ({type(e).__name__}: {e})"
+                )
+                continue
+            count += 1
+            yield from events
+    except TnetError as e:
+        if count == 0:
+            raise CaptureError(f"{name}: {e}") from None
+        yield SourceProblem(source, f"{e}; flows after it were not read")
+
+
+def _current(state: dict[Any, Any]) -> dict[Any, Any]:
+    if state.get("version") == FLOW_FORMAT_VERSION:
+        return state
+    return compat.migrate_flow(state)
+
+
+def _version_message(state: dict[Any, Any], error: ValueError) -> str:
+    version = state.get(b"version", state.get("version"))
+    if isinstance(version, list):
+        version = ".".join(str(v) for v in version)
+    return f"flow format version {version} cannot be read ({error})"
+
+
+def _text(value: bytes | str | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value
+
+
+def _headers(fields: list[list[bytes]]) -> tuple[tuple[str, str], ...]:
+    return tuple((_text(k), _text(v)) for k, v in fields)
+
+
+def _address(addr: Any) -> str | None:
+    if not addr:
+        return None
+    host, port = addr[0], addr[1]
+    return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
+
+
+def _url(request: dict[str, Any]) -> str:
+    scheme = _text(request["scheme"])
+    host = _text(request["host"])
+    port = request["port"]
+    path = _text(request["path"])
+    if request["method"] in (b"CONNECT", "CONNECT"):
+        return f"{host}:{port}"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    netloc = host if _DEFAULT_PORTS.get(scheme) == port else f"{host}:{port}"
+    return f"{scheme}://{netloc}{path}"
+
+
+def _flow_events(state: dict[str, Any], source: int) -> Iterator[ModelEvent]:
+    req = state["request"]
+    flow_id = _text(state["id"])
+    content = req.get("content")
+    exchange = Exchange(
+        id=flow_id,
+        source=source,
+        request=Request(
+            method=_text(req["method"]),
+            url=_url(req),
+            http_version=_text(req["http_version"]) or None,
+            headers=_headers(req["headers"]),
+            timestamp_start=float(req["timestamp_start"]),
+            body_size=len(content) if content else 0,
+        ),
+        client=_address(state.get("client_conn", {}).get("peername")),
+        server=_address((state.get("server_conn") or {}).get("address")),
+    )
+    client_conn = state.get("client_conn") or {}
+    if client_conn.get("tls"):
+        exchange.tls_sni = _text(client_conn.get("sni")) or None
+    yield ExchangeOpened(exchange)
+
+    resp = state.get("response")
+    end: float | None = None
+    if resp is not None:
+        body = resp.get("content")
+        end = resp.get("timestamp_end")
+        yield ResponseStarted(
+            flow_id,
+            Response(
+                status=int(resp["status_code"]),
+                reason=_text(resp.get("reason")),
+                http_version=_text(resp.get("http_version")) or None,
+                headers=_headers(resp["headers"]),
+                timestamp_start=resp.get("timestamp_start"),
+                timestamp_end=end,
+                body_size=len(body) if body else 0,
+            ),
+        )
+        if body:
+            yield BodyChunk(flow_id, body, end)
+
+    ws = state.get("websocket")
+    close: dict[str, Any] = {}
+    if ws is not None:
+        for message in ws.get("messages") or ():
+            opcode, from_client, payload, timestamp = message[:4]
+            if isinstance(payload, str):  # old formats stored text messages as str
+                payload = payload.encode("utf-8", "surrogateescape")
+            yield WebSocketMessageSeen(
+                flow_id,
+                WebSocketMessage(
+                    direction="client" if from_client else "server",
+                    opcode=int(opcode),
+                    size=len(payload),
+                    timestamp=float(timestamp),
+                ),
+                payload,
+            )
+        end = ws.get("timestamp_end") or end
+        if ws.get("close_code") is not None:
+            close = {
+                "close_code": int(ws["close_code"]),
+                "close_reason": _text(ws.get("close_reason")),
+                "closed_by": "client" if ws.get("closed_by_client") else "server",
+            }
+    error = state.get("error")
+    if error:
+        end = end or error.get("timestamp")
+    yield ExchangeClosed(flow_id, end, error=_text(error["msg"]) if error else None, **close)
