@@ -58,11 +58,18 @@ class Analyzer:
 
     def __init__(self, limits: Limits | None = None) -> None:
         self.limits = limits or Limits()
-        self.exchanges: list[Exchange] = []
+        self._exchanges: dict[str, Exchange] = {}
         self.problems: dict[int, list[str]] = {}
         self.problem_counts: dict[int, int] = {}
         self._open: dict[str, _Open] = {}
-        self._ids: set[str] = set()
+
+    @property
+    def exchanges(self) -> list[Exchange]:
+        """Every exchange seen so far, in the order they were first opened."""
+        return list(self._exchanges.values())
+
+    def __len__(self) -> int:
+        return len(self._exchanges)
 
     def run(self, events: Iterable[ModelEvent]) -> None:
         for event in events:
@@ -105,13 +112,15 @@ class Analyzer:
         if key in self._open:
             self.problem(exchange.source, f"exchange {key} opened twice; the second one is ignored")
             return
-        if exchange.id in self._ids:
+        earlier = self._exchanges.get(key)
+        if earlier is not None and earlier.source != exchange.source:
             n = 2
-            while f"{key}~{n}" in self._ids:
+            while f"{key}~{n}" in self._exchanges:
                 n += 1
             exchange.id = f"{key}~{n}"
-        self._ids.add(exchange.id)
-        self.exchanges.append(exchange)
+        # A flow saved again under the same id in the same source is a later state of it
+        # (mitmproxy writes a flow each time it changes): the new one replaces the old.
+        self._exchanges[exchange.id] = exchange
         state = _Open(exchange, event.websocket_hint)
         self._open[key] = state
         self._classify(state)

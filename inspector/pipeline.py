@@ -29,7 +29,7 @@ def analyze_paths(
     for index, path in enumerate(paths):
         source = Source(str(path), None)
         sources.append(source)
-        before = len(analyzer.exchanges)
+        before = len(analyzer)
         try:
             capture = read_capture(path, index)
             source.format = capture.format
@@ -42,7 +42,7 @@ def analyze_paths(
             source.unusable = True
             fatal.append(str(e))
         analyzer.finish()
-        source.exchanges = len(analyzer.exchanges) - before
+        source.exchanges = len(analyzer) - before
         source.errors = analyzer.problems.get(index, [])
         source.error_count = analyzer.problem_counts.get(index, 0)
     return Report(sources, analyzer.exchanges, redact=redact), fatal

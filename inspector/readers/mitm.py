@@ -22,7 +22,7 @@ from inspector.events import (
     SourceProblem,
     WebSocketMessageSeen,
 )
-from inspector.model import Exchange, Request, Response, WebSocketMessage
+from inspector.model import Exchange, Headers, Request, Response, WebSocketMessage, header
 from inspector.readers.base import CaptureError
 from inspector.readers.tnetstring import TnetError, iter_values
 
@@ -81,7 +81,7 @@ def _text(value: bytes | str | None) -> str:
     return value
 
 
-def _headers(fields: list[list[bytes]]) -> tuple[tuple[str, str], ...]:
+def _headers(fields: list[list[bytes]]) -> Headers:
     return tuple((_text(k), _text(v)) for k, v in fields)
 
 
@@ -92,31 +92,48 @@ def _address(addr: Any) -> str | None:
     return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
 
 
-def _url(request: dict[str, Any]) -> str:
+def _url(request: dict[str, Any], headers: Headers) -> str:
+    """The URL as the client asked for it: the Host header or :authority is preferred over the
+    address connected to (in transparent and reverse modes that is only an IP), as mitmproxy's
+    own `pretty_url` and HAR export do."""
     scheme = _text(request["scheme"])
-    host = _text(request["host"])
-    port = request["port"]
-    path = _text(request["path"])
-    if request["method"] in (b"CONNECT", "CONNECT"):
-        return f"{host}:{port}"
-    if ":" in host and not host.startswith("["):
+    if _text(request["method"]) == "CONNECT":
+        return _text(request.get("authority")) or f"{_text(request['host'])}:{request['port']}"
+    host, port = _text(request["host"]), int(request["port"])
+    authority = ""
+    if _text(request.get("http_version")).startswith(("HTTP/2", "HTTP/3")):
+        authority = _text(request.get("authority"))
+    authority = authority or header(headers, "host") or ""
+    if authority:
+        host, named_port = _split_authority(authority)
+        port = named_port or _DEFAULT_PORTS.get(scheme, port)
+    if ":" in host:
         host = f"[{host}]"
     netloc = host if _DEFAULT_PORTS.get(scheme) == port else f"{host}:{port}"
-    return f"{scheme}://{netloc}{path}"
+    return f"{scheme}://{netloc}{_text(request['path'])}"
+
+
+def _split_authority(authority: str) -> tuple[str, int | None]:
+    """`example.com:8080` -> ("example.com", 8080); `[::1]` -> ("::1", None)."""
+    host, colon, port = authority.rpartition(":")
+    if not colon or "]" in port or not port.isdigit():
+        return authority.strip("[]"), None
+    return host.strip("[]"), int(port)
 
 
 def _flow_events(state: dict[str, Any], source: int) -> Iterator[ModelEvent]:
     req = state["request"]
     flow_id = _text(state["id"])
     content = req.get("content")
+    request_headers = _headers(req["headers"])
     exchange = Exchange(
         id=flow_id,
         source=source,
         request=Request(
             method=_text(req["method"]),
-            url=_url(req),
+            url=_url(req, request_headers),
             http_version=_text(req["http_version"]) or None,
-            headers=_headers(req["headers"]),
+            headers=request_headers,
             timestamp_start=float(req["timestamp_start"]),
             body_size=len(content) if content else 0,
         ),

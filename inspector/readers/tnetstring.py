@@ -25,7 +25,7 @@ class TnetError(ValueError):
 
 
 def _value(data: bytes, i: int, depth: int, base: int) -> tuple[Any, int]:
-    colon = data.find(b":", i, i + 12)
+    colon = data.find(b":", i, i + 13)
     if colon < 0 or not data[i:colon].isdigit():
         raise TnetError("not a tnetstring: missing or invalid length prefix", base + i)
     start = colon + 1
@@ -100,8 +100,8 @@ def iter_values(fp: BinaryIO) -> Iterator[tuple[int, Any]]:
     while True:
         if pos == len(buf) and eof:
             return
-        colon = buf.find(b":", pos, pos + 12)
-        if colon < 0 and not eof and len(buf) - pos < 12:
+        colon = buf.find(b":", pos, pos + 13)
+        if colon < 0 and not eof and len(buf) - pos < 13:
             buf, pos, offset, eof = _more(fp, buf, pos, offset, _BLOCK)
             continue
         if colon < 0 or not buf[pos:colon].isdigit():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -46,72 +47,67 @@ def _more(shown: int, total: int) -> str | None:
 
 
 def _table(title: str, total: int, *columns: str) -> Table:
+    """A table whose URL column takes the spare width and folds; the others never wrap."""
     table = Table(
-        title=Text(title, style="bold"), title_justify="left", caption=_more(SHOWN, total)
+        title=Text(title, style="bold"),
+        title_justify="left",
+        caption=_more(SHOWN, total),
+        box=box.SIMPLE_HEAD,
     )
     for column in columns:
-        justify = "right" if column in ("count", "sent", "recv", "events", "comments") else "left"
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+        if column in ("endpoint", "url", "request"):
+            table.add_column(column, overflow="fold", ratio=1, min_width=16)
+        else:
+            numeric = column in ("count", "sent", "recv", "events", "comments")
+            table.add_column(column, justify="right" if numeric else "left", no_wrap=True)
     return table
 
 
 def _endpoints(summary: Summary) -> Table:
-    table = _table(
-        "Endpoints", len(summary.endpoints), "endpoint", "protocol", "count", "status", "framework"
-    )
+    table = _table("Endpoints", len(summary.endpoints), "protocol", "count", "status", "endpoint")
     for row in summary.endpoints[:SHOWN]:
         style = PROTOCOL_STYLES.get(row.protocols.most_common(1)[0][0], "")
-        statuses = ", ".join(f"{s}" for s, _ in row.statuses.most_common(3))
-        table.add_row(
-            Text(row.endpoint),
-            Text(row.protocol, style=style),
-            str(row.count),
-            statuses,
-            Text(", ".join(sorted(row.frameworks))),
-        )
+        statuses = ",".join(f"{s}" for s, _ in row.statuses.most_common(3))
+        endpoint = Text(row.endpoint)
+        if row.frameworks:
+            endpoint.append(f"  {', '.join(sorted(row.frameworks))}", style="dim")
+        table.add_row(Text(row.protocol, style=style), str(row.count), statuses, endpoint)
     return table
 
 
 def _websockets(summary: Summary) -> Table:
     table = _table(
-        "WebSocket sessions",
-        len(summary.websockets),
-        "url",
-        "handshake",
-        "subprotocol",
-        "sent",
-        "recv",
-        "bytes sent/recv",
-        "close",
-        "framework",
+        "WebSocket sessions", len(summary.websockets), "sent", "recv", "bytes", "close", "url"
     )
     for row in summary.websockets[:SHOWN]:
-        handshake = Text(row.handshake, style="green" if row.handshake == "ok" else "red")
+        url = Text(row.url)
+        details = [row.subprotocol, row.extensions.split(";")[0], row.framework]
+        if any(details):
+            url.append(f"  {' '.join(d for d in details if d)}", style="dim")
+        if row.handshake != "ok":
+            url.append(f"\nhandshake {row.handshake}", style="red")
         table.add_row(
-            Text(row.url),
-            handshake,
-            Text(row.subprotocol),
             str(row.sent),
             str(row.received),
-            f"{human_bytes(row.bytes_sent)} / {human_bytes(row.bytes_received)}",
+            f"{human_bytes(row.bytes_sent)}/{human_bytes(row.bytes_received)}",
             Text(row.close),
-            Text(row.framework),
+            url,
         )
     return table
 
 
 def _sse(summary: Summary) -> Table:
     table = _table(
-        "SSE streams", len(summary.sse), "request", "events", "types", "ids", "retry", "comments"
+        "SSE streams", len(summary.sse), "events", "ids", "retry", "comments", "types", "request"
     )
     for row in summary.sse[:SHOWN]:
         table.add_row(
-            Text(f"{row.method} {row.url}"),
             str(row.events),
-            Text(row.types),
             Text(row.ids, style="yellow" if row.ids == "no" else ""),
             row.retry,
             str(row.comments),
+            Text(row.types),
+            Text(f"{row.method} {row.url}"),
         )
     return table
 
