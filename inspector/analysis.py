@@ -29,7 +29,7 @@ from inspector.model import (
     WebSocketSession,
     header,
 )
-from inspector.sse import SseComment, SseError, SseParser
+from inspector.sse import SseComment, SseError, SseItem, SseParser
 
 MAX_PROBLEMS = 100
 """Problems kept per source; a capture broken everywhere must not flood the report."""
@@ -41,7 +41,7 @@ class _Body:
 
     decoder: BodyDecoder | None = None
     sse: SseParser | None = None
-    hasher: hashlib._Hash | None = None
+    hasher: hashlib.blake2b | None = None
     kept: bytearray | None = None
     broken: bool = False
 
@@ -181,7 +181,7 @@ class Analyzer:
             stream.bytes += len(data)
             stream.records += data.count(b"\n") if stream.kind == "ndjson" else 1
 
-    def _sse_items(self, exchange: Exchange, items: list) -> None:
+    def _sse_items(self, exchange: Exchange, items: list[SseItem]) -> None:
         stream = exchange.sse
         assert stream is not None
         for item in items:

@@ -7,7 +7,7 @@ import zlib
 from collections.abc import Callable
 from typing import Protocol
 
-import brotli
+import brotli  # type: ignore[import-untyped]
 
 try:
     from compression import zstd  # type: ignore[import-not-found,unused-ignore]

@@ -27,16 +27,9 @@ def _reader(fmt: str) -> Reader:
     raise CaptureError(f"reading {fmt} captures is not supported yet")
 
 
-def detect_format(path: Path) -> str:
-    """The capture format of `path` (compressed files by what they contain)."""
-    with open(path, "rb") as raw:
-        return _unwrap(raw, path)[1]
-
-
-def _unwrap(raw: BinaryIO, path: Path) -> tuple[BinaryIO, str]:
-    fp: BinaryIO = (
-        io.BufferedReader(raw, 1 << 16) if not isinstance(raw, io.BufferedReader) else raw
-    )
+def _unwrap(raw: io.BufferedReader, path: Path) -> tuple[io.BufferedReader, str]:
+    """The stream to read (inflated if the file is compressed) and its format."""
+    fp = raw
     fmt = sniff(fp.peek(64)[:64])
     if fmt in ("zlib", "gzip"):
         fp = io.BufferedReader(ZlibReader(fp, 47 if fmt == "gzip" else 15), 1 << 16)

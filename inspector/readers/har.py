@@ -22,7 +22,15 @@ from inspector.events import (
     SourceProblem,
     WebSocketMessageSeen,
 )
-from inspector.model import Exchange, Headers, Opcode, Request, Response, WebSocketMessage
+from inspector.model import (
+    Direction,
+    Exchange,
+    Headers,
+    Opcode,
+    Request,
+    Response,
+    WebSocketMessage,
+)
 from inspector.readers.base import CaptureError
 from inspector.readers.jsonstream import JsonStream, JsonStreamError
 
@@ -115,6 +123,8 @@ def _body(content: dict[str, Any]) -> bytes:
     text = content.get("text")
     if not text:
         return b""
+    if not isinstance(text, str):
+        raise _EntryError("response content.text is not a string")
     if content.get("encoding") == "base64":
         try:
             return base64.b64decode(text, validate=False)
@@ -201,7 +211,7 @@ def _ws_message(exchange_id: str, message: dict[str, Any]) -> WebSocketMessageSe
             payload = base64.b64decode(data)
         except (binascii.Error, ValueError):
             payload = data.encode("utf-8", "surrogatepass")
-    direction = "client" if message.get("type") == "send" else "server"
+    direction: Direction = "client" if message.get("type") == "send" else "server"
     timestamp = message.get("time")
     return WebSocketMessageSeen(
         exchange_id,
