@@ -15,5 +15,7 @@ def fixture_path(*parts: str) -> Path:
     """A file under ../shared/fixtures, or a skip saying why it is absent."""
     path = FIXTURES.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"third-party fixtures not present at {path} (they live beside the repo in ../shared)")
+        pytest.skip(
+            f"third-party fixtures not present at {path} (they live beside the repo in ../shared)"
+        )
     return path

@@ -29,7 +29,12 @@ def _response(status=200, headers=()) -> Response:
 def _switching(accept=RFC_ACCEPT, extra=()) -> Response:
     return _response(
         101,
-        [("Upgrade", "websocket"), ("Connection", "Upgrade"), ("Sec-WebSocket-Accept", accept), *extra],
+        [
+            ("Upgrade", "websocket"),
+            ("Connection", "Upgrade"),
+            ("Sec-WebSocket-Accept", accept),
+            *extra,
+        ],
     )
 
 
@@ -41,7 +46,10 @@ def test_websocket_handshake_ok_with_subprotocol_and_deflate() -> None:
     response = _switching(
         extra=[
             ("Sec-WebSocket-Protocol", "chat"),
-            ("Sec-WebSocket-Extensions", "permessage-deflate; client_max_window_bits=12;server_no_context_takeover"),
+            (
+                "Sec-WebSocket-Extensions",
+                "permessage-deflate; client_max_window_bits=12;server_no_context_takeover",
+            ),
         ]
     )
     verdict = classify(_request(WS_REQUEST), response)
@@ -72,14 +80,18 @@ def test_refused_upgrade_is_a_failed_websocket() -> None:
 
 
 def test_missing_headers_and_bad_version() -> None:
-    headers = [h for h in WS_REQUEST if h[0] != "Sec-WebSocket-Version"] + [("Sec-WebSocket-Version", "8")]
+    headers = [h for h in WS_REQUEST if h[0] != "Sec-WebSocket-Version"] + [
+        ("Sec-WebSocket-Version", "8")
+    ]
     handshake = check_handshake(tuple(headers), 101, (("Upgrade", "websocket"),))
     assert not handshake.ok
     assert "Sec-WebSocket-Version is 8" in (handshake.reason or "")
 
 
 def test_unoffered_subprotocol_fails() -> None:
-    handshake = check_handshake(WS_REQUEST, 101, _switching(extra=[("Sec-WebSocket-Protocol", "mqtt")]).headers)
+    handshake = check_handshake(
+        WS_REQUEST, 101, _switching(extra=[("Sec-WebSocket-Protocol", "mqtt")]).headers
+    )
     assert not handshake.ok and "not offered" in (handshake.reason or "")
 
 
@@ -100,7 +112,9 @@ def test_raw_tcp_upgrade_is_a_stream() -> None:
 def test_sse_whatever_the_method() -> None:
     headers = [("Content-Type", "text/event-stream; charset=utf-8")]
     get = classify(_request(), _response(200, headers))
-    post = classify(_request(method="POST", url="http://api/v1/chat/completions"), _response(200, headers))
+    post = classify(
+        _request(method="POST", url="http://api/v1/chat/completions"), _response(200, headers)
+    )
     assert get.protocol is post.protocol is Protocol.SSE
     assert get.evidence == ["Content-Type: text/event-stream"]
     assert "token streaming" in post.evidence[1]

@@ -36,8 +36,20 @@ def test_json_follows_the_contract(capsys: pytest.CaptureFixture[str]) -> None:
     }
     assert report["findings"] == []
     required = {
-        "id", "source", "client", "started", "ended", "method", "url", "http_version", "status",
-        "protocol", "evidence", "framework", "websocket", "sse",
+        "id",
+        "source",
+        "client",
+        "started",
+        "ended",
+        "method",
+        "url",
+        "http_version",
+        "status",
+        "protocol",
+        "evidence",
+        "framework",
+        "websocket",
+        "sse",
     }
     for exchange in report["exchanges"]:
         assert required <= exchange.keys()
@@ -53,8 +65,13 @@ def test_json_follows_the_contract(capsys: pytest.CaptureFixture[str]) -> None:
     assert ws["extensions"][0].startswith("permessage-deflate")
     sse = sorted((e["sse"] for e in report["exchanges"] if e["sse"]), key=lambda s: s["events"])
     assert sse[0] == {
-        "events": 8, "event_types": {"tick": 6, "price": 2}, "ids": True, "events_with_id": 8,
-        "retry_ms": 200, "comments": 2, "errors": [],
+        "events": 8,
+        "event_types": {"tick": 6, "price": 2},
+        "ids": True,
+        "events_with_id": 8,
+        "retry_ms": 200,
+        "comments": 2,
+        "errors": [],
     }
     assert mitm_client(report).startswith("127.0.0.1:")
 
@@ -92,7 +109,9 @@ def test_secrets_are_redacted_by_default(capsys: pytest.CaptureFixture[str]) -> 
     assert secret in capsys.readouterr().out
 
 
-def test_unusable_input_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unusable_input_exits_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     garbage = tmp_path / "garbage.bin"
     garbage.write_bytes(b"\x00\x01 this is not a capture")
     assert main(["analyze", str(garbage), str(MIX), "--format", "json"]) == 2
@@ -115,7 +134,9 @@ def test_no_traceback_from_the_installed_command(tmp_path: Path) -> None:
     broken.write_text('{"log": {"entries": [{"request": ')
     result = subprocess.run(
         [sys.executable, "-m", "inspector.cli", "analyze", str(broken)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr

@@ -6,10 +6,21 @@ import subprocess
 import sys
 
 CORE = [
-    "inspector.model", "inspector.events", "inspector.sse", "inspector.websocket",
-    "inspector.classify", "inspector.frameworks", "inspector.bodies", "inspector.analysis",
-    "inspector.endpoints", "inspector.redact", "inspector.readers", "inspector.readers.har",
-    "inspector.report.json_report", "inspector.report.markdown", "inspector.pipeline",
+    "inspector.model",
+    "inspector.events",
+    "inspector.sse",
+    "inspector.websocket",
+    "inspector.classify",
+    "inspector.frameworks",
+    "inspector.bodies",
+    "inspector.analysis",
+    "inspector.endpoints",
+    "inspector.redact",
+    "inspector.readers",
+    "inspector.readers.har",
+    "inspector.report.json_report",
+    "inspector.report.markdown",
+    "inspector.pipeline",
 ]
 
 
@@ -19,7 +30,9 @@ def _loaded_after_import(modules: list[str]) -> set[str]:
         + "".join(f"import {m}\n" for m in modules)
         + "print('\\n'.join(sorted({n.split('.')[0] for n in sys.modules})))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
     return set(result.stdout.split())
 
 
@@ -35,5 +48,7 @@ def test_reading_a_har_does_not_load_mitmproxy() -> None:
         "analyze_paths([Path('captures/demo-mix.har')])\n"
         "print('mitmproxy' in sys.modules, 'textual' in sys.modules)"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
     assert result.stdout.split() == ["False", "False"]

@@ -99,10 +99,30 @@ def test_invalid_utf8_is_replaced_not_raised() -> None:
     assert _events(items) == [{"type": "message", "data": "\ufffd\ufffd", "id": ""}]
 
 
-@given(st.lists(st.sampled_from([
-    b"data: a\n", b"data:b\r\n", b"\r", b"\n", b"\r\n", b"id: 7\n", b"event: e\n", b": c\n",
-    b"retry: 5\n", b"\xef\xbb\xbf", b"da", b"ta: \xe2\x80", b"\xa6\n", b"id: x\x00y\n", b"data\n",
-])), st.data())
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                b"data: a\n",
+                b"data:b\r\n",
+                b"\r",
+                b"\n",
+                b"\r\n",
+                b"id: 7\n",
+                b"event: e\n",
+                b": c\n",
+                b"retry: 5\n",
+                b"\xef\xbb\xbf",
+                b"da",
+                b"ta: \xe2\x80",
+                b"\xa6\n",
+                b"id: x\x00y\n",
+                b"data\n",
+            ]
+        )
+    ),
+    st.data(),
+)
 def test_chunking_never_changes_the_result(pieces: list[bytes], data: st.DataObject) -> None:
     body = b"".join(pieces)
     cuts = sorted(data.draw(st.sets(st.integers(0, len(body)), max_size=8)))

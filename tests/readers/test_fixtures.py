@@ -120,9 +120,13 @@ def test_mitm_and_har_twins_agree() -> None:
 
         def summary(report: Report) -> list[tuple]:
             return sorted(
-                (e.request.method, e.request.url, e.protocol.value,
-                 sorted(e.websocket.counts.items()) if e.websocket else None,
-                 e.sse.count if e.sse else None)
+                (
+                    e.request.method,
+                    e.request.url,
+                    e.protocol.value,
+                    sorted(e.websocket.counts.items()) if e.websocket else None,
+                    e.sse.count if e.sse else None,
+                )
                 for e in report.exchanges
             )
 
@@ -158,7 +162,10 @@ def test_chrome_websocket_entry_without_handshake_headers_is_a_failed_websocket(
     report = _analyze("mswjs", "archives", "response-status-304.har")
     (exchange,) = report.exchanges
     assert exchange.websocket is not None and not exchange.websocket.handshake.ok
-    assert exchange.websocket.handshake.reason == "server answered 304 instead of 101 Switching Protocols"
+    assert (
+        exchange.websocket.handshake.reason
+        == "server answered 304 instead of 101 Switching Protocols"
+    )
 
 
 def test_legacy_websocket_flow_saved_twice_counts_once() -> None:
