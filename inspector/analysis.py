@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from inspector import frameworks
 from inspector.bodies import BodyDecoder, BodyError
 from inspector.classify import classify
+from inspector.detect import Detector
 from inspector.events import (
     BodyChunk,
     ExchangeClosed,
@@ -18,6 +19,7 @@ from inspector.events import (
     SourceProblem,
     WebSocketMessageSeen,
 )
+from inspector.findings import Finding
 from inspector.model import (
     Exchange,
     Limits,
@@ -56,8 +58,11 @@ class _Open:
 class Analyzer:
     """Builds `Exchange`s from events, classifying each when its response headers arrive."""
 
-    def __init__(self, limits: Limits | None = None) -> None:
+    def __init__(self, limits: Limits | None = None, detector: Detector | None = None) -> None:
         self.limits = limits or Limits()
+        self.detector = detector
+        self.findings_changed: list[Finding] = []
+        """Findings raised or changed since the caller last cleared this list (live use)."""
         self._exchanges: dict[str, Exchange] = {}
         self.problems: dict[int, list[str]] = {}
         self.problem_counts: dict[int, int] = {}
@@ -101,10 +106,22 @@ class Analyzer:
             problems.append(message)
         self.problem_counts[source] = self.problem_counts.get(source, 0) + 1
 
-    def finish(self) -> None:
-        """End of input: close whatever is still open (a capture cut mid-exchange)."""
+    def close_open(self) -> None:
+        """Close every exchange still open: its source ended before it did."""
         for key in list(self._open):
             self.feed(ExchangeClosed(key, error="capture ended before the exchange did"))
+
+    def finish(self) -> list[Finding]:
+        """End of input: close whatever is still open (a capture cut mid-exchange), run the
+        detector over all the evidence and return its findings."""
+        self.close_open()
+        if self.detector is None:
+            return []
+        findings = self.detector.finish()
+        roles = self.detector.roles()
+        for exchange in self._exchanges.values():
+            exchange.role = roles.get(exchange.id)
+        return findings
 
     def _opened(self, event: ExchangeOpened) -> None:
         exchange = event.exchange
@@ -194,6 +211,7 @@ class Analyzer:
                 stream.add(item, self.limits.sse_events)
             elif isinstance(item, SseComment):
                 stream.comments += 1
+                stream.activity.seen(item.timestamp)
             elif isinstance(item, SseError):
                 stream.errors.append(item.message)
                 self.problem(exchange.source, f"exchange {exchange.id}: SSE stream: {item.message}")
@@ -240,6 +258,15 @@ class Analyzer:
                 session.closed_by = event.closed_by
         if exchange.framework is None:
             self._detect_framework(exchange)
+        if self.detector is not None:
+            self._found(self.detector.add(exchange))
+
+    def _found(self, findings: list[Finding]) -> None:
+        for finding in findings:
+            for exchange_id in finding.exchanges:
+                if (exchange := self._exchanges.get(exchange_id)) is not None:
+                    exchange.role = finding.role
+        self.findings_changed += findings
 
     def _detect_framework(self, exchange: Exchange) -> None:
         found = frameworks.detect(exchange)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import parse_qsl, urlsplit
 
 # Path segments that identify one resource rather than name a kind of resource.
 _ID_SEGMENT = re.compile(
@@ -35,3 +37,63 @@ def endpoint(method: str, url: str) -> str:
         return f"{method} {url}"
     host = parts.netloc.rsplit("@", 1)[-1]
     return f"{method} {parts.scheme}://{host}{path_template(parts.path) or '/'}"
+
+
+CACHE_BUSTERS = frozenset(
+    {
+        "_",
+        "t",
+        "ts",
+        "timestamp",
+        "nocache",
+        "no_cache",
+        "rnd",
+        "rand",
+        "random",
+        "cb",
+        "cachebust",
+        "cachebuster",
+        "cache_bust",
+        "_t",
+        "_ts",
+        "nonce",
+    }
+)
+"""Query parameters that only defeat caches; they never tell two resources apart."""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a request goes, reduced to what identifies the resource polled."""
+
+    endpoint: str
+    """`GET http://host/api/items/{id}`, or with query keys `GET http://host/feed?page=*`."""
+    origin: str
+    family: str
+    """The path template without trailing ids: `/chat/messages/{id}` -> `/chat/messages`."""
+    params: tuple[tuple[str, str], ...]
+    """Query parameters other than cache-busters, with their values, sorted."""
+
+
+@lru_cache(maxsize=1 << 16)
+def target(method: str, url: str) -> Target:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return Target(f"{method} {url}", "", url, ())
+    origin = f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}" if parts.scheme else ""
+    template = path_template(parts.path) or "/"
+    params = tuple(
+        sorted(
+            (name, value)
+            for name, value in parse_qsl(parts.query, keep_blank_values=True)
+            if name.lower() not in CACHE_BUSTERS
+        )
+    )
+    keys = "&".join(f"{name}=*" for name in dict(params))
+    family = template
+    while family.endswith("/{id}"):
+        family = family[: -len("/{id}")]
+    return Target(
+        f"{method} {origin}{template}{'?' + keys if keys else ''}", origin, family, params
+    )

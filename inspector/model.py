@@ -108,6 +108,21 @@ class WebSocketMessage:
 
 
 @dataclass(slots=True)
+class Activity:
+    """When a connection last carried anything, and its longest silence, for heartbeat checks."""
+
+    last: float | None = None
+    longest_idle: float = 0.0
+
+    def seen(self, timestamp: float | None) -> None:
+        if timestamp is None:
+            return
+        if self.last is not None:
+            self.longest_idle = max(self.longest_idle, timestamp - self.last)
+        self.last = timestamp if self.last is None else max(self.last, timestamp)
+
+
+@dataclass(slots=True)
 class Handshake:
     """The HTTP/1.1 Upgrade handshake as checked against RFC 6455 section 4."""
 
@@ -131,14 +146,27 @@ class WebSocketSession:
     closed_by: Direction | None = None
     first_client_text: str | None = None
     """The first client text message, kept for framework detection (truncated)."""
+    first_direction: Direction | None = None
+    longest_run: dict[str, int] = field(default_factory=lambda: {"client": 0, "server": 0})
+    """Most data messages one side sent in a row: 1 and 1 is strict request/reply."""
+    activity: Activity = field(default_factory=lambda: Activity())
+    _run: tuple[str, int] = ("", 0)
 
     def add(self, message: WebSocketMessage, cap: int) -> None:
         """Count `message` and keep it if the cap allows."""
+        self.activity.seen(message.timestamp)
         if message.opcode >= Opcode.CLOSE:
             self.control_frames += 1
         else:
-            self.counts[message.direction] += 1
-            self.bytes[message.direction] += message.size
+            direction = message.direction
+            self.counts[direction] += 1
+            self.bytes[direction] += message.size
+            if self.first_direction is None:
+                self.first_direction = direction
+            side, length = self._run
+            length = length + 1 if side == direction else 1
+            self._run = (direction, length)
+            self.longest_run[direction] = max(self.longest_run[direction], length)
         if len(self.messages) < cap:
             self.messages.append(message)
 
@@ -168,8 +196,11 @@ class SseStream:
     errors: list[str] = field(default_factory=list)
     first_event_at: float | None = None
     last_event_at: float | None = None
+    activity: Activity = field(default_factory=lambda: Activity())
+    """Events and comments alike: a comment is the usual SSE heartbeat."""
 
     def add(self, event: SseEvent, cap: int) -> None:
+        self.activity.seen(event.timestamp)
         self.count += 1
         self.event_types[event.type] += 1
         if event.had_id:
@@ -210,6 +241,8 @@ class Exchange:
     sse: SseStream | None = None
     stream: StreamBody | None = None
     tls_sni: str | None = None
+    role: str | None = None
+    """The exchange's part in a finding, e.g. `short-poll`, `long-poll`, `sse-reconnect`."""
 
     @property
     def started(self) -> float:

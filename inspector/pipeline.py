@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from inspector.analysis import Analyzer
+from inspector.detect import Detector
 from inspector.model import Limits
 from inspector.readers import read_capture
 from inspector.readers.base import CaptureError
@@ -23,7 +24,9 @@ def analyze_paths(
     progress: Progress | None = None,
 ) -> tuple[Report, list[str]]:
     """Analyse every capture; return the report and one line per unusable input."""
-    analyzer = Analyzer(limits or Limits(ws_messages=0, sse_events=0))
+    analyzer = Analyzer(
+        limits or Limits(ws_messages=0, sse_events=0), detector=Detector(incremental=False)
+    )
     sources: list[Source] = []
     fatal: list[str] = []
     for index, path in enumerate(paths):
@@ -41,8 +44,9 @@ def analyze_paths(
         except CaptureError as e:
             source.unusable = True
             fatal.append(str(e))
-        analyzer.finish()
+        analyzer.close_open()
         source.exchanges = len(analyzer) - before
         source.errors = analyzer.problems.get(index, [])
         source.error_count = analyzer.problem_counts.get(index, 0)
-    return Report(sources, analyzer.exchanges, redact=redact), fatal
+    findings = analyzer.finish()
+    return Report(sources, analyzer.exchanges, findings, redact=redact), fatal

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
 
+from inspector.findings import Finding
 from inspector.model import Exchange, Protocol
 
 SCHEMA = "pushscope.report/1"
@@ -26,7 +26,7 @@ class Source:
 class Report:
     sources: list[Source]
     exchanges: list[Exchange]
-    findings: list[Any] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     redact: bool = True
 
     def protocol_counts(self) -> dict[str, int]:

@@ -41,8 +41,12 @@ def write_json(report: Report, out: TextIO) -> None:
         if i:
             out.write(",\n")
         out.write(_dumps(exchange_dict(exchange, report.redact)))
-    out.write('], "findings": ')
-    out.write(_dumps(report.findings))
+    out.write('], "findings": [')
+    for i, finding in enumerate(report.findings):
+        if i:
+            out.write(",\n")
+        out.write(_dumps(finding.to_dict()))
+    out.write("]")
     out.write("}\n")
 
 
@@ -78,6 +82,7 @@ def exchange_dict(exchange: Exchange, redact: bool = True) -> dict[str, Any]:
         "request_bytes": request.body_size,
         "response_bytes": response.body_size if response else None,
         "error": exchange.error,
+        "role": exchange.role,
     }
 
 

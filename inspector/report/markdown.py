@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from inspector.report import Report
-from inspector.report.summary import SHOWN, summarize
+from inspector.report.summary import SHOWN, finding_facts, summarize
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 
@@ -33,6 +33,27 @@ def render_markdown(report: Report) -> str:
         f"findings **{len(report.findings)}**.",
         "",
     ]
+    if report.findings:
+        out += [f"### Findings ({len(report.findings)})", ""]
+        out += _table(
+            ["severity", "finding", "advice", "endpoint", "facts"],
+            [
+                [
+                    f"**{f.severity.label}**",
+                    f.kind,
+                    f.recommendation or "",
+                    f"`{md(f.endpoint)}`",
+                    md(finding_facts(f)),
+                ]
+                for f in report.findings[:SHOWN]
+            ],
+            len(report.findings),
+        )
+        out += [
+            f"- **{md(f.kind)}** `{md(f.endpoint)}`: {md(f.rationale)}"
+            for f in report.findings[:SHOWN]
+        ]
+        out.append("")
     if summary.endpoints:
         out += ["### Endpoints", ""]
         out += _table(

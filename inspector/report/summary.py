@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from inspector.endpoints import endpoint
+from inspector.findings import Finding
 from inspector.model import Exchange, Protocol
 from inspector.redact import redact_url
 from inspector.report import Report
@@ -140,6 +141,35 @@ def _sse_row(exchange: Exchange, url: str) -> SseRow:
         comments=sse.comments,
         framework=exchange.framework or "",
     )
+
+
+def finding_facts(finding: Finding) -> str:
+    """One line of numbers behind a finding: cadence, share wasted, cost per hour."""
+    stats, impact = finding.stats, finding.impact or {}
+    facts = []
+    period = stats.get("period_s")
+    if finding.kind in ("short-polling", "long-polling") and period:
+        beat = f"every {period:.2f} s"
+        if stats.get("jitter"):
+            beat += f" +-{stats['jitter']:.0%}"
+        if "hold_s" in stats:
+            beat = f"held {stats['hold_s']:.2f} s, cycle {period:.2f} s"
+        facts.append(f"{beat}, {stats['count']} requests over {stats['span_s']:.1f} s")
+        facts.append(f"{stats['unchanged_ratio']:.0%} nothing new")
+    elif "count" in stats:
+        facts.append(f"{stats['count']} exchange(s)")
+    if impact:
+        after = impact["after_push"]
+        facts.append(
+            f"{impact['requests_per_hour']:,.0f} req/h, {human_bytes(impact['bytes_per_hour'])}/h"
+            f" -> push ~{after['messages_per_hour']:,.0f} msg/h, "
+            f"{human_bytes(after['bytes_per_hour'])}/h"
+        )
+        facts.append(
+            f"staleness {impact['staleness_mean_s']:.2f} s mean, "
+            f"{impact['staleness_worst_s']:.2f} s worst"
+        )
+    return "; ".join(facts)
 
 
 def human_bytes(n: int) -> str:

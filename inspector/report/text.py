@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from inspector.report import Report
-from inspector.report.summary import SHOWN, Summary, human_bytes, summarize
+from inspector.report.summary import SHOWN, Summary, finding_facts, human_bytes, summarize
 
 PROTOCOL_STYLES = {"rest": "cyan", "sse": "green", "websocket": "magenta", "stream": "yellow"}
 
@@ -16,6 +16,8 @@ PROTOCOL_STYLES = {"rest": "cyan", "sse": "green", "websocket": "magenta", "stre
 def render_text(report: Report) -> RenderableType:
     summary = summarize(report)
     parts: list[RenderableType] = [_headline(report, summary)]
+    if report.findings:
+        parts.append(_findings(report))
     if summary.endpoints:
         parts.append(_endpoints(summary))
     if summary.websockets:
@@ -110,6 +112,31 @@ def _sse(summary: Summary) -> Table:
             Text(f"{row.method} {row.url}"),
         )
     return table
+
+
+SEVERITY_STYLES = {"high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
+
+
+def _findings(report: Report) -> Text:
+    text = Text(f"Findings ({len(report.findings)})\n", style="bold")
+    for finding in report.findings[:SHOWN]:
+        severity = finding.severity.label
+        text.append(f"  {severity.upper():<6} ", style=SEVERITY_STYLES[severity])
+        text.append(finding.kind, style="bold")
+        if finding.recommendation:
+            text.append(" -> ")
+            text.append(finding.recommendation, style="bold green")
+        text.append(f"  {finding.endpoint}")
+        if finding.client:
+            text.append(f"  client {finding.client}", style="dim")
+        text.append("\n")
+        facts = finding_facts(finding)
+        if facts:
+            text.append(f"         {facts}\n", style="dim")
+        text.append(f"         {finding.rationale}\n")
+    if len(report.findings) > SHOWN:
+        text.append(f"  and {len(report.findings) - SHOWN} more (see --format json)\n")
+    return text
 
 
 def _problems(summary: Summary) -> Text:

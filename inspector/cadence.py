@@ -1,0 +1,125 @@
+"""Is a series of request times a regular cadence, a backoff, or neither?
+
+Pure functions on timelines, so they can be tested on synthetic series. A regular cadence
+tolerates +-30% jitter, missed beats (an interval near 2, 3 or 4 periods), the odd pause and the
+odd quick retry; a backoff is a run of intervals that keep growing by a steady factor.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from statistics import fmean, median, pstdev
+
+MIN_REQUESTS = 4
+JITTER = 0.3
+"""Largest relative deviation from the period still counted as on the beat (a missed beat,
+k periods long, may deviate by JITTER * sqrt(k): jitter adds up over the beats it spans)."""
+MAX_BEATS_MISSED = 4
+
+
+@dataclass(slots=True, frozen=True)
+class Cadence:
+    kind: str
+    """`regular` or `backoff`."""
+    period: float
+    """Seconds between polls: the mean on-beat interval, or for a backoff the latest interval."""
+    jitter: float
+    """Standard deviation of the on-beat intervals relative to the period (0.1 is 10%)."""
+    on_beat: int
+    missed_beats: int
+    pauses: int
+    growth: float | None = None
+    """For a backoff: the factor each interval grows by."""
+    first_interval: float | None = None
+
+
+def cadence(starts: list[float]) -> Cadence | None:
+    """The cadence of sorted request start times, or None when there is none."""
+    if len(starts) < MIN_REQUESTS:
+        return None
+    intervals = [b - a for a, b in itertools.pairwise(starts)]
+    return _backoff(intervals) or _regular(intervals)
+
+
+def _regular(intervals: list[float]) -> Cadence | None:
+    beats = _best_beats(intervals)
+    if beats is None:
+        return None
+    on_beat, missed, pauses, off = beats
+    counted = len(intervals) - pauses
+    if len(on_beat) < MIN_REQUESTS - 1 or pauses > max(1, len(intervals) // 10):
+        return None
+    if counted < 6:
+        regular_enough = off == 0
+    else:
+        regular_enough = len(on_beat) >= 0.6 * counted and len(on_beat) + missed >= 0.8 * counted
+    if not regular_enough:
+        return None
+    mean = fmean(on_beat)
+    return Cadence("regular", mean, pstdev(on_beat) / mean, len(on_beat), missed, pauses)
+
+
+def _best_beats(intervals: list[float]) -> tuple[list[float], int, int, int] | None:
+    """The beat that puts the most intervals on time. Candidates: the median, the middle of
+    the usual range (the median of jittery intervals can sit near one edge of the band) and,
+    for a short series, each interval."""
+    middle = median(intervals)
+    if middle <= 0:
+        return None
+    usual = sorted(i for i in intervals if i <= (MAX_BEATS_MISSED + JITTER) * middle)
+    tenth = len(usual) // 10
+    candidates = [middle, (usual[tenth] + usual[-1 - tenth]) / 2]
+    if len(intervals) <= 12:
+        candidates += usual
+    best: tuple[list[float], int, int, int] | None = None
+    for period in candidates:
+        if period <= 0:
+            continue
+        for beats in _recentred(intervals, period):
+            if best is None or (len(beats[0]), -beats[3]) > (len(best[0]), -best[3]):
+                best = beats
+    return best
+
+
+def _recentred(intervals: list[float], period: float) -> list[tuple[list[float], int, int, int]]:
+    """Beats against `period`, and against the mean of the intervals found on it."""
+    first = _beats(intervals, period)
+    return [first, _beats(intervals, fmean(first[0]))] if first[0] else [first]
+
+
+def _beats(intervals: list[float], period: float) -> tuple[list[float], int, int, int]:
+    """(on-beat intervals, missed beats, pauses, off-beat) against `period`."""
+    on_beat: list[float] = []
+    missed = pauses = off = 0
+    for interval in intervals:
+        ratio = interval / period
+        beats = round(ratio)
+        if abs(ratio - 1) <= JITTER:
+            on_beat.append(interval)
+        elif 2 <= beats <= MAX_BEATS_MISSED and abs(ratio - beats) <= JITTER * beats**0.5:
+            missed += 1
+        elif ratio > MAX_BEATS_MISSED + JITTER:
+            pauses += 1
+        else:
+            off += 1
+    return on_beat, missed, pauses, off
+
+
+def _backoff(intervals: list[float]) -> Cadence | None:
+    """Intervals that grow by a steady factor (at least 3 steps), maybe capped at the end."""
+    steps = 0
+    for a, b in itertools.pairwise(intervals):
+        if a > 0 and 1.3 <= b / a <= 4:
+            steps += 1
+        else:
+            break
+    if steps < 3:
+        return None
+    grown = intervals[: steps + 1]
+    rest = intervals[steps + 1 :]
+    cap = grown[-1]
+    if any(abs(interval / cap - 1) > JITTER for interval in rest):
+        return None
+    growth = (grown[-1] / grown[0]) ** (1 / steps)
+    return Cadence("backoff", cap, 0.0, len(rest) + 1, 0, 0, growth=growth, first_interval=grown[0])

@@ -1,0 +1,89 @@
+"""Cadence on synthetic timelines (randomness from a seeded generator: hypothesis picks seeds,
+not the draws, so "Poisson" really is Poisson): regular series are found with the right period, whatever
+their jitter, missed beats and pauses; backoff is recognised; random (Poisson) traffic is not."""
+
+from __future__ import annotations
+
+import random
+from itertools import accumulate
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from inspector.cadence import cadence
+
+
+def _times(intervals: list[float]) -> list[float]:
+    return [0.0, *accumulate(intervals)]
+
+
+@settings(max_examples=300)
+@given(
+    period=st.floats(0.2, 600),
+    jitter=st.floats(0, 0.3),
+    n=st.integers(4, 80),
+    seed=st.integers(0, 2**32),
+)
+def test_regular_series_with_jitter_is_found(
+    period: float, jitter: float, n: int, seed: int
+) -> None:
+    rng = random.Random(seed)
+    intervals = [period * (1 + rng.uniform(-jitter, jitter)) for _ in range(n - 1)]
+    found = cadence(_times(intervals))
+    assert found is not None and found.kind == "regular"
+    assert found.on_beat >= 0.9 * (n - 1)
+    assert abs(found.period / period - 1) <= jitter + 1e-9  # the mean of on-beat intervals
+    if n >= 40:
+        assert abs(found.period / period - 1) <= 0.08
+
+
+@settings(max_examples=200)
+@given(
+    period=st.floats(0.5, 120),
+    n=st.integers(12, 80),
+    seed=st.integers(0, 2**32),
+)
+def test_missed_beats_and_a_pause_are_tolerated(period: float, n: int, seed: int) -> None:
+    rng = random.Random(seed)
+    intervals = [period * (1 + rng.uniform(-0.15, 0.15)) for _ in range(n - 1)]
+    picked = rng.sample(range(len(intervals)), k=max(1, len(intervals) // 10) + 1)
+    for i in picked[1:]:
+        intervals[i] *= 2  # a missed beat
+    intervals[picked[0]] = period * 40  # the tab was hidden for a while
+    found = cadence(_times(intervals))
+    assert found is not None and found.kind == "regular"
+    assert abs(found.period / period - 1) <= 0.1
+    assert found.missed_beats >= 1 and found.pauses <= 1
+
+
+@settings(max_examples=300)
+@given(
+    mean=st.floats(0.1, 300),
+    n=st.integers(20, 200),
+    seed=st.integers(0, 2**32),
+)
+def test_poisson_traffic_is_not_a_cadence(mean: float, n: int, seed: int) -> None:
+    rng = random.Random(seed)
+    intervals = [rng.expovariate(1 / mean) for _ in range(n - 1)]
+    assert cadence(_times(intervals)) is None
+
+
+@given(
+    first=st.floats(0.05, 10),
+    growth=st.floats(1.5, 3.0),
+    steps=st.integers(3, 8),
+    capped=st.integers(0, 5),
+)
+def test_exponential_backoff_is_polling(
+    first: float, growth: float, steps: int, capped: int
+) -> None:
+    intervals = [first * growth**k for k in range(steps + 1)]
+    intervals += [intervals[-1]] * capped
+    found = cadence(_times(intervals))
+    assert found is not None and found.kind == "backoff"
+    assert abs((found.growth or 0) - growth) < 0.01
+    assert abs(found.period - intervals[-1]) < 1e-9 * intervals[-1]
+
+
+def test_too_few_requests() -> None:
+    assert cadence([0.0, 1.0, 2.0]) is None
