@@ -1,6 +1,6 @@
-"""Cadence on synthetic timelines (randomness from a seeded generator: hypothesis picks seeds,
-not the draws, so "Poisson" really is Poisson): regular series are found with the right period, whatever
-their jitter, missed beats and pauses; backoff is recognised; random (Poisson) traffic is not."""
+"""Cadence on synthetic timelines: regular series are found with the right period, whatever
+their jitter, missed beats and pauses; backoff is recognised; Poisson traffic is not. Randomness
+comes from a seeded generator: hypothesis picks the seeds, not the draws."""
 
 from __future__ import annotations
 
