@@ -264,8 +264,8 @@ def _pollable(exchange: Exchange) -> bool:
         return False
     if header(request.headers, "range") is not None:
         return False
-    if exchange.response is not None and exchange.response.status == 206:
-        return False
+    if exchange.response is not None and exchange.response.status in (201, 202, 206):
+        return False  # a write that created something, or a piece of a download
     return not _eventsource_attempt(exchange)
 
 

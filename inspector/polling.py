@@ -126,7 +126,8 @@ def _short_polling(polls: list[Poll]) -> Verdict | None:
     if found is None:
         return None
     idle = [b.start - a.end for a, b in itertools.pairwise(polls) if a.end is not None]
-    if idle and median(idle) < max(SHORT_POLL_MIN_IDLE, 0.2 * found.period):
+    typical = median(b.start - a.start for a, b in itertools.pairwise(polls))
+    if idle and median(idle) < max(SHORT_POLL_MIN_IDLE, 0.2 * typical):
         return None  # back to back: a loop or a burst, not a client waiting to poll again
     return Verdict("short-polling", polls, found.period, found.jitter, cadence=found)
 
