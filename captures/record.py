@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import re
 import shutil
@@ -25,7 +26,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections import defaultdict
 from pathlib import Path
+from statistics import median
 from types import TracebackType
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,14 +38,36 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout: make `demo` im
 from mitmproxy import http  # noqa: E402
 from mitmproxy.io import FlowReader  # noqa: E402
 
-from demo.clients import SCENARIOS, Scenario, demo_mix  # noqa: E402
+from demo.clients import SCENARIOS, SOLO_SCENARIOS, demo_mix  # noqa: E402
+from demo.common import Scenario  # noqa: E402
 from demo.servers import HOST, run_servers  # noqa: E402
 
 MITMDUMP = Path(sys.executable).with_name("mitmdump")
-CAPTURES: dict[str, Scenario] = {**SCENARIOS, "demo-mix": demo_mix}
+CAPTURES: dict[str, Scenario] = {**SCENARIOS, "demo-mix": demo_mix, **SOLO_SCENARIOS}
+FLOW_COUNTS: dict[str, int] = {
+    "rest": 4,
+    "sse-eventsource": 2,
+    "sse-post-tokens": 1,
+    "websocket-chat": 1,
+    "ndjson-stream": 1,
+    "demo-mix": 9,
+    "poll-short": 16,
+    "poll-etag": 15,
+    "poll-backoff": 7,
+    "poll-chat": 25,
+    "long-poll": 6,
+    "socketio-polling": 8,
+    "sse-reconnect": 5,
+    "ws-one-way": 1,
+    "ws-rpc": 1,
+    "decoy-user-rest": 10,
+    "decoy-page-load": 23,
+    "poll-two-clients": 20,
+}
+"""How many flows (and HAR entries) each capture must hold."""
 START_TIMEOUT = 30.0  # mitmdump start-up (first run also generates the CA in the confdir)
 STOP_TIMEOUT = 15.0
-CLIENT_TIMEOUT = 20.0
+CLIENT_TIMEOUT = 40.0
 SETTLE = 0.2  # let mitmdump run its hooks for the last close before it is stopped
 MAX_BYTES = 100_000
 LISTENING = re.compile(r"proxy listening at .*?:(\d+)")
@@ -146,29 +171,71 @@ def record(name: str, client: Scenario, out: Path) -> str:
     return summary
 
 
-def describe(flows_path: Path) -> list[str]:
-    """One line per flow of a ``.mitm`` file, plus a line for its HAR sibling."""
+def _flow_line(flow: http.HTTPFlow, t0: float, conn: int) -> str:
+    """Start offset, request, status, type, duration, body size, connection, WebSocket info."""
+    req, resp = flow.request, flow.response
+    status = resp.status_code if resp else "-"
+    ctype = resp.headers.get("content-type", "-") if resp else "-"
+    end = resp.timestamp_end if resp and resp.timestamp_end else None
+    took = f"{end - req.timestamp_start:.3f}s" if end else "-"
+    body = len(resp.raw_content or b"") if resp else 0
+    line = (
+        f"  +{req.timestamp_start - t0:6.3f}s {req.method:4} {req.url} -> {status} {ctype} "
+        f"in {took} body={body}B conn={conn}"
+    )
+    if ws := flow.websocket:
+        sent = sum(m.from_client for m in ws.messages)
+        order = "".join("C" if m.from_client else "S" for m in ws.messages)
+        open_for = f"{ws.timestamp_end - req.timestamp_start:.3f}s" if ws.timestamp_end else "-"
+        line += (
+            f" ws_messages={len(ws.messages)} (client {sent}, server {len(ws.messages) - sent},"
+            f" order {order}) close={ws.close_code} open {open_for}"
+        )
+    return line
+
+
+def _gap_lines(flows: list[http.HTTPFlow], conns: dict[str, int]) -> list[str]:
+    """Start-to-start gaps of requests repeated (3+ times) on one connection and path."""
+    starts: dict[tuple[int, str, str], list[float]] = defaultdict(list)
+    for flow in flows:
+        key = (conns[flow.client_conn.id], flow.request.method, flow.request.path.split("?")[0])
+        starts[key].append(flow.request.timestamp_start)
     lines = []
-    with flows_path.open("rb") as f:
-        for flow in FlowReader(f).stream():
-            if not isinstance(flow, http.HTTPFlow):
-                lines.append(f"  {type(flow).__name__}")
-                continue
-            resp = flow.response
-            ctype = resp.headers.get("content-type", "-") if resp else "-"
-            body = len(resp.raw_content or b"") if resp else 0
-            ws = flow.websocket
-            ws_info = f" ws_messages={len(ws.messages)} close={ws.close_code}" if ws else ""
-            status = resp.status_code if resp else "-"
+    for (conn, method, path), times in starts.items():
+        if len(times) >= 3:
+            gaps = [b - a for a, b in itertools.pairwise(times)]
             lines.append(
-                f"  {flow.request.method:4} {flow.request.url} -> {status} {ctype} "
-                f"body={body}B{ws_info}"
+                f"  gaps conn={conn} {method} {path} x{len(times)}: min {min(gaps):.3f} "
+                f"median {median(gaps):.3f} max {max(gaps):.3f} s"
             )
+    return lines
+
+
+def describe(flows_path: Path) -> list[str]:
+    """One line per flow of a ``.mitm`` file (by start time), request gaps, and a HAR line;
+    a line starting with ``MISMATCH`` if a count differs from :data:`FLOW_COUNTS`."""
+    with flows_path.open("rb") as f:
+        flows = list(FlowReader(f).stream())
+    http_flows = sorted(
+        (f for f in flows if isinstance(f, http.HTTPFlow)), key=lambda f: f.request.timestamp_start
+    )
+    lines = [f"  {type(f).__name__}" for f in flows if not isinstance(f, http.HTTPFlow)]
+    conns: dict[str, int] = {}
+    for flow in http_flows:
+        conns.setdefault(flow.client_conn.id, len(conns) + 1)
+    t0 = http_flows[0].request.timestamp_start if http_flows else 0.0
+    lines += [_flow_line(flow, t0, conns[flow.client_conn.id]) for flow in http_flows]
+    lines += _gap_lines(http_flows, conns)
+    counts = {"mitm": len(flows)}
     har_path = flows_path.with_suffix(".har")
     if har_path.is_file():
         entries = json.loads(har_path.read_text())["log"]["entries"]
+        counts["har"] = len(entries)
         ws_entries = sum("_webSocketMessages" in e for e in entries)
         lines.append(f"  HAR: {len(entries)} entries, {ws_entries} with _webSocketMessages")
+    expected = FLOW_COUNTS.get(flows_path.stem)
+    if expected is not None and any(n != expected for n in counts.values()):
+        lines.append(f"  MISMATCH: expected {expected} flows, found {counts}")
     return lines
 
 
@@ -211,7 +278,10 @@ def main(argv: list[str] | None = None) -> int:
             continue
         sizes = {p.suffix: p.stat().st_size for p in (flows_path, flows_path.with_suffix(".har"))}
         print(f"{flows_path.name}: {sizes['.mitm']} B, {flows_path.stem}.har: {sizes['.har']} B")
-        print("\n".join(describe(flows_path)))
+        lines = describe(flows_path)
+        print("\n".join(lines))
+        if any(line.lstrip().startswith("MISMATCH") for line in lines):
+            status = 1
         if max(sizes.values()) > MAX_BYTES:
             print(f"  warning: larger than {MAX_BYTES} bytes")
             status = 1

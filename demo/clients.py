@@ -2,66 +2,37 @@
 
 Every client takes the :class:`~demo.servers.ServerURLs` and an HTTP proxy URL (such as a
 ``mitmdump`` on 127.0.0.1), checks that it got what the server sends, and returns a one-line
-summary. :data:`SCENARIOS` maps capture names to clients; add new scenarios there.
+summary. :data:`SCENARIOS` maps the capture names that ``demo-mix`` combines to clients;
+:data:`SOLO_SCENARIOS` holds the polling, push and decoy scenarios recorded on their own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-import httpx
 from websockets.asyncio.client import connect
 
+from demo.common import Scenario, check, http_client, sse_blocks
+from demo.decoy_clients import decoy_page_load, decoy_user_rest
+from demo.poll_clients import poll_backoff, poll_chat, poll_etag, poll_short, poll_two_clients
+from demo.push_clients import long_poll, socketio_polling, sse_reconnect, ws_one_way, ws_rpc
 from demo.servers import CHAT_SUBPROTOCOL, NDJSON_LINES, SSE_EVENTS, ServerURLs
-
-Scenario = Callable[[ServerURLs, str], Awaitable[str]]
-
-TIMEOUT = httpx.Timeout(10.0)
-
-
-def _client(proxy: str) -> httpx.AsyncClient:
-    # trust_env=False: no HTTP(S)_PROXY / NO_PROXY from the environment, so loopback targets
-    # still go through the given proxy.
-    return httpx.AsyncClient(proxy=proxy, trust_env=False, timeout=TIMEOUT)
-
-
-def _check(condition: bool, message: str) -> None:
-    if not condition:
-        raise RuntimeError(message)
-
-
-async def _sse_blocks(response: httpx.Response) -> AsyncIterator[dict[str, str]]:
-    """Parse a ``text/event-stream`` body into field dicts (comments under ``":"``)."""
-    block: dict[str, str] = {}
-    async for line in response.aiter_lines():
-        if not line:
-            if block:
-                yield block
-            block = {}
-            continue
-        field, _, value = line.partition(":")
-        field = field or ":"
-        value = value.removeprefix(" ")
-        block[field] = f"{block[field]}\n{value}" if field in block else value
-    if block:
-        yield block
 
 
 async def rest(urls: ServerURLs, proxy: str) -> str:
     """Plain request/response JSON calls on one keep-alive connection."""
-    async with _client(proxy) as client:
+    async with http_client(proxy) as client:
         listed = await client.get(f"{urls.http}/api/items")
-        _check(listed.status_code == 200, f"list: {listed.status_code}")
+        check(listed.status_code == 200, f"list: {listed.status_code}")
         one = await client.get(f"{urls.http}/api/items/2")
-        _check(one.json()["id"] == 2, "get item 2")
+        check(one.json()["id"] == 2, "get item 2")
         new_item = {"name": "doohickey", "price": 1.5}
         created = await client.post(f"{urls.http}/api/items", json=new_item)
-        _check(created.status_code == 201, f"create: {created.status_code}")
+        check(created.status_code == 201, f"create: {created.status_code}")
         missing = await client.get(f"{urls.http}/api/items/404")
-        _check(missing.status_code == 404, f"missing: {missing.status_code}")
+        check(missing.status_code == 404, f"missing: {missing.status_code}")
     return f"rest: 4 requests, created item {created.json()['id']}"
 
 
@@ -71,20 +42,20 @@ async def sse_eventsource(urls: ServerURLs, proxy: str) -> str:
     headers = {"Accept": "text/event-stream", "Cache-Control": "no-cache"}
     events: list[dict[str, str]] = []
     last_id, retry_ms = "", 3000
-    async with _client(proxy) as client:
+    async with http_client(proxy) as client:
         async with client.stream("GET", f"{urls.http}/events", headers=headers) as response:
-            _check(response.status_code == 200, f"events: {response.status_code}")
-            async for block in _sse_blocks(response):
+            check(response.status_code == 200, f"events: {response.status_code}")
+            async for block in sse_blocks(response):
                 last_id = block.get("id", last_id)
                 if block.get("retry", "").isdigit():
                     retry_ms = int(block["retry"])
                 if "data" in block:
                     events.append(block)
-        _check(len(events) == SSE_EVENTS, f"expected {SSE_EVENTS} events, got {len(events)}")
+        check(len(events) == SSE_EVENTS, f"expected {SSE_EVENTS} events, got {len(events)}")
         await asyncio.sleep(retry_ms / 1000)
         resume = {**headers, "Last-Event-ID": last_id}
         again = await client.get(f"{urls.http}/events", headers=resume)
-        _check(again.status_code == 204, f"reconnect: {again.status_code}")
+        check(again.status_code == 204, f"reconnect: {again.status_code}")
     kinds = sorted({e.get("event", "message") for e in events})
     return f"sse-eventsource: {len(events)} events ({', '.join(kinds)}), reconnect got 204"
 
@@ -99,7 +70,7 @@ async def sse_post_tokens(urls: ServerURLs, proxy: str) -> str:
     text: list[str] = []
     done = False
     async with (
-        _client(proxy) as client,
+        http_client(proxy) as client,
         client.stream(
             "POST",
             f"{urls.http}/v1/chat/completions",
@@ -107,14 +78,14 @@ async def sse_post_tokens(urls: ServerURLs, proxy: str) -> str:
             headers={"Accept": "text/event-stream"},
         ) as response,
     ):
-        _check(response.status_code == 200, f"completions: {response.status_code}")
-        async for block in _sse_blocks(response):
+        check(response.status_code == 200, f"completions: {response.status_code}")
+        async for block in sse_blocks(response):
             if block.get("data") == "[DONE]":
                 done = True
                 continue  # read on to the end of the body rather than abort the stream
             delta = json.loads(block["data"])["choices"][0]["delta"]
             text.append(delta.get("content", ""))
-    _check(done, "no [DONE] marker")
+    check(done, "no [DONE] marker")
     return f"sse-post-tokens: {len(text)} chunks, {''.join(text).strip()!r}"
 
 
@@ -122,16 +93,16 @@ async def ndjson_stream(urls: ServerURLs, proxy: str) -> str:
     """Read a newline-delimited JSON stream line by line."""
     records: list[dict[str, Any]] = []
     async with (
-        _client(proxy) as client,
+        http_client(proxy) as client,
         client.stream(
             "GET", f"{urls.http}/stream/ndjson", headers={"Accept": "application/x-ndjson"}
         ) as response,
     ):
-        _check(response.status_code == 200, f"ndjson: {response.status_code}")
+        check(response.status_code == 200, f"ndjson: {response.status_code}")
         async for line in response.aiter_lines():
             if line.strip():
                 records.append(json.loads(line))
-    _check(len(records) == NDJSON_LINES, f"expected {NDJSON_LINES} lines, got {len(records)}")
+    check(len(records) == NDJSON_LINES, f"expected {NDJSON_LINES} lines, got {len(records)}")
     return f"ndjson-stream: {len(records)} records"
 
 
@@ -151,7 +122,7 @@ async def websocket_chat(urls: ServerURLs, proxy: str) -> str:
         close_timeout=5,
         ping_interval=None,
     ) as ws:
-        _check(ws.subprotocol == CHAT_SUBPROTOCOL, f"subprotocol: {ws.subprotocol}")
+        check(ws.subprotocol == CHAT_SUBPROTOCOL, f"subprotocol: {ws.subprotocol}")
 
         async def reader() -> None:
             while len(received) < expected:
@@ -183,3 +154,20 @@ async def demo_mix(urls: ServerURLs, proxy: str) -> str:
     """All scenarios at once, as one app talking to one backend would."""
     results = await asyncio.gather(*(client(urls, proxy) for client in SCENARIOS.values()))
     return "demo-mix: " + "; ".join(results)
+
+
+SOLO_SCENARIOS: dict[str, Scenario] = {
+    "poll-short": poll_short,
+    "poll-etag": poll_etag,
+    "poll-backoff": poll_backoff,
+    "poll-chat": poll_chat,
+    "long-poll": long_poll,
+    "socketio-polling": socketio_polling,
+    "sse-reconnect": sse_reconnect,
+    "ws-one-way": ws_one_way,
+    "ws-rpc": ws_rpc,
+    "decoy-user-rest": decoy_user_rest,
+    "decoy-page-load": decoy_page_load,
+    "poll-two-clients": poll_two_clients,
+}
+"""Capture name -> client for scenarios recorded one at a time and left out of demo-mix."""

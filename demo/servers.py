@@ -1,4 +1,6 @@
-"""Demo servers: a Starlette app (REST, SSE, token and NDJSON streams) and a WebSocket chat.
+"""Demo servers: a Starlette app (REST, SSE, token and NDJSON streams, polling endpoints from
+:mod:`demo.poll_server`, a page from :mod:`demo.static`) and a ``websockets`` server (the chat,
+plus the ticker and RPC of :mod:`demo.ws_apps`).
 
 Everything binds to 127.0.0.1 on ephemeral ports and runs in one background thread with its
 own event loop; use :func:`run_servers` to start both and get their URLs. Every stream is
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import threading
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -27,6 +30,9 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request as WsRequest
 from websockets.http11 import Response as WsResponse
 from websockets.typing import Subprotocol
+
+from demo import poll_server, static
+from demo.ws_apps import WS_ROUTES
 
 HOST = "127.0.0.1"
 
@@ -56,6 +62,10 @@ class ServerURLs:
 
     http: str  # base URL of the Starlette app, e.g. "http://127.0.0.1:PORT"
     ws: str  # full URL of the WebSocket chat, e.g. "ws://127.0.0.1:PORT/chat"
+
+    def ws_at(self, path: str) -> str:
+        """The URL of another WebSocket endpoint (e.g. ``/ticker``) on the chat's server."""
+        return self.ws.removesuffix(CHAT_PATH) + path
 
 
 # --- REST -----------------------------------------------------------------------------------
@@ -180,9 +190,12 @@ def create_app() -> Starlette:
             Route("/events", events, methods=["GET"]),
             Route("/v1/chat/completions", chat_completions, methods=["POST"]),
             Route("/stream/ndjson", ndjson_stream, methods=["GET"]),
+            *poll_server.ROUTES,
+            *static.ROUTES,
         ]
     )
     app.state.items = {item["id"]: dict(item) for item in ITEMS}
+    app.state.poll = poll_server.PollState()
     return app
 
 
@@ -205,8 +218,9 @@ class ChatRoom:
 
     @staticmethod
     def process_request(connection: ServerConnection, request: WsRequest) -> WsResponse | None:
-        """Reject every path but the chat endpoint with a 404."""
-        if request.path.split("?", 1)[0] != CHAT_PATH:
+        """Reject every path but the chat and :data:`~demo.ws_apps.WS_ROUTES` with a 404."""
+        path = request.path.split("?", 1)[0]
+        if path != CHAT_PATH and path not in WS_ROUTES:
             return WsResponse(404, "Not Found", Headers(), b"no such endpoint\n")
         return None
 
@@ -242,6 +256,13 @@ class ChatRoom:
         finally:
             presence.cancel()
             self.members.discard(ws)
+
+
+async def _route_ws(room: ChatRoom, ws: ServerConnection) -> None:
+    """Serve one WebSocket connection with the handler for its path (the chat by default)."""
+    path = ws.request.path.split("?", 1)[0] if ws.request is not None else CHAT_PATH
+    with contextlib.suppress(ConnectionClosed):
+        await WS_ROUTES.get(path, room.handler)(ws)
 
 
 # --- Running both servers -------------------------------------------------------------------
@@ -281,7 +302,7 @@ class _ServerThread(threading.Thread):
         http_server = uvicorn.Server(config)
         room = ChatRoom()
         async with serve(
-            room.handler,
+            functools.partial(_route_ws, room),
             HOST,
             0,
             select_subprotocol=room.select_subprotocol,

@@ -25,6 +25,8 @@ FAST_PERIOD = 1.0
 """Below this period latency matters and the request overhead dominates: WebSocket."""
 OFTEN_WRITES = 3
 """Writes to the polled resource family during the series that make it two-way."""
+FIRM_EVIDENCE = 6
+"""Below this many requests a cadence may be chance: severity is capped at low."""
 PUSH_FRAMING_BYTES = 16
 """Rough per-message overhead of an SSE event or WebSocket frame, for the after-push estimate."""
 
@@ -47,6 +49,9 @@ def polling_finding(verdict: Verdict, context: Context) -> Finding:
     impact = _impact(verdict, news, unchanged)
     recommendation, severity, rationale = _advise(verdict, context, unchanged, impact)
     evidence = _evidence(verdict, context, unchanged)
+    if len(verdict.polls) < FIRM_EVIDENCE:
+        severity = min(severity, Severity.LOW)
+        evidence.append(f"only {len(verdict.polls)} requests so far: early evidence")
     endpoint = context.endpoint
     if verdict.split_by:
         endpoint += " [" + " ".join(f"{k}={v}" for k, v in verdict.split_by) + "]"

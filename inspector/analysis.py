@@ -140,13 +140,13 @@ class Analyzer:
         self._exchanges[exchange.id] = exchange
         state = _Open(exchange, event.websocket_hint)
         self._open[key] = state
-        self._classify(state)
+        self._classify(state, framework=False)
 
     def _response(self, state: _Open, event: ResponseStarted) -> None:
         state.exchange.response = event.response
         self._classify(state)
 
-    def _classify(self, state: _Open) -> None:
+    def _classify(self, state: _Open, framework: bool = True) -> None:
         exchange = state.exchange
         verdict = classify(exchange.request, exchange.response, state.hint)
         exchange.protocol = verdict.protocol
@@ -156,7 +156,8 @@ class Analyzer:
         exchange.stream = StreamBody(verdict.stream_kind) if verdict.stream_kind else None
         if exchange.response is not None:
             state.body = self._body_state(exchange)
-        self._detect_framework(exchange)
+        if framework:
+            self._detect_framework(exchange)
 
     def _body_state(self, exchange: Exchange) -> _Body:
         body = _Body()

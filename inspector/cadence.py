@@ -16,6 +16,10 @@ JITTER = 0.3
 """Largest relative deviation from the period still counted as on the beat (a missed beat,
 k periods long, may deviate by JITTER * sqrt(k): jitter adds up over the beats it spans)."""
 MAX_BEATS_MISSED = 4
+SHORT = 12
+"""A series with fewer intervals than this must be strictly regular."""
+SHORT_MAX_JITTER = 0.2
+"""Spread allowed in a short series: +-30% uniform jitter has a spread of 0.17."""
 
 
 @dataclass(slots=True, frozen=True)
@@ -48,16 +52,24 @@ def _regular(intervals: list[float]) -> Cadence | None:
         return None
     on_beat, missed, pauses, off = beats
     counted = len(intervals) - pauses
-    if len(on_beat) < MIN_REQUESTS - 1 or pauses > max(1, len(intervals) // 10):
-        return None
-    if counted < 6:
-        regular_enough = off == 0
-    else:
-        regular_enough = len(on_beat) >= 0.6 * counted and len(on_beat) + missed >= 0.8 * counted
-    if not regular_enough:
+    if len(on_beat) < MIN_REQUESTS - 1:
         return None
     mean = fmean(on_beat)
-    return Cadence("regular", mean, pstdev(on_beat) / mean, len(on_beat), missed, pauses)
+    jitter = pstdev(on_beat) / mean
+    if len(intervals) < SHORT:
+        # Few intervals are weak evidence: random traffic often looks regular for a while.
+        # Demand every interval on the beat but one missed beat, no pause, and a steady beat.
+        regular_enough = off == 0 and pauses == 0 and missed <= len(on_beat) // 4
+        regular_enough = regular_enough and jitter <= SHORT_MAX_JITTER
+    else:
+        regular_enough = (
+            pauses <= max(1, len(intervals) // 10)
+            and len(on_beat) >= 0.6 * counted
+            and len(on_beat) + missed >= 0.8 * counted
+        )
+    if not regular_enough:
+        return None
+    return Cadence("regular", mean, jitter, len(on_beat), missed, pauses)
 
 
 def _best_beats(intervals: list[float]) -> tuple[list[float], int, int, int] | None:
@@ -122,4 +134,6 @@ def _backoff(intervals: list[float]) -> Cadence | None:
     if any(abs(interval / cap - 1) > JITTER for interval in rest):
         return None
     growth = (grown[-1] / grown[0]) ** (1 / steps)
+    if any(not growth / 1.3 <= b / a <= growth * 1.3 for a, b in itertools.pairwise(grown)):
+        return None  # growing, but not by a steady factor: chance, not a backoff timer
     return Cadence("backoff", cap, 0.0, len(rest) + 1, 0, 0, growth=growth, first_interval=grown[0])

@@ -12,10 +12,13 @@ from typing import TextIO
 from rich.console import Console
 
 from inspector import __version__
+from inspector.findings import Severity
 from inspector.pipeline import Progress, analyze_paths
 from inspector.report import Report
 
 EXIT_OK = 0
+EXIT_FINDINGS = 1
+"""A finding at or above --fail-on."""
 EXIT_UNUSABLE = 2
 PROGRESS_MIN_BYTES = 8 << 20
 """Inputs at least this large get a progress bar (when stderr is a terminal)."""
@@ -38,12 +41,25 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     analyze.add_argument("--output", "-o", type=Path, metavar="FILE", help="write the report here")
     analyze.add_argument(
+        "--fail-on",
+        type=_severity,
+        metavar="SEVERITY",
+        help="exit 1 when a finding is at or above this severity (info, low, medium, high)",
+    )
+    analyze.add_argument(
         "--no-redact",
         dest="redact",
         action="store_false",
         help="show secrets (credential headers, token-like query parameters) in the report",
     )
     return parser
+
+
+def _severity(text: str) -> Severity:
+    try:
+        return Severity.parse(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -72,7 +88,11 @@ def analyze(args: argparse.Namespace) -> int:
             f"pushscope: error: cannot write {args.output}: {e.strerror or e}", markup=False
         )
         return EXIT_UNUSABLE
-    return EXIT_UNUSABLE if fatal else EXIT_OK
+    if fatal:
+        return EXIT_UNUSABLE
+    if args.fail_on is not None and any(f.severity >= args.fail_on for f in report.findings):
+        return EXIT_FINDINGS
+    return EXIT_OK
 
 
 def _write(report: Report, fmt: str, output: Path | None) -> None:

@@ -24,17 +24,24 @@ _SUBPROTOCOLS: dict[str, str] = {
 }
 
 
+# Substrings of a URL without which no URL rule below can match: most URLs skip the parsing.
+_URL_MARKERS = ("EIO=", "/socket.io/", "/engine.io/", "/negotiate", "signalr", "id=", "vsn=")
+
+
 def detect(exchange: Exchange) -> tuple[str, str] | None:
     """The framework and the evidence for it, or None."""
-    url = urlsplit(exchange.request.url)
-    path = url.path
-    query = parse_qs(url.query)
     ws = exchange.websocket
-
     if ws is not None and ws.handshake.subprotocol:
         name = _SUBPROTOCOLS.get(ws.handshake.subprotocol.lower())
         if name:
             return name, f"WebSocket subprotocol {ws.handshake.subprotocol}"
+    raw = exchange.request.url
+    if not any(marker in raw for marker in _URL_MARKERS):
+        path = urlsplit(raw).path if ws is not None else ""
+        return _from_first_message(ws.first_client_text, path) if ws is not None else None
+    url = urlsplit(raw)
+    path = url.path
+    query = parse_qs(url.query)
     if "EIO" in query or "/socket.io/" in path or "/engine.io/" in path:
         transport = query.get("transport", ["?"])[0]
         return (

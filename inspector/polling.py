@@ -23,6 +23,8 @@ LONG_POLL_MIN_HOLD_FRAMEWORK = 0.2
 """The same for transports that say they long-poll (Engine.IO `transport=polling`...)."""
 REISSUE_GAP = 1.0
 """Most seconds between an answer and the next request for a long poll to be "re-issued"."""
+ENGINE_IO_CONTROL_BYTES = 2
+"""Engine.IO answers a long poll with a bare `6` (noop) or `2` (ping) when it has nothing."""
 SHORT_POLL_MIN_IDLE = 0.05
 """Short polls wait between answer and next request; back-to-back loops are bursts."""
 
@@ -60,6 +62,7 @@ class Verdict:
     """Long polling: the hold the server gives up at, when most answers end there."""
     connection: str | None = None
     """The first connection of this poller, when one host holds several pollers."""
+    framework: str | None = None
     split_by: tuple[tuple[str, str], ...] = ()
 
     @property
@@ -70,14 +73,15 @@ class Verdict:
     def news(self) -> list[bool | None]:
         """For each poll: did its answer bring anything new (None: no answer to judge)?
 
-        Nothing new: 304 Not Modified, 204 No Content, an empty body, or the same body as the
-        previous answer."""
+        Nothing new: 304 Not Modified, 204 No Content, an empty body, the same body as the
+        previous answer, or a framework's keep-alive (Engine.IO's one-byte noop and ping)."""
         result: list[bool | None] = []
         previous: str | None = None
+        trivial = ENGINE_IO_CONTROL_BYTES if self.framework == "socket.io" else 0
         for poll in self.polls:
             if poll.status is None or poll.status >= 400:
                 result.append(None)
-            elif poll.status in (204, 304) or poll.body_bytes == 0:
+            elif poll.status in (204, 304) or poll.body_bytes <= trivial:
                 result.append(False)
             else:
                 result.append(poll.digest is None or poll.digest != previous)
@@ -110,6 +114,7 @@ class PollingSeries:
             for part, split_by in _by_resource(track):
                 verdict = self._verdict(part)
                 if verdict is not None:
+                    verdict.framework = self.framework
                     verdict.connection = connection if len(tracks) > 1 else None
                     verdict.split_by = split_by
                     verdicts.append(verdict)

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import random
 from itertools import accumulate
+from statistics import fmean, pstdev
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inspector.cadence import cadence
+from inspector.cadence import SHORT, SHORT_MAX_JITTER, cadence
 
 
 def _times(intervals: list[float]) -> list[float]:
@@ -30,6 +31,8 @@ def test_regular_series_with_jitter_is_found(
     rng = random.Random(seed)
     intervals = [period * (1 + rng.uniform(-jitter, jitter)) for _ in range(n - 1)]
     found = cadence(_times(intervals))
+    if n - 1 < SHORT and pstdev(intervals) / fmean(intervals) > SHORT_MAX_JITTER:
+        return  # a short series must be steadier than this one happened to be
     assert found is not None and found.kind == "regular"
     assert found.on_beat >= 0.9 * (n - 1)
     assert abs(found.period / period - 1) <= jitter + 1e-9  # the mean of on-beat intervals
@@ -40,7 +43,7 @@ def test_regular_series_with_jitter_is_found(
 @settings(max_examples=200)
 @given(
     period=st.floats(0.5, 120),
-    n=st.integers(12, 80),
+    n=st.integers(SHORT + 1, 80),
     seed=st.integers(0, 2**32),
 )
 def test_missed_beats_and_a_pause_are_tolerated(period: float, n: int, seed: int) -> None:

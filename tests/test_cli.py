@@ -141,3 +141,47 @@ def test_no_traceback_from_the_installed_command(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.count("\n") == 1 and str(broken) in result.stderr
+
+
+def test_fail_on_gates_ci(capsys: pytest.CaptureFixture[str]) -> None:
+    polling = str(CAPTURES / "poll-short.mitm")
+    assert main(["analyze", polling, "--fail-on", "high"]) == 1
+    assert main(["analyze", polling, "--fail-on", "medium"]) == 1
+    assert main(["analyze", str(CAPTURES / "ws-rpc.mitm"), "--fail-on", "medium"]) == 0
+    assert main(["analyze", str(CAPTURES / "ws-rpc.mitm"), "--fail-on", "low"]) == 1
+    assert main(["analyze", str(CAPTURES / "decoy-user-rest.mitm"), "--fail-on", "info"]) == 0
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_info:
+        main(["analyze", polling, "--fail-on", "severe"])
+    assert exit_info.value.code == 2
+    assert "unknown severity 'severe'" in capsys.readouterr().err
+
+
+def test_reports_lead_with_findings(capsys: pytest.CaptureFixture[str]) -> None:
+    polling = str(CAPTURES / "poll-chat.mitm")
+    assert main(["analyze", polling]) == 0
+    text = capsys.readouterr().out
+    assert text.index("Findings (1)") < text.index("Endpoints")
+    assert "short-polling -> websocket" in text
+    assert main(["analyze", polling, "--format", "markdown"]) == 0
+    markdown = capsys.readouterr().out
+    assert markdown.index("### Findings (1)") < markdown.index("### Endpoints")
+    code, report = _json(capsys, polling)
+    assert code == 0
+    (finding,) = report["findings"]
+    assert {
+        "id",
+        "kind",
+        "severity",
+        "endpoint",
+        "client",
+        "exchanges",
+        "stats",
+        "recommendation",
+        "rationale",
+        "impact",
+    } <= finding.keys()
+    assert {"count", "period_s", "jitter", "unchanged_ratio", "span_s"} <= finding["stats"].keys()
+    assert report["summary"]["findings"] == 1
+    roles = {e["id"]: e["role"] for e in report["exchanges"]}
+    assert all(roles[i] == "short-poll" for i in finding["exchanges"])
