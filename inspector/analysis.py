@@ -261,6 +261,10 @@ class Analyzer:
             self._detect_framework(exchange)
         if self.detector is not None:
             self._found(self.detector.add(exchange))
+        if not self.limits.headers:
+            exchange.request.headers = ()
+            if exchange.response is not None:
+                exchange.response.headers = ()
 
     def _found(self, findings: list[Finding]) -> None:
         for finding in findings:

@@ -73,17 +73,21 @@ def _regular(intervals: list[float]) -> Cadence | None:
 
 
 def _best_beats(intervals: list[float]) -> tuple[list[float], int, int, int] | None:
-    """The beat that puts the most intervals on time. Candidates: the median, the middle of
-    the usual range (the median of jittery intervals can sit near one edge of the band) and,
-    for a short series, each interval."""
+    """The beat that puts the most intervals on time. Candidates: the median, and the middle
+    of the usual range with and without its extreme tenths (the median of a few jittery
+    intervals can sit near one edge of the band)."""
     middle = median(intervals)
     if middle <= 0:
         return None
     usual = sorted(i for i in intervals if i <= (MAX_BEATS_MISSED + JITTER) * middle)
     tenth = len(usual) // 10
-    candidates = [middle, (usual[tenth] + usual[-1 - tenth]) / 2]
-    if len(intervals) <= 12:
-        candidates += usual
+    single = [i for i in usual if i < 1.5 * usual[0]] or usual  # without missed beats
+    candidates = [
+        middle,
+        (usual[tenth] + usual[-1 - tenth]) / 2,
+        (usual[0] + usual[-1]) / 2,
+        (single[0] + single[-1]) / 2,
+    ]
     best: tuple[list[float], int, int, int] | None = None
     for period in candidates:
         if period <= 0:

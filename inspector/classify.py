@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 from inspector.model import Handshake, Protocol, Request, Response, header
@@ -71,8 +72,12 @@ def classify(
         return Classification(Protocol.SSE, evidence)
     kind = STREAM_TYPES.get(content_type)
     if kind is not None:
-        return Classification(Protocol.STREAM, [f"Content-Type: {content_type}"], stream_kind=kind)
-    return Classification(Protocol.REST, [_rest_evidence(request, response, content_type)])
+        because = sys.intern(f"Content-Type: {content_type}")
+        return Classification(Protocol.STREAM, [because], stream_kind=kind)
+    # Interned: a capture repeats the same few sentences thousands of times.
+    return Classification(
+        Protocol.REST, [sys.intern(_rest_evidence(request, response, content_type))]
+    )
 
 
 def _websocket(request: Request, status: int | None, response: Response | None) -> Classification:

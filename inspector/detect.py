@@ -16,7 +16,7 @@ from statistics import median
 from inspector.advice import Context, polling_finding
 from inspector.endpoints import Target, target
 from inspector.findings import Finding, Severity
-from inspector.model import Exchange, Headers, Protocol, header
+from inspector.model import Exchange, Headers, Protocol, headers_named
 from inspector.polling import Poll, PollingSeries
 from inspector.push_advice import Advisory, advise
 
@@ -38,9 +38,41 @@ class _Stream:
 
 @dataclass(slots=True)
 class _StreamGroup:
+    """One client's event streams to one endpoint, to see it reconnect again and again."""
+
     client: str | None
     endpoint: str
     streams: list[_Stream] = field(default_factory=list)
+    evaluated_at: int = 0
+
+
+@dataclass(slots=True)
+class _Concurrency:
+    """One client's HTTP/1.1 event streams to one origin, as sorted start and end times."""
+
+    client: str | None
+    origin: str
+    starts: list[float] = field(default_factory=list)
+    ends: list[float] = field(default_factory=list)
+
+    def add(self, start: float, end: float | None) -> int:
+        """Add a stream; return how many streams were open when it started."""
+        bisect.insort(self.starts, start)
+        bisect.insort(self.ends, end if end is not None else float("inf"))
+        return bisect.bisect_right(self.starts, start) - bisect.bisect_right(self.ends, start)
+
+    def peak(self) -> int:
+        """The most streams open at once (a stream ending as another starts is not overlap)."""
+        peak = open_now = 0
+        ends = iter(self.ends)
+        next_end = next(ends, float("inf"))
+        for start in self.starts:
+            while next_end <= start:
+                open_now -= 1
+                next_end = next(ends, float("inf"))
+            open_now += 1
+            peak = max(peak, open_now)
+        return peak
 
 
 class Detector:
@@ -51,7 +83,7 @@ class Detector:
         self._series: dict[tuple[str, str], PollingSeries] = {}
         self._writes: dict[tuple[str, str], list[tuple[float, str, str]]] = defaultdict(list)
         self._streams: dict[tuple[str, str], _StreamGroup] = {}
-        self._open_streams: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
+        self._http1_streams: dict[tuple[str, str], _Concurrency] = {}
         self._advisories: dict[tuple[str, str | None, str], Finding] = {}
         self._by_series: dict[tuple[str, ...], list[str]] = {}
         self._findings: dict[str, Finding] = {}
@@ -66,22 +98,23 @@ class Detector:
         changed: list[Finding] = []
         host, client = _client(exchange)
         where = target(exchange.request.method, exchange.request.url)
-        if exchange.protocol is Protocol.REST and _pollable(exchange):
+        request_headers = headers_named(exchange.request.headers, _POLL_HEADERS)
+        if exchange.protocol is Protocol.REST and _pollable(exchange, request_headers):
             key = (host, where.endpoint)
             series = self._series.get(key)
             if series is None:
                 series = self._series[key] = PollingSeries(
                     client or "", where.endpoint, where.origin, where.family, exchange.framework
                 )
-            series.add(_poll(exchange, where))
-            if self.incremental and _due(series):
+            series.add(_poll(exchange, where, request_headers))
+            if self.incremental and _due(len(series.polls), series.evaluated_at):
                 changed += self._evaluate(key)
         if exchange.request.method in WRITE_METHODS:
             bisect.insort(
                 self._writes[(host, where.origin)],
                 (exchange.started, where.family, where.endpoint),
             )
-        if exchange.protocol is Protocol.SSE or _eventsource_attempt(exchange):
+        if exchange.protocol is Protocol.SSE or _eventsource_attempt(request_headers):
             changed += self._stream(exchange, host, client, where)
         for advisory in advise(exchange):
             changed.append(self._advisory(advisory, exchange, client, where))
@@ -94,6 +127,8 @@ class Detector:
                 self._evaluate(key)
         for key in self._streams:
             self._evaluate_streams(key)
+        for (host, _), streams in self._http1_streams.items():
+            self._connection_limit(host, streams, streams.peak())
         return self.findings
 
     def roles(self) -> dict[str, str]:
@@ -156,16 +191,24 @@ class Detector:
             _Stream(exchange.id, exchange.started, exchange.ended, events),
             key=lambda s: (s.start, s.exchange_id),
         )
-        changed = self._evaluate_streams(key) if self.incremental else []
+        changed = []
+        if self.incremental and _due(len(group.streams), group.evaluated_at):
+            changed += self._evaluate_streams(key)
         http1 = (exchange.request.http_version or "").startswith("HTTP/1")
         if exchange.protocol is Protocol.SSE and http1:
-            spans = self._open_streams[(host, where.origin)]
-            spans.append((exchange.started, exchange.ended or float("inf")))
-            changed += self._connection_limit(host, client, where, spans)
+            streams = self._http1_streams.get((host, where.origin))
+            if streams is None:
+                streams = self._http1_streams[(host, where.origin)] = _Concurrency(
+                    client, where.origin
+                )
+            at_start = streams.add(exchange.started, exchange.ended)
+            if self.incremental and at_start > BROWSER_STREAMS_PER_ORIGIN:
+                changed += self._connection_limit(host, streams, at_start)
         return changed
 
     def _evaluate_streams(self, key: tuple[str, str]) -> list[Finding]:
         group = self._streams[key]
+        group.evaluated_at = len(group.streams)
         streams = [s for s in group.streams if s.end is not None]
         if len(streams) < SSE_RECONNECTS:
             return self._replace(("sse", *key), [])
@@ -201,31 +244,24 @@ class Detector:
         )
         return self._replace(("sse", *key), [finding])
 
-    def _connection_limit(
-        self, host: str, client: str | None, where: Target, spans: list[tuple[float, float]]
-    ) -> list[Finding]:
-        edges = sorted([(s, 1) for s, _ in spans] + [(e, -1) for _, e in spans])
-        peak = current = 0
-        for _, step in edges:
-            current += step
-            peak = max(peak, current)
+    def _connection_limit(self, host: str, streams: _Concurrency, peak: int) -> list[Finding]:
         if peak <= BROWSER_STREAMS_PER_ORIGIN:
-            return []
+            return self._replace(("limit", host, streams.origin), [])
         finding = Finding(
             kind="sse-connection-limit",
             severity=Severity.HIGH,
-            endpoint=where.origin,
-            client=client,
+            endpoint=streams.origin,
+            client=streams.client,
             exchanges=[],
-            stats={"count": len(spans), "concurrent": peak},
+            stats={"count": len(streams.starts), "concurrent": peak},
             recommendation=None,
             rationale=(
-                f"{peak} SSE streams to {where.origin} were open at once over HTTP/1.1; "
+                f"{peak} SSE streams to {streams.origin} were open at once over HTTP/1.1; "
                 f"browsers allow {BROWSER_STREAMS_PER_ORIGIN} connections per origin, so other "
                 "requests to it stall. Share one stream, or serve it over HTTP/2."
             ),
         )
-        return self._replace(("limit", host, where.origin), [finding])
+        return self._replace(("limit", host, streams.origin), [finding])
 
     def _advisory(
         self, advisory: Advisory, exchange: Exchange, client: str | None, where: Target
@@ -258,23 +294,23 @@ def _client(exchange: Exchange) -> tuple[str, str | None]:
     return f"capture#{exchange.source}", None
 
 
-def _pollable(exchange: Exchange) -> bool:
-    request = exchange.request
-    if request.method in ("OPTIONS", "CONNECT"):
-        return False
-    if header(request.headers, "range") is not None:
+_POLL_HEADERS = frozenset(
+    {"range", "accept", "last-event-id", "if-none-match", "if-modified-since"}
+)
+
+
+def _pollable(exchange: Exchange, request_headers: dict[str, str]) -> bool:
+    if exchange.request.method in ("OPTIONS", "CONNECT") or "range" in request_headers:
         return False
     if exchange.response is not None and exchange.response.status in (201, 202, 206):
         return False  # a write that created something, or a piece of a download
-    return not _eventsource_attempt(exchange)
+    return not _eventsource_attempt(request_headers)
 
 
-def _eventsource_attempt(exchange: Exchange) -> bool:
+def _eventsource_attempt(request_headers: dict[str, str]) -> bool:
     """An EventSource (re)connection that got no stream: it belongs to the SSE, not polling."""
-    accept = header(exchange.request.headers, "accept") or ""
-    return (
-        "text/event-stream" in accept
-        or header(exchange.request.headers, "last-event-id") is not None
+    return "text/event-stream" in request_headers.get("accept", "") or (
+        "last-event-id" in request_headers
     )
 
 
@@ -283,22 +319,23 @@ def _related(a: str, b: str) -> bool:
     return a == b or a.startswith(b.rstrip("/") + "/") or b.startswith(a.rstrip("/") + "/")
 
 
-def _due(series: PollingSeries) -> bool:
-    """Re-evaluate while small, then each time the series grows by a quarter."""
-    n = len(series.polls)
-    return n >= 3 and (n <= 16 or n >= series.evaluated_at * 1.25)
+def _due(size: int, evaluated_at: int) -> bool:
+    """Re-evaluate a group while small, then each time it has grown by a quarter: findings
+    firm up as evidence arrives, at O(n log n) total cost."""
+    return size >= 3 and (size <= 16 or size >= evaluated_at * 1.25)
 
 
 def _headers_size(headers: Headers) -> int:
-    return sum(len(name) + len(value) + 4 for name, value in headers) + 2
+    """Bytes of the header block: each `name: value` line and its CRLF, and the blank line."""
+    return sum(len(name) + len(value) for name, value in headers) + 4 * len(headers) + 2
 
 
-def _poll(exchange: Exchange, where: Target) -> Poll:
+def _poll(exchange: Exchange, where: Target, request_headers: dict[str, str]) -> Poll:
     request, response = exchange.request, exchange.response
-    wire = len(request.method) + len(request.url) + 12 + _headers_size(request.headers)
-    wire += request.body_size
+    wire = len(request.method) + len(request.url) + 14 + request.body_size
+    wire += _headers_size(request.headers)
     if response is not None:
-        wire += 15 + len(response.reason) + _headers_size(response.headers) + response.body_size
+        wire += 17 + len(response.reason) + response.body_size + _headers_size(response.headers)
     return Poll(
         exchange_id=exchange.id,
         start=exchange.started,
@@ -307,8 +344,7 @@ def _poll(exchange: Exchange, where: Target) -> Poll:
         digest=response.body_digest if response else None,
         body_bytes=response.body_size if response else 0,
         wire_bytes=wire,
-        conditional=header(request.headers, "if-none-match") is not None
-        or header(request.headers, "if-modified-since") is not None,
+        conditional="if-none-match" in request_headers or "if-modified-since" in request_headers,
         connection=exchange.client,
         params=where.params,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlsplit
 
 from inspector.model import Exchange, header
@@ -25,7 +26,7 @@ _SUBPROTOCOLS: dict[str, str] = {
 
 
 # Substrings of a URL without which no URL rule below can match: most URLs skip the parsing.
-_URL_MARKERS = ("EIO=", "/socket.io/", "/engine.io/", "/negotiate", "signalr", "id=", "vsn=")
+_URL_MARKERS = re.compile(r"EIO=|/socket\.io/|/engine\.io/|/negotiate|signalr|id=|vsn=")
 
 
 def detect(exchange: Exchange) -> tuple[str, str] | None:
@@ -36,7 +37,7 @@ def detect(exchange: Exchange) -> tuple[str, str] | None:
         if name:
             return name, f"WebSocket subprotocol {ws.handshake.subprotocol}"
     raw = exchange.request.url
-    if not any(marker in raw for marker in _URL_MARKERS):
+    if _URL_MARKERS.search(raw) is None:
         path = urlsplit(raw).path if ws is not None else ""
         return _from_first_message(ws.first_client_text, path) if ws is not None else None
     url = urlsplit(raw)

@@ -38,10 +38,21 @@ class Opcode:
 def header(headers: Headers, name: str) -> str | None:
     """The first value of header `name` (case-insensitive), or None."""
     name = name.lower()
+    size = len(name)
     for key, value in headers:
-        if key.lower() == name:
+        if len(key) == size and key.lower() == name:  # lengths first: lower() is the cost
             return value
     return None
+
+
+def headers_named(headers: Headers, names: frozenset[str]) -> dict[str, str]:
+    """The first value of each of `names` (lower-case) present, in one pass over the headers."""
+    found: dict[str, str] = {}
+    for key, value in headers:
+        lowered = key.lower()
+        if lowered in names and lowered not in found:
+            found[lowered] = value
+    return found
 
 
 def header_all(headers: Headers, name: str) -> list[str]:
@@ -70,6 +81,8 @@ class Limits:
     """Longest SSE line accepted, in characters; longer is an error for that stream."""
     decoded_body: int = 64 << 20
     """Most bytes a compressed body may expand to before it is treated as a bomb."""
+    headers: bool = True
+    """Keep header fields once an exchange is finished (views need them; reports do not)."""
 
 
 @dataclass(slots=True)
@@ -135,11 +148,32 @@ class Handshake:
 
 
 @dataclass(slots=True)
+class PerSide:
+    """A number for each side of a connection (lighter than a dict, kept per session)."""
+
+    client: int = 0
+    server: int = 0
+
+    def __getitem__(self, side: str) -> int:
+        return self.client if side == "client" else self.server
+
+    def add(self, side: str, amount: int) -> None:
+        if side == "client":
+            self.client += amount
+        else:
+            self.server += amount
+
+    def as_dict(self) -> dict[str, int]:
+        return {"client": self.client, "server": self.server}
+
+
+@dataclass(slots=True)
 class WebSocketSession:
     handshake: Handshake
     messages: list[WebSocketMessage] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=lambda: {"client": 0, "server": 0})
-    bytes: dict[str, int] = field(default_factory=lambda: {"client": 0, "server": 0})
+    counts: PerSide = field(default_factory=PerSide)
+    """Data messages (text and binary) each side sent."""
+    bytes: PerSide = field(default_factory=PerSide)
     control_frames: int = 0
     close_code: int | None = None
     close_reason: str | None = None
@@ -147,7 +181,7 @@ class WebSocketSession:
     first_client_text: str | None = None
     """The first client text message, kept for framework detection (truncated)."""
     first_direction: Direction | None = None
-    longest_run: dict[str, int] = field(default_factory=lambda: {"client": 0, "server": 0})
+    longest_run: PerSide = field(default_factory=PerSide)
     """Most data messages one side sent in a row: 1 and 1 is strict request/reply."""
     activity: Activity = field(default_factory=lambda: Activity())
     _run: tuple[str, int] = ("", 0)
@@ -159,14 +193,15 @@ class WebSocketSession:
             self.control_frames += 1
         else:
             direction = message.direction
-            self.counts[direction] += 1
-            self.bytes[direction] += message.size
+            self.counts.add(direction, 1)
+            self.bytes.add(direction, message.size)
             if self.first_direction is None:
                 self.first_direction = direction
             side, length = self._run
             length = length + 1 if side == direction else 1
             self._run = (direction, length)
-            self.longest_run[direction] = max(self.longest_run[direction], length)
+            if length > self.longest_run[direction]:
+                self.longest_run.add(direction, 1)
         if len(self.messages) < cap:
             self.messages.append(message)
 

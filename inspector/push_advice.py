@@ -55,7 +55,7 @@ def _websocket(exchange: Exchange) -> list[Advisory]:
     elif (
         client >= RPC_MIN_PAIRS
         and ws.first_direction == "client"
-        and ws.longest_run == {"client": 1, "server": 1}
+        and ws.longest_run.as_dict() == {"client": 1, "server": 1}
         and server == client
     ):
         found.append(

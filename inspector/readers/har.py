@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import sys
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, BinaryIO
@@ -106,6 +107,11 @@ def _time(value: Any, what: str) -> float:
         raise _EntryError(f"{what} {value[:40]!r} is not an ISO 8601 time") from None
 
 
+def _short(value: Any) -> str | None:
+    """A short, much-repeated string (HTTP version, reason), interned so it is stored once."""
+    return sys.intern(str(value)) if value else None
+
+
 def _headers(fields: Any) -> Headers:
     if not fields:
         return ()
@@ -150,9 +156,9 @@ def _entry_events(entry: dict[str, Any], source: int, index: int) -> Iterator[Mo
         id=exchange_id,
         source=source,
         request=Request(
-            method=str(req["method"]),
+            method=sys.intern(str(req["method"])),
             url=str(req["url"]),
-            http_version=req.get("httpVersion") or None,
+            http_version=_short(req.get("httpVersion")),
             headers=_headers(req.get("headers")),
             timestamp_start=started,
             body_size=_size(req.get("bodySize"), len(post.get("text") or "")),
@@ -173,8 +179,8 @@ def _entry_events(entry: dict[str, Any], source: int, index: int) -> Iterator[Mo
             exchange_id,
             Response(
                 status=status,
-                reason=str(resp.get("statusText") or ""),
-                http_version=resp.get("httpVersion") or None,
+                reason=_short(resp.get("statusText")) or "",
+                http_version=_short(resp.get("httpVersion")),
                 headers=_headers(resp.get("headers")),
                 timestamp_start=_response_start(started, entry.get("timings")),
                 timestamp_end=ended,

@@ -7,6 +7,7 @@ upgraded by mitmproxy's own migration code, so every version it reads is read he
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
@@ -130,9 +131,9 @@ def _flow_events(state: dict[str, Any], source: int) -> Iterator[ModelEvent]:
         id=flow_id,
         source=source,
         request=Request(
-            method=_text(req["method"]),
+            method=sys.intern(_text(req["method"])),
             url=_url(req, request_headers),
-            http_version=_text(req["http_version"]) or None,
+            http_version=sys.intern(_text(req["http_version"])) or None,
             headers=request_headers,
             timestamp_start=float(req["timestamp_start"]),
             body_size=len(content) if content else 0,
@@ -154,8 +155,8 @@ def _flow_events(state: dict[str, Any], source: int) -> Iterator[ModelEvent]:
             flow_id,
             Response(
                 status=int(resp["status_code"]),
-                reason=_text(resp.get("reason")),
-                http_version=_text(resp.get("http_version")) or None,
+                reason=sys.intern(_text(resp.get("reason"))),
+                http_version=sys.intern(_text(resp.get("http_version"))) or None,
                 headers=_headers(resp["headers"]),
                 timestamp_start=resp.get("timestamp_start"),
                 timestamp_end=end,

@@ -69,7 +69,7 @@ def test_websocket_chat(fmt: str) -> None:
     assert ws is not None and ws.handshake.ok and ws.handshake.accept_checked
     assert ws.handshake.subprotocol == "chat.v1"
     assert ws.handshake.extensions[0].startswith("permessage-deflate")
-    assert ws.counts == {"client": 3, "server": 6}
+    assert ws.counts.as_dict() == {"client": 3, "server": 6}
     binary = [m for m in ws.messages if m.opcode == 2]
     assert len(binary) == 1 and binary[0].direction == "server"
     if fmt == "mitm":  # HAR has no field for the close

@@ -124,7 +124,7 @@ def test_mitm_and_har_twins_agree() -> None:
                     e.request.method,
                     e.request.url,
                     e.protocol.value,
-                    sorted(e.websocket.counts.items()) if e.websocket else None,
+                    (e.websocket.counts.client, e.websocket.counts.server) if e.websocket else None,
                     e.sse.count if e.sse else None,
                 )
                 for e in report.exchanges
