@@ -89,12 +89,18 @@ def _best_beats(intervals: list[float]) -> tuple[list[float], int, int, int] | N
         (single[0] + single[-1]) / 2,
     ]
     best: tuple[list[float], int, int, int] | None = None
+    best_score = (-1, 0, 0.0)
     for period in candidates:
         if period <= 0:
             continue
         for beats in _recentred(intervals, period):
-            if best is None or (len(beats[0]), -beats[3]) > (len(best[0]), -best[3]):
-                best = beats
+            on_beat, missed, _, off = beats
+            # Most intervals explained (on the beat or a missed beat), then the steadiest beat:
+            # a band stretched to swallow a missed beat explains no more, but spreads wider.
+            spread = pstdev(on_beat) / fmean(on_beat) if on_beat else 1.0
+            score = (len(on_beat) + missed, -off, -spread)
+            if score > best_score:
+                best, best_score = beats, score
     return best
 
 

@@ -25,46 +25,86 @@ from inspector.events import (
 )
 from inspector.model import Exchange, Headers, Request, Response, WebSocketMessage, header
 from inspector.readers.base import CaptureError
-from inspector.readers.tnetstring import TnetError, iter_values
+from inspector.readers.tnetstring import Keep, TnetError, iter_raw, loads
 
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
 
+# What a flow in the current format is read for; the rest (certificate chains, cipher lists,
+# metadata...) is skipped by its length, unparsed.
+_FLOW_KEEP: Keep = {
+    "type": None,
+    "version": None,
+    "id": None,
+    "error": None,
+    "request": None,
+    "response": None,
+    "websocket": None,
+    "client_conn": {"peername": None, "tls": None, "sni": None},
+    "server_conn": {"address": None},
+}
+
+
 def read_mitm(fp: BinaryIO, source: int, name: str) -> Iterator[ModelEvent]:
-    """Model events for every HTTP flow in a flow file."""
+    """Model events for every HTTP flow in a flow file.
+
+    A flow that cannot be used is reported by its byte offset and skipped; a file none of
+    whose flows can be used is a CaptureError.
+    """
     count = 0
+    # Problems before the first good flow wait: if no flow is good, the file is unusable and
+    # the first of them is the one-line error, not a problem repeated beside it.
+    waiting: list[str] = []
     try:
-        for offset, state in iter_values(fp):
-            if not isinstance(state, dict):
-                raise CaptureError(f"{name}: byte {offset}: not a flow (a {type(state).__name__})")
+        for offset, raw in iter_raw(fp):
             try:
-                state = _current(state)
-            except ValueError as e:
-                if count == 0:
-                    raise CaptureError(f"{name}: {_version_message(state, e)}") from None
-                yield SourceProblem(source, f"flow at byte {offset}: {e}")
-                continue
-            if state.get("type") != "http":
-                continue
-            try:
+                state = _state(raw)
+                if state.get("type") != "http":
+                    continue
                 events = list(_flow_events(state, source))
-            except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
-                yield SourceProblem(
-                    source, f"flow at byte {offset}: malformed flow ({type(e).__name__}: {e})"
-                )
+            except (TnetError, KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
+                problem = f"flow at byte {offset}: {_describe(e)}"
+                if count:
+                    yield SourceProblem(source, problem)
+                else:
+                    waiting.append(problem)
                 continue
             count += 1
+            for problem in waiting:
+                yield SourceProblem(source, problem)
+            waiting.clear()
             yield from events
     except TnetError as e:
         if count == 0:
-            raise CaptureError(f"{name}: {e}") from None
+            raise CaptureError(f"{name}: {waiting[0] if waiting else e}") from None
         yield SourceProblem(source, f"{e}; flows after it were not read")
+    if waiting:
+        more = f" (and {len(waiting) - 1} more flows like it)" if len(waiting) > 1 else ""
+        raise CaptureError(f"{name}: {waiting[0]}{more}")
 
 
-def _current(state: dict[Any, Any]) -> dict[Any, Any]:
+def _state(raw: bytes) -> dict[Any, Any]:
+    state = loads(raw, _FLOW_KEEP)
+    if not isinstance(state, dict):
+        raise TypeError(f"not a flow but a {type(state).__name__}")
     if state.get("version") == FLOW_FORMAT_VERSION:
         return state
-    return compat.migrate_flow(state)
+    # Older formats are read whole and upgraded by mitmproxy's own migrations.
+    full = loads(raw)
+    try:
+        return compat.migrate_flow(full)
+    except ValueError as e:
+        raise _TooOld(_version_message(full, e)) from None
+
+
+class _TooOld(ValueError):
+    pass
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, TnetError | _TooOld):
+        return str(error)
+    return f"malformed flow ({type(error).__name__}: {error})"
 
 
 def _version_message(state: dict[Any, Any], error: ValueError) -> str:

@@ -1,19 +1,26 @@
 """A fast, defensive reader of typed netstrings, the encoding of mitmproxy flow files.
 
 mitmproxy's own parser splits the input a byte at a time and copies the remainder at every
-value; this one walks offsets into one buffer. It reads top-level values one at a time from a
-file, holding no more than the value being parsed. Lengths are checked against the file before
-anything is read, so a lying length is an error, not an allocation.
+value; this one walks offsets into one buffer, decodes leaf values inline rather than through a
+call each, and can skip the parts of a dictionary the caller does not want by their length
+alone. It reads top-level values one at a time from a file, holding no more than the value
+being parsed. Lengths are checked against the file before anything is read, so a lying length
+is an error, not an allocation.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, BinaryIO
 
 MAX_DEPTH = 64
 _BLOCK = 1 << 20
+_COMMA, _SEMI, _HASH, _CARET, _BANG, _TILDE, _LIST, _DICT = b",;#^!~]}"
+
+Keep = Mapping[str, "Keep | None"]
+"""Which keys of a dictionary to parse: None parses a value whole, a mapping parses a
+dictionary value keeping only its keys; keys not listed are skipped unparsed."""
 
 
 class TnetError(ValueError):
@@ -24,70 +31,121 @@ class TnetError(ValueError):
         self.offset = offset
 
 
-def _value(data: bytes, i: int, depth: int, base: int) -> tuple[Any, int]:
+def _items(data: bytes, j: int, end: int, depth: int, base: int) -> list[Any]:
+    """The values between `j` and `end` (a list's or dictionary's contents), in order."""
+    if depth > MAX_DEPTH:
+        raise TnetError("nested too deeply", base + j)
+    out: list[Any] = []
+    append = out.append
+    find = data.find
+    while j < end:
+        colon = find(b":", j, j + 13)
+        digits = data[j:colon]
+        if colon < 0 or not digits.isdigit():
+            raise TnetError("not a tnetstring: missing or invalid length prefix", base + j)
+        start = colon + 1
+        stop = start + int(digits)
+        if stop >= end:
+            raise TnetError("value runs past the end of its container", base + j)
+        tag = data[stop]
+        if tag == _COMMA:
+            append(data[start:stop])
+        elif tag == _SEMI:
+            append(data[start:stop].decode("utf-8", "surrogateescape"))
+        elif tag == _LIST:
+            append(_items(data, start, stop, depth + 1, base))
+        elif tag == _DICT:
+            append(_dict(_items(data, start, stop, depth + 1, base), base + start))
+        else:
+            append(_scalar(tag, data[start:stop], base + j))
+        j = stop + 1
+    return out
+
+
+def _dict(items: list[Any], offset: int) -> dict[Any, Any]:
+    if len(items) % 2:
+        raise TnetError("dictionary key without a value", offset)
+    pairs = iter(items)
+    return dict(zip(pairs, pairs, strict=True))
+
+
+def _scalar(tag: int, raw: bytes, offset: int) -> Any:
+    try:
+        if tag == _HASH:
+            return int(raw)
+        if tag == _CARET:
+            return float(raw)
+    except ValueError:
+        raise TnetError(f"invalid number {raw[:20]!r}", offset) from None
+    if tag == _BANG and raw in (b"true", b"false"):
+        return raw == b"true"
+    if tag == _TILDE and not raw:
+        return None
+    raise TnetError(f"unknown type tag {chr(tag)!r}", offset)
+
+
+def _extent(data: bytes, i: int, end: int, base: int) -> tuple[int, int, int]:
+    """(start, stop, tag) of the value at `i`: its payload is data[start:stop]."""
     colon = data.find(b":", i, i + 13)
-    if colon < 0 or not data[i:colon].isdigit():
+    digits = data[i:colon]
+    if colon < 0 or not digits.isdigit():
         raise TnetError("not a tnetstring: missing or invalid length prefix", base + i)
     start = colon + 1
-    end = start + int(data[i:colon])
-    if end >= len(data):
+    stop = start + int(digits)
+    if stop >= end:
         raise TnetError("value runs past the end of its container", base + i)
-    tag = data[end]
-    if tag == 0x2C:  # ,
-        return data[start:end], end + 1
-    if tag == 0x3B:  # ;
-        return data[start:end].decode("utf-8", "surrogateescape"), end + 1
-    if tag == 0x7D:  # }
-        if depth >= MAX_DEPTH:
-            raise TnetError("nested too deeply", base + i)
-        result: dict[Any, Any] = {}
-        j = start
-        while j < end:
-            key, j = _value(data, j, depth + 1, base)
-            if j >= end:
-                raise TnetError("dictionary key without a value", base + j)
-            result[key], j = _value(data, j, depth + 1, base)
-        if j != end:
-            raise TnetError("dictionary overruns its length", base + start)
-        return result, end + 1
-    if tag == 0x5D:  # ]
-        if depth >= MAX_DEPTH:
-            raise TnetError("nested too deeply", base + i)
-        items = []
-        j = start
-        while j < end:
-            item, j = _value(data, j, depth + 1, base)
-            items.append(item)
-        if j != end:
-            raise TnetError("list overruns its length", base + start)
-        return items, end + 1
-    raw = data[start:end]
-    try:
-        if tag == 0x23:  # #
-            return int(raw), end + 1
-        if tag == 0x5E:  # ^
-            return float(raw), end + 1
-    except ValueError:
-        raise TnetError(f"invalid number {raw[:20]!r}", base + i) from None
-    if tag == 0x21 and raw in (b"true", b"false"):  # !
-        return raw == b"true", end + 1
-    if tag == 0x7E and not raw:  # ~
-        return None, end + 1
-    raise TnetError(f"unknown type tag {chr(tag)!r}", base + end)
+    return start, stop, data[stop]
 
 
-def loads(data: bytes) -> Any:
-    """Parse one complete tnetstring."""
-    value, end = _value(data, 0, 0, 0)
+def _value(data: bytes, i: int, end: int, base: int, keep: Keep | None) -> tuple[Any, int]:
+    start, stop, tag = _extent(data, i, end, base)
+    if tag == _DICT and keep is not None:
+        return _partial_dict(data, start, stop, base, keep), stop + 1
+    value = _items(data, i, stop + 1, 0, base)[0]
+    return value, stop + 1
+
+
+def _partial_dict(data: bytes, j: int, end: int, base: int, keep: Keep) -> dict[Any, Any]:
+    result: dict[Any, Any] = {}
+    find = data.find
+    while j < end:
+        # The key, inline: this loop runs for every key of every flow.
+        colon = find(b":", j, j + 13)
+        digits = data[j:colon]
+        if colon < 0 or not digits.isdigit():
+            raise TnetError("not a tnetstring: missing or invalid length prefix", base + j)
+        start = colon + 1
+        stop = start + int(digits)
+        if stop + 1 >= end:
+            raise TnetError("dictionary key without a value", base + j)
+        key = data[start:stop].decode("utf-8", "surrogateescape") if data[stop] == _SEMI else None
+        j = stop + 1
+        if key is not None and key in keep:
+            result[key], j = _value(data, j, end, base, keep[key])
+            continue
+        colon = find(b":", j, j + 13)  # the value, skipped by its length
+        digits = data[j:colon]
+        if colon < 0 or not digits.isdigit():
+            raise TnetError("not a tnetstring: missing or invalid length prefix", base + j)
+        j = colon + 1 + int(digits) + 1
+        if j > end:
+            raise TnetError("value runs past the end of its container", base + colon)
+    return result
+
+
+def loads(data: bytes, keep: Keep | None = None) -> Any:
+    """Parse one complete tnetstring (a dictionary only in part, when `keep` says so)."""
+    value, end = _value(data, 0, len(data), 0, keep)
     if end != len(data):
         raise TnetError("trailing data", end)
     return value
 
 
-def iter_values(fp: BinaryIO) -> Iterator[tuple[int, Any]]:
-    """Yield (offset, value) for each top-level value in the file, until the end.
+def iter_raw(fp: BinaryIO) -> Iterator[tuple[int, bytes]]:
+    """Yield (offset, bytes) for each top-level value in the file, until the end.
 
-    Raises TnetError on the first malformed value; everything before it has been yielded.
+    Only the framing is checked here; parse each value with `loads`. Raises TnetError on the
+    first bad frame; everything before it has been yielded.
     """
     try:
         remaining_in_file: int | None = os.fstat(fp.fileno()).st_size - fp.tell()
@@ -119,9 +177,8 @@ def iter_values(fp: BinaryIO) -> Iterator[tuple[int, Any]]:
                 raise TnetError("file ends inside a value (truncated)", offset + pos)
             buf, pos, offset, eof = _more(fp, buf, pos, offset, max(_BLOCK, need - len(buf)))
             continue
-        value, end = _value(buf, pos, 0, offset)
-        yield offset + pos, value
-        pos = end
+        yield offset + pos, buf[pos:need]
+        pos = need
 
 
 def _more(
