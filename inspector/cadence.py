@@ -89,16 +89,18 @@ def _best_beats(intervals: list[float]) -> tuple[list[float], int, int, int] | N
         (single[0] + single[-1]) / 2,
     ]
     best: tuple[list[float], int, int, int] | None = None
-    best_score = (-1, 0, 0.0)
+    best_score: tuple[bool, int, int, float] = (False, -1, 0, 0.0)
     for period in candidates:
         if period <= 0:
             continue
         for beats in _recentred(intervals, period):
             on_beat, missed, _, off = beats
-            # Most intervals explained (on the beat or a missed beat), then the steadiest beat:
-            # a band stretched to swallow a missed beat explains no more, but spreads wider.
+            # Missed beats must stay the exception (else half the period "explains" it all);
+            # then most intervals explained, then the steadiest beat: a band stretched to
+            # swallow a missed beat explains no more, but spreads wider.
+            plausible = missed <= len(on_beat) // 4
             spread = pstdev(on_beat) / fmean(on_beat) if on_beat else 1.0
-            score = (len(on_beat) + missed, -off, -spread)
+            score = (plausible, len(on_beat) + missed, -off, -spread)
             if score > best_score:
                 best, best_score = beats, score
     return best
