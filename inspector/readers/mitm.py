@@ -25,7 +25,7 @@ from inspector.events import (
 )
 from inspector.model import Exchange, Headers, Request, Response, WebSocketMessage, header
 from inspector.readers.base import CaptureError
-from inspector.readers.tnetstring import Keep, TnetError, iter_raw, loads
+from inspector.readers.tnetstring import Keep, Lookup, TnetError, iter_raw, loads
 
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
@@ -40,8 +40,8 @@ _FLOW_KEEP: Keep = {
     "request": None,
     "response": None,
     "websocket": None,
-    "client_conn": {"peername": None, "tls": None, "sni": None},
-    "server_conn": {"address": None},
+    "client_conn": Lookup(("peername", "tls", "sni")),
+    "server_conn": Lookup(("address",)),
 }
 
 

@@ -12,15 +12,28 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 MAX_DEPTH = 64
 _BLOCK = 1 << 20
 _COMMA, _SEMI, _HASH, _CARET, _BANG, _TILDE, _LIST, _DICT = b",;#^!~]}"
 
-Keep = Mapping[str, "Keep | None"]
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """Take a few keys of a large dictionary by searching for their encoded form, without
+    walking its other keys. Meant for dictionaries we write nothing but keys to look at
+    (mitmproxy's connection records); a value that merely contains the same bytes could be
+    taken for the key, and what follows is still parsed and bounds-checked."""
+
+    keys: tuple[str, ...]
+
+
+Keep = Mapping[str, "Keep | Lookup | None"]
 """Which keys of a dictionary to parse: None parses a value whole, a mapping parses a
-dictionary value keeping only its keys; keys not listed are skipped unparsed."""
+dictionary value keeping only its keys, a Lookup searches for a few keys; keys not listed are
+skipped unparsed."""
 
 
 class TnetError(ValueError):
@@ -97,9 +110,11 @@ def _extent(data: bytes, i: int, end: int, base: int) -> tuple[int, int, int]:
     return start, stop, data[stop]
 
 
-def _value(data: bytes, i: int, end: int, base: int, keep: Keep | None) -> tuple[Any, int]:
+def _value(data: bytes, i: int, end: int, base: int, keep: Keep | Lookup | None) -> tuple[Any, int]:
     start, stop, tag = _extent(data, i, end, base)
     if tag == _DICT and keep is not None:
+        if isinstance(keep, Lookup):
+            return _looked_up(data, start, stop, base, keep), stop + 1
         return _partial_dict(data, start, stop, base, keep), stop + 1
     value = _items(data, i, stop + 1, 0, base)[0]
     return value, stop + 1
@@ -130,6 +145,17 @@ def _partial_dict(data: bytes, j: int, end: int, base: int, keep: Keep) -> dict[
         j = colon + 1 + int(digits) + 1
         if j > end:
             raise TnetError("value runs past the end of its container", base + colon)
+    return result
+
+
+def _looked_up(data: bytes, start: int, stop: int, base: int, lookup: Lookup) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key in lookup.keys:
+        encoded = key.encode()
+        marker = b"%d:%s;" % (len(encoded), encoded)
+        at = data.find(marker, start, stop)
+        if at >= 0:
+            result[key] = _value(data, at + len(marker), stop, base, None)[0]
     return result
 
 
