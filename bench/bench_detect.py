@@ -37,7 +37,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 OUT_DIR = HERE / "out"
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 BASE_TIME = 1_767_225_600.0
 GOAL_OVERHEAD = 0.20
 MODES = ("read", "detect", "live")
@@ -160,18 +160,20 @@ def _timeline(
     out = []
     while len(out) < n:
         c = rng.randrange(clients)
-        client = (f"10.{c // 65536 % 256}.{c // 256 % 256}.{c % 256}", 40000 + c % 20000)
+        # A host, and a connection of its own for each poller or person on it.
+        client = (f"10.{c // 65536 % 256}.{c // 256 % 256}.{c % 256}", rng.randrange(32768, 61000))
         kind = rng.random()
         t = rng.uniform(0, span)
         if kind < 0.5:  # a short poller, with jitter and the odd missed beat
             period = rng.choice([2.0, 5.0, 10.0, 30.0])
+            feed = rng.choice(["news", "prices", "status", "inbox", "scores", "jobs"])
             version = 0
             for _ in range(rng.randint(20, 400)):
                 if rng.random() < 0.05:
                     version += 1
                 if rng.random() > 0.03:
                     body = b'{"version": %d}' % version
-                    out.append((t, 0.02, client, f"/api/feeds/{c % 97}", "GET", 200, body))
+                    out.append((t, 0.02, client, f"/api/feeds/{feed}", "GET", 200, body))
                 t += period * (1 + rng.uniform(-0.2, 0.2))
         elif kind < 0.6:  # a long poller
             for i in range(rng.randint(10, 100)):

@@ -104,7 +104,11 @@ class PollingSeries:
     evaluated_at: int = 0
 
     def add(self, poll: Poll) -> None:
-        bisect.insort(self.polls, poll, key=lambda p: (p.start, p.exchange_id))
+        polls = self.polls
+        if not polls or (polls[-1].start, polls[-1].exchange_id) <= (poll.start, poll.exchange_id):
+            polls.append(poll)  # the usual case: requests come in time order
+        else:
+            bisect.insort(polls, poll, key=lambda p: (p.start, p.exchange_id))
 
     def evaluate(self) -> list[Verdict]:
         self.evaluated_at = len(self.polls)
