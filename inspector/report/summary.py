@@ -149,12 +149,12 @@ def finding_facts(finding: Finding) -> str:
     facts = []
     period = stats.get("period_s")
     if finding.kind in ("short-polling", "long-polling") and period:
-        beat = f"every {period:.2f} s"
+        beat = f"every {seconds(period)}"
         if stats.get("jitter"):
             beat += f" +-{stats['jitter']:.0%}"
         if "hold_s" in stats:
-            beat = f"held {stats['hold_s']:.2f} s, cycle {period:.2f} s"
-        facts.append(f"{beat}, {stats['count']} requests over {stats['span_s']:.1f} s")
+            beat = f"held {seconds(stats['hold_s'])}, cycle {seconds(period)}"
+        facts.append(f"{beat}, {stats['count']} requests over {seconds(stats['span_s'])}")
         facts.append(f"{stats['unchanged_ratio']:.0%} nothing new")
     elif "count" in stats:
         facts.append(f"{stats['count']} exchange(s)")
@@ -166,10 +166,21 @@ def finding_facts(finding: Finding) -> str:
             f"{human_bytes(after['bytes_per_hour'])}/h"
         )
         facts.append(
-            f"staleness {impact['staleness_mean_s']:.2f} s mean, "
-            f"{impact['staleness_worst_s']:.2f} s worst"
+            f"staleness {seconds(impact['staleness_mean_s'])} mean, "
+            f"{seconds(impact['staleness_worst_s'])} worst"
         )
     return "; ".join(facts)
+
+
+def seconds(value: float) -> str:
+    """`0.004` -> `4 ms`, `1.5` -> `1.50 s`, `95` -> `95 s`, `7200` -> `2.0 h`."""
+    if value < 1:
+        return f"{value * 1000:.0f} ms"
+    if value < 60:
+        return f"{value:.2f} s"
+    if value < 3600:
+        return f"{value:.0f} s"
+    return f"{value / 3600:.1f} h"
 
 
 def human_bytes(n: int) -> str:

@@ -117,26 +117,30 @@ def _sse(summary: Summary) -> Table:
 SEVERITY_STYLES = {"high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
 
 
-def _findings(report: Report) -> Text:
-    text = Text(f"Findings ({len(report.findings)})\n", style="bold")
+def _findings(report: Report) -> Group:
+    """Each finding: what and where on one line, then its numbers and the rationale, indented
+    under it (a grid keeps wrapped lines aligned at any width)."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
     for finding in report.findings[:SHOWN]:
         severity = finding.severity.label
-        text.append(f"  {severity.upper():<6} ", style=SEVERITY_STYLES[severity])
-        text.append(finding.kind, style="bold")
+        head = Text(finding.kind, style="bold")
         if finding.recommendation:
-            text.append(" -> ")
-            text.append(finding.recommendation, style="bold green")
-        text.append(f"  {finding.endpoint}")
+            head.append(" -> ")
+            head.append(finding.recommendation, style="bold green")
+        head.append(f"  {finding.endpoint}")
         if finding.client:
-            text.append(f"  client {finding.client}", style="dim")
-        text.append("\n")
+            head.append(f"  client {finding.client}", style="dim")
+        grid.add_row(Text(severity.upper(), style=SEVERITY_STYLES[severity]), head)
         facts = finding_facts(finding)
         if facts:
-            text.append(f"         {facts}\n", style="dim")
-        text.append(f"         {finding.rationale}\n")
+            grid.add_row("", Text(facts, style="dim"))
+        grid.add_row("", Text(finding.rationale))
+    parts: list[RenderableType] = [Text(f"Findings ({len(report.findings)})", style="bold"), grid]
     if len(report.findings) > SHOWN:
-        text.append(f"  and {len(report.findings) - SHOWN} more (see --format json)\n")
-    return text
+        parts.append(Text(f"  and {len(report.findings) - SHOWN} more (see --format json)"))
+    return Group(*parts, Text(""))
 
 
 def _problems(summary: Summary) -> Text:
