@@ -26,7 +26,6 @@ import argparse
 import json
 import math
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -225,12 +224,16 @@ def child(mode: str, path: str) -> dict[str, Any]:
     """Run one measurement in this process; report seconds, exchanges, findings, memory."""
     import gc
 
+    from memory import peak_kb, reset_peak  # bench/memory.py, beside this script
+
     from inspector.analysis import Analyzer
     from inspector.detect import Detector
     from inspector.model import Limits
     from inspector.readers import read_capture
 
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    import inspector.readers.mitm  # noqa: F401 - loads mitmproxy before the baseline is taken
+
+    baseline = reset_peak()
     detector = None if mode == "read" else Detector(incremental=mode == "live")
     analyzer = Analyzer(Limits(ws_messages=0, sse_events=0, headers=False), detector=detector)
     gc.disable()  # as the pipeline does
@@ -238,7 +241,7 @@ def child(mode: str, path: str) -> dict[str, Any]:
     analyzer.run(read_capture(Path(path), 0).events)
     findings = analyzer.finish()
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = peak_kb()
     return {
         "seconds": seconds,
         "exchanges": len(analyzer),
