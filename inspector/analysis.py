@@ -17,6 +17,7 @@ from inspector.events import (
     ModelEvent,
     ResponseStarted,
     SourceProblem,
+    SseItemSeen,
     WebSocketMessageSeen,
 )
 from inspector.findings import Finding
@@ -28,6 +29,7 @@ from inspector.model import (
     SseEvent,
     SseStream,
     StreamBody,
+    WebSocketMessage,
     WebSocketSession,
     header,
 )
@@ -55,14 +57,41 @@ class _Open:
     body: _Body = field(default_factory=_Body)
 
 
+class Observer:
+    """Told what the analyzer learns as it learns it (the live feed, the TUI). Override what
+    you need; every method does nothing by default."""
+
+    def opened(self, exchange: Exchange) -> None:
+        """A request was seen (classified provisionally)."""
+
+    def responded(self, exchange: Exchange) -> None:
+        """Response headers arrived; the exchange is classified."""
+
+    def sse(self, exchange: Exchange, item: SseEvent | SseComment) -> None:
+        """An SSE event or comment was parsed."""
+
+    def ws_message(self, exchange: Exchange, message: WebSocketMessage, payload: bytes) -> None:
+        """A WebSocket message passed."""
+
+    def closed(self, exchange: Exchange) -> None:
+        """The exchange is over."""
+
+    def finding(self, finding: Finding) -> None:
+        """A finding was raised or changed."""
+
+
 class Analyzer:
     """Builds `Exchange`s from events, classifying each when its response headers arrive."""
 
-    def __init__(self, limits: Limits | None = None, detector: Detector | None = None) -> None:
+    def __init__(
+        self,
+        limits: Limits | None = None,
+        detector: Detector | None = None,
+        observers: Iterable[Observer] = (),
+    ) -> None:
         self.limits = limits or Limits()
         self.detector = detector
-        self.findings_changed: list[Finding] = []
-        """Findings raised or changed since the caller last cleared this list (live use)."""
+        self.observers = list(observers)
         self._exchanges: dict[str, Exchange] = {}
         self.problems: dict[int, list[str]] = {}
         self.problem_counts: dict[int, int] = {}
@@ -93,6 +122,10 @@ class Analyzer:
             case WebSocketMessageSeen():
                 if (state := self._open.get(event.exchange_id)) is not None:
                     self._ws_message(state, event)
+            case SseItemSeen():
+                state = self._open.get(event.exchange_id)
+                if state is not None and state.exchange.sse is not None:
+                    self._sse_items(state.exchange, [event.item])
             case ExchangeClosed():
                 if (state := self._open.pop(event.exchange_id, None)) is not None:
                     self._closed(state, event)
@@ -141,10 +174,14 @@ class Analyzer:
         state = _Open(exchange, event.websocket_hint)
         self._open[key] = state
         self._classify(state, framework=False)
+        for observer in self.observers:
+            observer.opened(exchange)
 
     def _response(self, state: _Open, event: ResponseStarted) -> None:
         state.exchange.response = event.response
         self._classify(state)
+        for observer in self.observers:
+            observer.responded(state.exchange)
 
     def _classify(self, state: _Open, framework: bool = True) -> None:
         exchange = state.exchange
@@ -210,9 +247,13 @@ class Analyzer:
                 ):
                     item.data = item.data[: self.limits.preview_bytes]
                 stream.add(item, self.limits.sse_events)
+                for observer in self.observers:
+                    observer.sse(exchange, item)
             elif isinstance(item, SseComment):
                 stream.comments += 1
                 stream.activity.seen(item.timestamp)
+                for observer in self.observers:
+                    observer.sse(exchange, item)
             elif isinstance(item, SseError):
                 stream.errors.append(item.message)
                 self.problem(exchange.source, f"exchange {exchange.id}: SSE stream: {item.message}")
@@ -235,6 +276,8 @@ class Analyzer:
             and message.opcode == Opcode.TEXT
         ):
             session.first_client_text = event.payload[:512].decode("utf-8", "replace")
+        for observer in self.observers:
+            observer.ws_message(state.exchange, message, event.payload)
 
     def _closed(self, state: _Open, event: ExchangeClosed) -> None:
         exchange = state.exchange
@@ -244,10 +287,17 @@ class Analyzer:
         body = state.body
         if body.sse is not None and not body.broken:
             self._sse_items(exchange, body.sse.close(event.timestamp))
-        if exchange.sse is not None and body.sse is not None:
-            exchange.sse.retry_ms = body.sse.retry_ms
-        if body.hasher is not None and exchange.response is not None and not body.broken:
-            exchange.response.body_digest = body.hasher.hexdigest()
+        if exchange.sse is not None:
+            retry = body.sse.retry_ms if body.sse is not None else None
+            exchange.sse.retry_ms = retry if retry is not None else event.sse_retry_ms
+        if exchange.stream is not None and event.stream_records is not None:
+            exchange.stream.records = event.stream_records
+            exchange.stream.bytes = exchange.response.body_size if exchange.response else 0
+        if exchange.response is not None:
+            if event.body_digest is not None:
+                exchange.response.body_digest = event.body_digest
+            elif body.hasher is not None and not body.broken:
+                exchange.response.body_digest = body.hasher.hexdigest()
         if body.kept is not None and exchange.response is not None:
             exchange.response.body = bytes(body.kept)
         session = exchange.websocket
@@ -261,6 +311,8 @@ class Analyzer:
             self._detect_framework(exchange)
         if self.detector is not None:
             self._found(self.detector.add(exchange))
+        for observer in self.observers:
+            observer.closed(exchange)
         if not self.limits.headers:
             exchange.request.headers = ()
             if exchange.response is not None:
@@ -271,7 +323,8 @@ class Analyzer:
             for exchange_id in finding.exchanges:
                 if (exchange := self._exchanges.get(exchange_id)) is not None:
                     exchange.role = finding.role
-        self.findings_changed += findings
+            for observer in self.observers:
+                observer.finding(finding)
 
     def _detect_framework(self, exchange: Exchange) -> None:
         found = frameworks.detect(exchange)

@@ -3,14 +3,16 @@
 A reader of a flow file, HAR, pcap or JSONL feed, and the live addon, each turn what they
 see into this one stream, in time order per exchange:
 
-    ExchangeOpened -> ResponseStarted? -> (BodyChunk | WebSocketMessageSeen)* -> ExchangeClosed
+    ExchangeOpened -> ResponseStarted? -> (BodyChunk | WebSocketMessageSeen | SseItemSeen)*
+        -> ExchangeClosed
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inspector.model import Direction, Exchange, Response, WebSocketMessage
+from inspector.model import Direction, Exchange, Response, SseEvent, WebSocketMessage
+from inspector.sse import SseComment
 
 
 @dataclass(slots=True)
@@ -50,8 +52,19 @@ class WebSocketMessageSeen:
 
 
 @dataclass(slots=True)
+class SseItemSeen:
+    """An SSE event or comment already parsed by the source (a pushscope feed)."""
+
+    exchange_id: str
+    item: SseEvent | SseComment
+
+
+@dataclass(slots=True)
 class ExchangeClosed:
-    """The exchange ended: response complete, connection closed, or an error."""
+    """The exchange ended: response complete, connection closed, or an error.
+
+    `body_digest`, `sse_retry_ms` and `stream_records` come from sources that recorded the
+    outcome of a body rather than the body itself (a pushscope feed)."""
 
     exchange_id: str
     timestamp: float | None = None
@@ -59,6 +72,9 @@ class ExchangeClosed:
     close_code: int | None = None
     close_reason: str | None = None
     closed_by: Direction | None = None
+    body_digest: str | None = None
+    sse_retry_ms: int | None = None
+    stream_records: int | None = None
 
 
 @dataclass(slots=True)
@@ -74,6 +90,7 @@ ModelEvent = (
     | ResponseStarted
     | BodyChunk
     | WebSocketMessageSeen
+    | SseItemSeen
     | ExchangeClosed
     | SourceProblem
 )

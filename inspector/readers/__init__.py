@@ -24,6 +24,10 @@ def _reader(fmt: str) -> Reader:
         from inspector.readers.mitm import read_mitm
 
         return read_mitm
+    if fmt == "jsonl":
+        from inspector.readers.jsonl import read_jsonl
+
+        return read_jsonl
     raise CaptureError(f"reading {fmt} captures is not supported yet")
 
 
