@@ -17,19 +17,14 @@ import argparse
 import asyncio
 import itertools
 import json
-import re
 import shutil
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import defaultdict
 from pathlib import Path
 from statistics import median
-from types import TracebackType
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from a checkout: make `demo` importable
@@ -40,9 +35,9 @@ from mitmproxy.io import FlowReader  # noqa: E402
 
 from demo.clients import SCENARIOS, SOLO_SCENARIOS, demo_mix  # noqa: E402
 from demo.common import Scenario  # noqa: E402
-from demo.servers import HOST, run_servers  # noqa: E402
+from demo.proxy import Mitmdump  # noqa: E402
+from demo.servers import run_servers  # noqa: E402
 
-MITMDUMP = Path(sys.executable).with_name("mitmdump")
 CAPTURES: dict[str, Scenario] = {**SCENARIOS, "demo-mix": demo_mix, **SOLO_SCENARIOS}
 FLOW_COUNTS: dict[str, int] = {
     "rest": 4,
@@ -65,103 +60,17 @@ FLOW_COUNTS: dict[str, int] = {
     "poll-two-clients": 20,
 }
 """How many flows (and HAR entries) each capture must hold."""
-START_TIMEOUT = 30.0  # mitmdump start-up (first run also generates the CA in the confdir)
-STOP_TIMEOUT = 15.0
 CLIENT_TIMEOUT = 40.0
 SETTLE = 0.2  # let mitmdump run its hooks for the last close before it is stopped
 MAX_BYTES = 100_000
-LISTENING = re.compile(r"proxy listening at .*?:(\d+)")
-
-
-class Mitmdump:
-    """A ``mitmdump`` subprocess on 127.0.0.1 writing a flow file and a HAR; a context manager
-    that yields the proxy URL and stops the process (SIGINT, then kill) on exit."""
-
-    def __init__(self, flows: Path, har: Path, confdir: Path) -> None:
-        # Port 0: the OS picks a free port and mitmdump logs which one.
-        self.cmd = [str(MITMDUMP), "--listen-host", HOST, "--listen-port", "0", "-w", str(flows)]
-        options = {"confdir": confdir, "hardump": har, "flow_detail": 0}
-        for key, value in options.items():
-            self.cmd += ["--set", f"{key}={value}"]
-        self.log: list[str] = []
-        self._port: int | None = None
-        self._listening = threading.Event()
-        self._proc: subprocess.Popen[str] | None = None
-        self._reader: threading.Thread | None = None
-
-    def _read_output(self) -> None:
-        assert self._proc is not None and self._proc.stdout is not None
-        for line in self._proc.stdout:
-            self.log.append(line.rstrip())
-            if self._port is None and (match := LISTENING.search(line)):
-                self._port = int(match.group(1))
-                self._listening.set()
-        self._listening.set()  # process ended: wake up a waiting start()
-
-    def start(self) -> str:
-        """Start mitmdump and wait (bounded) until it accepts connections."""
-        self._proc = subprocess.Popen(
-            self.cmd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,  # a terminal Ctrl-C reaches only this script
-        )
-        self._reader = threading.Thread(target=self._read_output, name="mitmdump-log", daemon=True)
-        self._reader.start()
-        if not self._listening.wait(START_TIMEOUT) or self._port is None:
-            raise RuntimeError("mitmdump did not start listening:\n" + "\n".join(self.log))
-        deadline = time.monotonic() + 5
-        while True:
-            try:
-                socket.create_connection((HOST, self._port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        return f"http://{HOST}:{self._port}"
-
-    def stop(self) -> int | None:
-        """Stop gracefully (SIGINT makes it write the HAR); kill it if that takes too long."""
-        proc = self._proc
-        if proc is None:
-            return None
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
-        if self._reader is not None:
-            self._reader.join(5)
-        return proc.returncode
-
-    def __enter__(self) -> str:
-        try:
-            return self.start()
-        except BaseException:
-            self.stop()
-            raise
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        code = self.stop()
-        if exc_type is None and code != 0:
-            raise RuntimeError(f"mitmdump exited with {code}:\n" + "\n".join(self.log))
 
 
 def record(name: str, client: Scenario, out: Path) -> str:
     """Record one capture into ``out/<name>.mitm`` and ``out/<name>.har``."""
     with tempfile.TemporaryDirectory(prefix=f"pushscope-{name}-") as tmp:
         flows, har = Path(tmp) / f"{name}.mitm", Path(tmp) / f"{name}.har"
-        with run_servers() as urls, Mitmdump(flows, har, Path(tmp) / "confdir") as proxy:
+        options = ["-w", str(flows), "--set", f"hardump={har}"]
+        with run_servers() as urls, Mitmdump(options, Path(tmp) / "confdir") as proxy:
             summary = asyncio.run(asyncio.wait_for(client(urls, proxy), CLIENT_TIMEOUT))
             time.sleep(SETTLE)
         for path in (flows, har):

@@ -105,6 +105,12 @@ class Analyzer:
     def __len__(self) -> int:
         return len(self._exchanges)
 
+    def get(self, exchange_id: str) -> Exchange | None:
+        return self._exchanges.get(exchange_id)
+
+    def is_open(self, exchange_id: str) -> bool:
+        return exchange_id in self._open
+
     def run(self, events: Iterable[ModelEvent]) -> None:
         for event in events:
             self.feed(event)

@@ -52,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_false",
         help="show secrets (credential headers, token-like query parameters) in the report",
     )
+    commands.add_parser(
+        "addon-path",
+        help="print the path of the mitmproxy addon script",
+        description='Print the path of the addon script: mitmdump -s "$(pushscope addon-path)"',
+    )
     return parser
 
 
@@ -66,7 +71,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "analyze":
         return analyze(args)
+    if args.command == "addon-path":
+        print(addon_path())
+        return EXIT_OK
     return EXIT_OK  # pragma: no cover - argparse requires a command
+
+
+def addon_path() -> Path:
+    """Where the addon script of this installation is (found without importing mitmproxy)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("addons")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("pushscope: the addons package is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "pushscope.py"
 
 
 def analyze(args: argparse.Namespace) -> int:

@@ -227,7 +227,7 @@ def _flow_events(state: dict[str, Any], source: int) -> Iterator[ModelEvent]:
         if ws.get("close_code") is not None:
             close = {
                 "close_code": int(ws["close_code"]),
-                "close_reason": _text(ws.get("close_reason")),
+                "close_reason": _text(ws.get("close_reason")) or None,
                 "closed_by": "client" if ws.get("closed_by_client") else "server",
             }
     error = state.get("error")
