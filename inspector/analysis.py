@@ -34,6 +34,7 @@ from inspector.model import (
     header,
 )
 from inspector.sse import SseComment, SseError, SseItem, SseParser
+from inspector.websocket import is_websocket_request
 
 MAX_PROBLEMS = 100
 """Problems kept per source; a capture broken everywhere must not flood the report."""
@@ -179,7 +180,10 @@ class Analyzer:
         self._exchanges[exchange.id] = exchange
         state = _Open(exchange, event.websocket_hint)
         self._open[key] = state
-        self._classify(state, framework=False)
+        # Provisional until the response arrives (readers of files send it right away, so only
+        # a request that could be a WebSocket upgrade is worth checking now).
+        if is_websocket_request(exchange.request.headers) or event.websocket_hint:
+            self._classify(state, framework=False)
         for observer in self.observers:
             observer.opened(exchange)
 
@@ -287,6 +291,8 @@ class Analyzer:
 
     def _closed(self, state: _Open, event: ExchangeClosed) -> None:
         exchange = state.exchange
+        if not exchange.evidence:  # never answered, never classified
+            self._classify(state)
         exchange.ended = event.timestamp if event.timestamp is not None else exchange.ended
         if event.error:
             exchange.error = event.error

@@ -22,9 +22,14 @@ _ID_SEGMENT = re.compile(
 
 def path_template(path: str) -> str:
     """`/api/items/42/comments/9f1c...` -> `/api/items/{id}/comments/{id}`."""
-    return "/".join(
-        "{id}" if _ID_SEGMENT.match(segment) else segment for segment in path.split("/")
-    )
+    return "/".join("{id}" if _is_id(segment) else segment for segment in path.split("/"))
+
+
+def _is_id(segment: str) -> bool:
+    # A short all-letter word ("api", "items") never matches: skip the regex for it.
+    if not segment or (len(segment) < 16 and segment.isalpha()):
+        return False
+    return _ID_SEGMENT.match(segment) is not None
 
 
 def endpoint(method: str, url: str) -> str:
@@ -75,21 +80,31 @@ class Target:
     """Query parameters other than cache-busters, with their values, sorted."""
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def target(method: str, url: str) -> Target:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
+    scheme, separator, rest = url.partition("://")
+    if not separator:
         return Target(f"{method} {url}", "", url, ())
-    origin = f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}" if parts.scheme else ""
-    template = path_template(parts.path) or "/"
-    params = tuple(
-        sorted(
-            (name, value)
-            for name, value in parse_qsl(parts.query, keep_blank_values=True)
-            if name.lower() not in CACHE_BUSTERS
+    # Split by hand: urllib's urlsplit validates far more than a template needs.
+    cut = len(rest)
+    for mark in "/?#":
+        at = rest.find(mark)
+        if 0 <= at < cut:
+            cut = at
+    netloc, remainder = rest[:cut], rest[cut:]
+    remainder = remainder.partition("#")[0]
+    path, _, query = remainder.partition("?")
+    origin = f"{scheme}://{netloc.rpartition('@')[2]}"
+    template = path_template(path) or "/"
+    params: tuple[tuple[str, str], ...] = ()
+    if query:
+        params = tuple(
+            sorted(
+                (name, value)
+                for name, value in parse_qsl(query, keep_blank_values=True)
+                if name.lower() not in CACHE_BUSTERS
+            )
         )
-    )
     keys = "&".join(f"{name}=*" for name in dict(params))
     family = template
     while family.endswith("/{id}"):

@@ -35,6 +35,7 @@ def analyze_paths(
         return _analyze(paths, limits, redact, progress)
     finally:
         if collecting:
+            gc.freeze()  # what the analysis built stays: no full collection rescans it now
             gc.enable()
 
 
