@@ -1,0 +1,147 @@
+"""The addon's hooks with mitmproxy's own test doubles (taddons, tflow): options, streaming,
+never breaking traffic, bounded memory."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+from mitmproxy import exceptions
+from mitmproxy.test import taddons, tflow
+from mitmproxy.websocket import WebSocketMessage
+
+from addons.live import Pushscope
+
+
+def _sse_flow():  # type: ignore[no-untyped-def]
+    flow = tflow.tflow(resp=True)
+    flow.response.headers["content-type"] = "text/event-stream"
+    flow.response.content = None
+    return flow
+
+
+def test_options_are_validated(tmp_path: Path) -> None:
+    addon = Pushscope()
+    with taddons.context(addon) as tctx:
+        with pytest.raises(
+            exceptions.OptionsError, match=r"pushscope_feed: directory .* does not exist"
+        ):
+            tctx.configure(addon, pushscope_feed=str(tmp_path / "missing" / "feed.jsonl"))
+        with pytest.raises(
+            exceptions.OptionsError, match="pushscope_max_messages must be 0 or more"
+        ):
+            tctx.configure(addon, pushscope_max_messages=-1)
+        tctx.configure(addon, pushscope_report=str(tmp_path / "report.json"))
+
+
+def test_sse_passes_through_unchanged_and_is_parsed(tmp_path: Path) -> None:
+    addon = Pushscope()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, pushscope_feed=str(tmp_path / "feed.jsonl"))
+        flow = _sse_flow()
+        addon.request(flow)
+        addon.responseheaders(flow)
+        tap = flow.response.stream
+        assert callable(tap)
+        chunks = [b"data: one\n\n", b"data: t", b"wo\n\n", b"\xff\xfe\x00 not text\n\n", b""]
+        assert [tap(chunk) for chunk in chunks] == chunks
+        addon.response(flow)
+        assert flow.response.raw_content == b"".join(chunks)  # kept for -w
+        assert addon.analyzer is not None
+        exchange = addon.analyzer.get(flow.id)
+        assert exchange is not None and exchange.sse is not None
+        assert exchange.sse.count == 2 and exchange.response is not None  # garbage is no event
+        assert exchange.response.body_size == len(b"".join(chunks))
+    records = [json.loads(line) for line in (tmp_path / "feed.jsonl").read_text().splitlines()]
+    assert [r["data"] for r in records if r.get("type") == "sse.event"][:2] == ["one", "two"]
+
+
+def test_client_hanging_up_mid_stream_keeps_what_passed(tmp_path: Path) -> None:
+    addon = Pushscope()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, pushscope_max_sse_body=12)
+        flow = _sse_flow()
+        addon.request(flow)
+        addon.responseheaders(flow)
+        flow.response.stream(b"data: first\n\n")
+        flow.response.stream(b"data: second\n\n")
+        flow.error = tflow.terr("client disconnected")
+        addon.error(flow)
+        assert flow.response.raw_content == b"data: first\n"  # within the cap
+        assert addon.analyzer is not None
+        exchange = addon.analyzer.get(flow.id)
+        assert exchange is not None and exchange.error == "client disconnected"
+        assert exchange.sse is not None and exchange.sse.count == 2
+        assert not addon.analyzer.is_open(flow.id)
+
+
+def test_websocket_messages_binary_and_oversized() -> None:
+    addon = Pushscope()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, pushscope_max_messages=2)
+        flow = tflow.twebsocketflow()
+        assert flow.websocket is not None
+        addon.request(flow)
+        addon.responseheaders(flow)
+        big = WebSocketMessage(2, True, b"\x00" * (8 << 20))
+        flow.websocket.messages = []
+        for message in [
+            big,
+            WebSocketMessage(1, False, b"hi"),
+            WebSocketMessage(2, False, b"\xff"),
+        ]:
+            flow.websocket.messages.append(message)
+            addon.websocket_message(flow)
+        addon.websocket_end(flow)
+        assert addon.analyzer is not None
+        exchange = addon.analyzer.get(flow.id)
+        assert exchange is not None and exchange.websocket is not None
+        session = exchange.websocket
+        assert session.counts.as_dict() == {"client": 1, "server": 2}
+        assert session.bytes.client == 8 << 20
+        assert len(session.messages) == 2  # the cap
+        assert all(len(m.preview) <= 256 for m in session.messages)
+        assert session.close_code == 1000
+
+
+def test_a_failing_hook_never_breaks_traffic(caplog: pytest.LogCaptureFixture) -> None:
+    addon = Pushscope()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon)
+        assert addon.analyzer is not None
+
+        def explode(event: object) -> None:
+            raise RuntimeError("boom")
+
+        addon.analyzer.feed = explode  # type: ignore[method-assign]
+        caplog.set_level(logging.ERROR)
+        for _ in range(3):
+            flow = tflow.tflow(resp=True)
+            assert addon.request(flow) is None
+            addon.response(flow)
+        failures = [r for r in caplog.records if "failed; traffic is unaffected" in r.getMessage()]
+        assert len(failures) == 2  # once per hook, not once per flow
+        flow = _sse_flow()
+        addon.responseheaders(flow)  # fails before it can tap: the response is left alone
+        assert flow.response.stream is False
+
+
+def test_report_written_at_shutdown(tmp_path: Path) -> None:
+    addon = Pushscope()
+    report = tmp_path / "report.json"
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, pushscope_report=str(report))
+        for i in range(6):
+            flow = tflow.tflow(resp=True)
+            flow.request.timestamp_start = 1000.0 + 2 * i
+            flow.response.timestamp_end = 1000.1 + 2 * i
+            addon.request(flow)
+            addon.responseheaders(flow)
+            addon.response(flow)
+        addon.done()
+    data = json.loads(report.read_text())
+    assert data["schema"] == "pushscope.report/1"
+    assert data["summary"]["exchanges"] == 6
+    assert [f["kind"] for f in data["findings"]] == ["short-polling"]
