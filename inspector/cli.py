@@ -52,6 +52,18 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_false",
         help="show secrets (credential headers, token-like query parameters) in the report",
     )
+    demo = commands.add_parser(
+        "demo",
+        help="run the demo app through mitmproxy with the pushscope addon and report on it",
+        description="Start the demo servers and clients on 127.0.0.1, send their traffic "
+        "through a real mitmdump running the pushscope addon, and report what it saw.",
+    )
+    demo.add_argument(
+        "--headless", action="store_true", help="print the report instead of opening the viewer"
+    )
+    demo.add_argument("--duration", type=float, default=20.0, metavar="SECONDS")
+    demo.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    demo.add_argument("--save", type=Path, metavar="DIR", help="keep the flow file, feed, report")
     commands.add_parser(
         "addon-path",
         help="print the path of the mitmproxy addon script",
@@ -71,6 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "analyze":
         return analyze(args)
+    if args.command == "demo":
+        return demo(args)
     if args.command == "addon-path":
         print(addon_path())
         return EXIT_OK
@@ -111,6 +125,25 @@ def analyze(args: argparse.Namespace) -> int:
     if args.fail_on is not None and any(f.severity >= args.fail_on for f in report.findings):
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def demo(args: argparse.Namespace) -> int:
+    if not args.headless:
+        print(
+            "pushscope: the live viewer is not built yet; run `pushscope demo --headless`",
+            file=sys.stderr,
+        )
+        return EXIT_UNUSABLE
+    try:
+        from demo.headless import run_headless
+    except ImportError as e:
+        print(f"pushscope: the demo needs the 'demo' extra ({e.name} is missing)", file=sys.stderr)
+        return EXIT_UNUSABLE
+    feed, runs = run_headless(args.duration, args.save)
+    print("pushscope demo: client runs finished: " + ", ".join(runs), file=sys.stderr)
+    report, fatal = analyze_paths([feed])
+    _write(report, args.format, None)
+    return EXIT_UNUSABLE if fatal else EXIT_OK
 
 
 def _write(report: Report, fmt: str, output: Path | None) -> None:

@@ -181,19 +181,20 @@ class Detector:
     def _stream(
         self, exchange: Exchange, host: str, client: str | None, where: Target
     ) -> list[Finding]:
-        key = (host, where.endpoint)
-        group = self._streams.get(key)
-        if group is None:
-            group = self._streams[key] = _StreamGroup(client, where.endpoint)
-        events = exchange.sse.count if exchange.sse else 0
-        bisect.insort(
-            group.streams,
-            _Stream(exchange.id, exchange.started, exchange.ended, events),
-            key=lambda s: (s.start, s.exchange_id),
-        )
         changed = []
-        if self.incremental and _due(len(group.streams), group.evaluated_at):
-            changed += self._evaluate_streams(key)
+        if exchange.request.method == "GET":  # EventSource reconnects; a POST stream is one answer
+            key = (host, where.endpoint)
+            group = self._streams.get(key)
+            if group is None:
+                group = self._streams[key] = _StreamGroup(client, where.endpoint)
+            events = exchange.sse.count if exchange.sse else 0
+            bisect.insort(
+                group.streams,
+                _Stream(exchange.id, exchange.started, exchange.ended, events),
+                key=lambda s: (s.start, s.exchange_id),
+            )
+            if self.incremental and _due(len(group.streams), group.evaluated_at):
+                changed += self._evaluate_streams(key)
         http1 = (exchange.request.http_version or "").startswith("HTTP/1")
         if exchange.protocol is Protocol.SSE and http1:
             streams = self._http1_streams.get((host, where.origin))

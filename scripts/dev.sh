@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up pushscope in .venv (finding a Python >= 3.12 by itself) and run one job.
 #
-#   bash scripts/dev.sh demo     the main job: analyse the recorded demo capture
+#   bash scripts/dev.sh demo     the main job: live demo traffic through mitmproxy, classified
 #   bash scripts/dev.sh test     the whole test suite (what CI runs)
 #   bash scripts/dev.sh setup    only set up .venv
 #
@@ -77,7 +77,7 @@ case "${1:-}" in
     demo)
         setup
         shift
-        exec "$VENV/bin/pushscope" analyze captures/demo-mix.mitm "$@"
+        exec "$VENV/bin/pushscope" demo --headless "$@"
         ;;
     test)
         setup

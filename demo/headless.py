@@ -1,0 +1,43 @@
+"""`pushscope demo --headless`: the demo servers and clients through a real mitmdump running
+the pushscope addon, then the report of what it saw."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from demo.app import run_demo
+from demo.proxy import Mitmdump
+from demo.servers import run_servers
+
+
+def run_headless(duration: float, save: Path | None = None) -> tuple[Path, list[str]]:
+    """Run the demo for `duration` seconds; return the live feed it produced and a line per
+    client with how many runs it finished. With `save`, the flow file, feed and report the
+    proxy wrote are kept there."""
+    from inspector.cli import addon_path
+
+    workdir = Path(tempfile.mkdtemp(prefix="pushscope-demo-"))
+    feed, flows, report = workdir / "feed.jsonl", workdir / "flows.mitm", workdir / "report.json"
+    arguments = [
+        "-s",
+        str(addon_path()),
+        "-w",
+        str(flows),
+        "--set",
+        f"pushscope_feed={feed}",
+        "--set",
+        f"pushscope_report={report}",
+    ]
+    print(f"pushscope demo: {duration:.0f} s of live traffic through mitmdump ...", file=sys.stderr)
+    with run_servers() as urls, Mitmdump(arguments, workdir / "confdir") as proxy:
+        done = asyncio.run(run_demo(urls, proxy, duration))
+    lines = [f"{name}: {count}" for name, count in sorted(done.items())]
+    if save is not None:
+        save.mkdir(parents=True, exist_ok=True)
+        for path in (feed, flows, report):
+            shutil.copy2(path, save / path.name)
+    return feed, lines

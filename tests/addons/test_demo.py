@@ -1,0 +1,47 @@
+"""`pushscope demo --headless`: the README's main job, end to end."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+@pytest.mark.timeout(120)
+def test_headless_demo_reports_live_traffic(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "inspector.cli",
+            "demo",
+            "--headless",
+            "--duration",
+            "8",
+            "--format",
+            "json",
+            "--save",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=100,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["summary"]["protocols"]["sse"] > 0
+    assert report["summary"]["protocols"]["websocket"] > 0
+    kinds = {f["kind"] for f in report["findings"]}
+    assert {"short-polling", "long-polling", "websocket-one-way"} <= kinds
+    assert {p.name for p in tmp_path.iterdir()} >= {"feed.jsonl", "flows.mitm", "report.json"}
+
+
+def test_without_a_viewer_it_says_so() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "inspector.cli", "demo"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert "--headless" in result.stderr
