@@ -196,7 +196,9 @@ class Detector:
             if self.incremental and _due(len(group.streams), group.evaluated_at):
                 changed += self._evaluate_streams(key)
         http1 = (exchange.request.http_version or "").startswith("HTTP/1")
-        if exchange.protocol is Protocol.SSE and http1:
+        # Only with a known client: a HAR records none, and one exported by a proxy merges
+        # many clients, whose streams would add up to a limit no browser of theirs reached.
+        if exchange.protocol is Protocol.SSE and http1 and client is not None:
             streams = self._http1_streams.get((host, where.origin))
             if streams is None:
                 streams = self._http1_streams[(host, where.origin)] = _Concurrency(
