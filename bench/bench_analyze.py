@@ -517,34 +517,6 @@ def generate(out_dir: Path, n: int, seed: int, log: Callable[[str], None]) -> Ma
 # --------------------------------------------------------------------------- child side
 
 
-def _status_kb(field_name: str) -> int | None:
-    """A `VmRSS`/`VmHWM`-style figure of this process from /proc, in KiB (None off Linux)."""
-    try:
-        with open("/proc/self/status") as fp:
-            for line in fp:
-                if line.startswith(field_name + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return None
-
-
-def _maxrss_kb() -> int:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-
-
-def _reset_peak() -> bool:
-    """Reset this process's peak RSS to its current RSS (Linux `clear_refs`)."""
-    try:
-        with open("/proc/self/clear_refs", "w") as fp:
-            fp.write("5")
-    except OSError:
-        return False
-    return True
-
-
 def _cpu_seconds() -> float:
     import resource
 
@@ -590,12 +562,10 @@ def child(kind: str, path: str, output: str) -> dict[str, Any]:
     else:
         raise SystemExit(f"unknown measurement kind {kind!r}")
 
-    # ru_maxrss alone would mislead: Linux carries the parent's peak RSS over fork and exec,
-    # so a child of a big parent "peaks" at the parent's size. /proc's VmHWM, reset to the
-    # current RSS after the imports, is this process's own peak; ru_maxrss is the fallback.
+    from memory import peak_kb, reset_peak  # bench/memory.py: why not ru_maxrss alone
+
     gc.collect()
-    use_proc = _reset_peak() and _status_kb("VmHWM") is not None
-    baseline = (_status_kb("VmRSS") if use_proc else None) or _maxrss_kb()
+    baseline = reset_peak()
     cpu = _cpu_seconds()
     start = time.perf_counter()
     count = work()
@@ -606,8 +576,7 @@ def child(kind: str, path: str, output: str) -> dict[str, Any]:
         "seconds": seconds,
         "cpu_seconds": cpu,
         "baseline_kb": baseline,
-        "peak_kb": (_status_kb("VmHWM") if use_proc else None) or _maxrss_kb(),
-        "ru_maxrss_kb": _maxrss_kb(),
+        "peak_kb": peak_kb(),
         "count": count,
     }
 

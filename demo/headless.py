@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 from demo.app import run_demo
-from demo.proxy import Mitmdump
+from demo.proxy import AddonRun, Mitmdump
 from demo.servers import run_servers
 
 
@@ -18,26 +18,14 @@ def run_headless(duration: float, save: Path | None = None) -> tuple[Path, list[
     """Run the demo for `duration` seconds; return the live feed it produced and a line per
     client with how many runs it finished. With `save`, the flow file, feed and report the
     proxy wrote are kept there."""
-    from inspector.cli import addon_path
-
     workdir = Path(tempfile.mkdtemp(prefix="pushscope-demo-"))
-    feed, flows, report = workdir / "feed.jsonl", workdir / "flows.mitm", workdir / "report.json"
-    arguments = [
-        "-s",
-        str(addon_path()),
-        "-w",
-        str(flows),
-        "--set",
-        f"pushscope_feed={feed}",
-        "--set",
-        f"pushscope_report={report}",
-    ]
+    run = AddonRun.into(workdir)
     print(f"pushscope demo: {duration:.0f} s of live traffic through mitmdump ...", file=sys.stderr)
-    with run_servers() as urls, Mitmdump(arguments, workdir / "confdir") as proxy:
+    with run_servers() as urls, Mitmdump(run.arguments, workdir / "confdir") as proxy:
         done = asyncio.run(run_demo(urls, proxy, duration))
     lines = [f"{name}: {count}" for name, count in sorted(done.items())]
     if save is not None:
         save.mkdir(parents=True, exist_ok=True)
-        for path in (feed, flows, report):
+        for path in (run.feed, run.flows, run.report):
             shutil.copy2(path, save / path.name)
-    return feed, lines
+    return run.feed, lines

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
@@ -101,3 +102,32 @@ class Mitmdump:
         code = self.stop()
         if exc_type is None and code != 0:
             raise RuntimeError(f"mitmdump exited with {code}:\n" + "\n".join(self.log))
+
+
+@dataclass(frozen=True)
+class AddonRun:
+    """Where a mitmdump running the pushscope addon writes: its live feed, its flow file (-w)
+    and its report; `arguments` are the mitmdump arguments that make it so."""
+
+    feed: Path
+    flows: Path
+    report: Path
+
+    @classmethod
+    def into(cls, directory: Path) -> AddonRun:
+        return cls(directory / "feed.jsonl", directory / "flows.mitm", directory / "report.json")
+
+    @property
+    def arguments(self) -> list[str]:
+        from inspector.cli import addon_path
+
+        return [
+            "-s",
+            str(addon_path()),
+            "-w",
+            str(self.flows),
+            "--set",
+            f"pushscope_feed={self.feed}",
+            "--set",
+            f"pushscope_report={self.report}",
+        ]
