@@ -31,7 +31,7 @@ from websockets.http11 import Request as WsRequest
 from websockets.http11 import Response as WsResponse
 from websockets.typing import Subprotocol
 
-from demo import poll_server, static
+from demo import hostile, poll_server, static
 from demo.ws_apps import WS_ROUTES
 
 HOST = "127.0.0.1"
@@ -191,6 +191,7 @@ def create_app() -> Starlette:
             Route("/v1/chat/completions", chat_completions, methods=["POST"]),
             Route("/stream/ndjson", ndjson_stream, methods=["GET"]),
             *poll_server.ROUTES,
+            *hostile.ROUTES,
             *static.ROUTES,
         ]
     )

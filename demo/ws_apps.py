@@ -15,6 +15,8 @@ from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 
+from demo import hostile
+
 TICKER_PATH = "/ticker"
 TICKER_MESSAGES = 20
 TICKER_INTERVAL = 0.05
@@ -56,5 +58,6 @@ async def rpc(ws: ServerConnection) -> None:
 WS_ROUTES: dict[str, Callable[[ServerConnection], Awaitable[None]]] = {
     TICKER_PATH: ticker,
     RPC_PATH: rpc,
+    **hostile.WS_ROUTES,
 }
 """Path -> handler for the WebSocket endpoints other than the chat."""
