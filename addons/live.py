@@ -240,11 +240,15 @@ class Pushscope:
             findings = self.analyzer.finish()
             path = ctx.options.pushscope_report
             if path:
-                report = Report(
-                    [Source("mitmproxy (live)", "live", len(self.analyzer))],
-                    self.analyzer.exchanges,
-                    findings,
+                analyzer = self.analyzer
+                source = Source(
+                    "mitmproxy (live)",
+                    "live",
+                    len(analyzer),
+                    errors=analyzer.problems.get(0, []),
+                    error_count=analyzer.problem_counts.get(0, 0),
                 )
+                report = Report([source], analyzer.exchanges, findings)
                 with open(os.path.expanduser(path), "w", encoding="utf-8") as out:
                     write_json(report, out)
         except Exception:
