@@ -51,8 +51,8 @@ def test_garbage_and_giants_pass_unchanged(tmp_path: Path) -> None:
         assert [event.data for event in stream.events] == ["before", "after"]
         if path == run.flows:  # parsed again from the saved body: the long line is reported
             assert any("line longer than" in error for error in report.sources[0].errors)
-    live_report = json.loads(run.report.read_text())
-    assert any("line longer than" in error for error in live_report["sources"][0]["errors"])
         blob = next(e for e in report.exchanges if e.websocket is not None)
         assert blob.websocket is not None
         assert blob.websocket.bytes.server == BLOB_BYTES + len("done")
+    live_report = json.loads(run.report.read_text())
+    assert any("line longer than" in error for error in live_report["sources"][0]["errors"])
