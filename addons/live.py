@@ -197,13 +197,21 @@ class Pushscope:
             return  # closed at websocket_end
         tap = self.taps.pop(flow.id, None)
         assert flow.response is not None
+        ended = flow.response.timestamp_end
         if tap is not None:
             self._keep_streamed_body(flow, tap)
+        elif flow.response.raw_content is None:
+            # Streamed by mitmproxy itself (stream_large_bodies) and not stored: the body
+            # passed unseen, which is not the same as an empty one.
+            length = flow.response.headers.get("content-length", "")
+            self._body_size(flow.id, int(length) if length.isdigit() else 0)
+            self._close(flow.id, ExchangeClosed(flow.id, ended, body_unknown=True))
+            return
         else:
-            body = flow.response.raw_content or b""
+            body = flow.response.raw_content
             self._body_size(flow.id, len(body))
-            self._feed(BodyChunk(flow.id, body, flow.response.timestamp_end))
-        self._close(flow.id, ExchangeClosed(flow.id, flow.response.timestamp_end))
+            self._feed(BodyChunk(flow.id, body, ended))
+        self._close(flow.id, ExchangeClosed(flow.id, ended))
 
     @guarded
     def error(self, flow: http.HTTPFlow) -> None:
@@ -275,6 +283,7 @@ class Pushscope:
         assert flow.response is not None
         if not flow.response.raw_content and tap.kept:
             flow.response.raw_content = bytes(tap.kept)
+        tap.kept = bytearray()  # the flow still refers to the tap: do not hold the body twice
         self._body_size(flow.id, tap.size)
 
     def _body_size(self, flow_id: str, size: int) -> None:

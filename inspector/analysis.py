@@ -308,7 +308,7 @@ class Analyzer:
         if exchange.response is not None:
             if event.body_digest is not None:
                 exchange.response.body_digest = event.body_digest
-            elif body.hasher is not None and not body.broken:
+            elif body.hasher is not None and not body.broken and not event.body_unknown:
                 exchange.response.body_digest = body.hasher.hexdigest()
         if body.kept is not None and exchange.response is not None:
             exchange.response.body = bytes(body.kept)

@@ -26,6 +26,9 @@ BROWSER_STREAMS_PER_ORIGIN = 6
 SSE_RECONNECTS = 3
 """Streams to one endpoint from one client before "reconnecting again and again" is said."""
 SSE_SHORT_LIVED = 30.0
+LIVE_WINDOW = 2048
+"""Polls of a series evaluated while traffic flows: bounded work per evaluation. `finish`
+evaluates every series whole, so the end result does not depend on it."""
 
 
 @dataclass(slots=True)
@@ -78,8 +81,9 @@ class _Concurrency:
 class Detector:
     """Polling series, SSE reconnects and connection counts, and advice on push in use."""
 
-    def __init__(self, incremental: bool = True) -> None:
+    def __init__(self, incremental: bool = True, window: int = LIVE_WINDOW) -> None:
         self.incremental = incremental
+        self.window = window
         self._series: dict[tuple[str, str], PollingSeries] = {}
         self._writes: dict[tuple[str, str], list[tuple[float, str, str]]] = defaultdict(list)
         self._streams: dict[tuple[str, str], _StreamGroup] = {}
@@ -108,7 +112,7 @@ class Detector:
                 )
             series.add(_poll(exchange, where, request_headers))
             if self.incremental and _due(len(series.polls), series.evaluated_at):
-                changed += self._evaluate(key)
+                changed += self._evaluate(key, self.window)
         if exchange.request.method in WRITE_METHODS:
             bisect.insort(
                 self._writes[(host, where.origin)],
@@ -140,11 +144,11 @@ class Detector:
             for exchange_id in finding.exchanges
         }
 
-    def _evaluate(self, key: tuple[str, str]) -> list[Finding]:
+    def _evaluate(self, key: tuple[str, str], window: int | None = None) -> list[Finding]:
         series = self._series[key]
         host = key[0]
         findings = []
-        for verdict in series.evaluate():
+        for verdict in series.evaluate(window):
             start, end = verdict.polls[0].start, verdict.span + verdict.polls[0].start
             context = Context(
                 series.client or None,

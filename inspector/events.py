@@ -75,6 +75,8 @@ class ExchangeClosed:
     body_digest: str | None = None
     sse_retry_ms: int | None = None
     stream_records: int | None = None
+    body_unknown: bool = False
+    """The body passed but was not seen (streamed by the proxy and not stored)."""
 
 
 @dataclass(slots=True)

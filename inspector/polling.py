@@ -81,6 +81,8 @@ class Verdict:
         for poll in self.polls:
             if poll.status is None or poll.status >= 400:
                 result.append(None)
+            elif poll.digest is None and poll.status not in (204, 304):
+                result.append(None)  # a body that passed unseen: unknown, not "nothing new"
             elif poll.status in (204, 304) or poll.body_bytes <= trivial:
                 result.append(False)
             else:
@@ -110,10 +112,13 @@ class PollingSeries:
         else:
             bisect.insort(polls, poll, key=lambda p: (p.start, p.exchange_id))
 
-    def evaluate(self) -> list[Verdict]:
+    def evaluate(self, window: int | None = None) -> list[Verdict]:
+        """Verdicts on the whole series, or on only its latest `window` polls (live, where an
+        evaluation runs inside the proxy's event loop and must stay short)."""
         self.evaluated_at = len(self.polls)
+        polls = self.polls[-window:] if window else self.polls
         verdicts = []
-        tracks = _tracks(self.polls)
+        tracks = _tracks(polls)
         for track, connection in tracks:
             for part, split_by in _by_resource(track):
                 verdict = self._verdict(part)

@@ -316,3 +316,12 @@ def test_incremental_equals_batch(seed: int) -> None:
     batch = [f.to_dict() for f in _findings(*groups)]
     live = [f.to_dict() for f in _findings(*groups, incremental=True)]
     assert live == batch
+
+
+def test_live_evaluation_looks_at_a_window_but_the_end_result_is_whole() -> None:
+    events = polls(300, 2.0, jitter=0.1, change_every=7)
+    windowed = Analyzer(detector=Detector(incremental=True, window=32))
+    windowed.run(events)
+    batch = _findings(events)
+    assert [f.to_dict() for f in windowed.finish()] == [f.to_dict() for f in batch]
+    assert batch[0].stats["count"] == 300

@@ -145,3 +145,42 @@ def test_report_written_at_shutdown(tmp_path: Path) -> None:
     assert data["schema"] == "pushscope.report/1"
     assert data["summary"]["exchanges"] == 6
     assert [f["kind"] for f in data["findings"]] == ["short-polling"]
+
+
+def test_a_body_streamed_by_mitmproxy_is_unknown_not_empty() -> None:
+    addon = Pushscope()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon)
+        flows = []
+        for i in range(6):
+            flow = tflow.tflow(resp=True)
+            flow.request.timestamp_start = 1000.0 + 2 * i
+            flow.response.timestamp_end = 1000.1 + 2 * i
+            flow.response.headers["content-length"] = "37"
+            addon.request(flow)
+            addon.responseheaders(flow)
+            flow.response.stream = True  # stream_large_bodies decided after the hook
+            flow.response.content = None
+            addon.response(flow)
+            flows.append(flow)
+        assert addon.analyzer is not None
+        exchange = addon.analyzer.get(flows[0].id)
+        assert exchange is not None and exchange.response is not None
+        assert exchange.response.body_size == 37 and exchange.response.body_digest is None
+        findings = addon.analyzer.finish()
+        (polling,) = [f for f in findings if f.kind == "short-polling"]
+        assert polling.stats["unchanged_ratio"] == 0.0  # unknown answers are not "unchanged"
+
+
+def test_a_finished_stream_does_not_hold_its_body_twice() -> None:
+    addon = Pushscope()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon)
+        flow = _sse_flow()
+        addon.request(flow)
+        addon.responseheaders(flow)
+        tap = flow.response.stream
+        tap(b"data: x\n\n" * 1000)
+        addon.response(flow)
+        assert len(flow.response.raw_content) == 9000
+        assert len(tap.kept) == 0
