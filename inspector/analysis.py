@@ -117,18 +117,18 @@ class Analyzer:
             self.feed(event)
 
     def feed(self, event: ModelEvent) -> None:
-        match event:
+        match event:  # the most frequent events first
+            case WebSocketMessageSeen():
+                if (state := self._open.get(event.exchange_id)) is not None:
+                    self._ws_message(state, event)
+            case BodyChunk():
+                if (state := self._open.get(event.exchange_id)) is not None:
+                    self._chunk(state, event)
             case ExchangeOpened():
                 self._opened(event)
             case ResponseStarted():
                 if (state := self._open.get(event.exchange_id)) is not None:
                     self._response(state, event)
-            case BodyChunk():
-                if (state := self._open.get(event.exchange_id)) is not None:
-                    self._chunk(state, event)
-            case WebSocketMessageSeen():
-                if (state := self._open.get(event.exchange_id)) is not None:
-                    self._ws_message(state, event)
             case SseItemSeen():
                 state = self._open.get(event.exchange_id)
                 if state is not None and state.exchange.sse is not None:
@@ -273,7 +273,8 @@ class Analyzer:
         if session is None:
             return
         message = event.message
-        message.preview = event.payload[: self.limits.preview_bytes]
+        if len(session.messages) < self.limits.ws_messages:  # kept: give it its preview
+            message.preview = event.payload[: self.limits.preview_bytes]
         session.add(message, self.limits.ws_messages)
         if message.opcode == Opcode.CLOSE and session.closed_by is None:
             session.closed_by = message.direction
