@@ -11,6 +11,7 @@ from inspector.bodies import BodyDecoder, BodyError
 from inspector.classify import classify
 from inspector.detect import Detector
 from inspector.events import (
+    MAX_PROBLEMS,
     BodyChunk,
     ExchangeClosed,
     ExchangeOpened,
@@ -35,9 +36,6 @@ from inspector.model import (
 )
 from inspector.sse import SseComment, SseError, SseItem, SseParser
 from inspector.websocket import is_websocket_request
-
-MAX_PROBLEMS = 100
-"""Problems kept per source; a capture broken everywhere must not flood the report."""
 
 
 @dataclass(slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 # Path segments that identify one resource rather than name a kind of resource.
 _ID_SEGMENT = re.compile(
@@ -34,14 +34,8 @@ def _is_id(segment: str) -> bool:
 
 def endpoint(method: str, url: str) -> str:
     """`GET http://host/api/items/{id}`: the method, origin and path template (no query)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return f"{method} {url}"
-    if not parts.scheme:
-        return f"{method} {url}"
-    host = parts.netloc.rsplit("@", 1)[-1]
-    return f"{method} {parts.scheme}://{host}{path_template(parts.path) or '/'}"
+    where = target(method, url)
+    return f"{method} {where.origin}{where.path}" if where.origin else f"{method} {url}"
 
 
 CACHE_BUSTERS = frozenset(
@@ -74,6 +68,8 @@ class Target:
     endpoint: str
     """`GET http://host/api/items/{id}`, or with query keys `GET http://host/feed?page=*`."""
     origin: str
+    path: str
+    """The path template: `/api/items/{id}`."""
     family: str
     """The path template without trailing ids: `/chat/messages/{id}` -> `/chat/messages`."""
     params: tuple[tuple[str, str], ...]
@@ -84,7 +80,7 @@ class Target:
 def target(method: str, url: str) -> Target:
     scheme, separator, rest = url.partition("://")
     if not separator:
-        return Target(f"{method} {url}", "", url, ())
+        return Target(f"{method} {url}", "", url, url, ())
     # Split by hand: urllib's urlsplit validates far more than a template needs.
     cut = len(rest)
     for mark in "/?#":
@@ -110,5 +106,5 @@ def target(method: str, url: str) -> Target:
     while family.endswith("/{id}"):
         family = family[: -len("/{id}")]
     return Target(
-        f"{method} {origin}{template}{'?' + keys if keys else ''}", origin, family, params
+        f"{method} {origin}{template}{'?' + keys if keys else ''}", origin, template, family, params
     )

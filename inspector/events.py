@@ -79,6 +79,10 @@ class ExchangeClosed:
     """The body passed but was not seen (streamed by the proxy and not stored)."""
 
 
+MAX_PROBLEMS = 100
+"""Problems kept per source; a capture broken everywhere must not flood the report."""
+
+
 @dataclass(slots=True)
 class SourceProblem:
     """Something inside a readable capture could not be used (one entry, one stream...)."""

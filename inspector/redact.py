@@ -1,29 +1,12 @@
-"""Keep secrets out of reports: credential headers and token-like query parameters."""
+"""Keep secrets out of reports: URL credentials and token-like query parameters.
+
+Reports never show header fields, so credential headers cannot leak through them."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
-from inspector.model import Headers
-
 MASK = "REDACTED"
-
-SECRET_HEADERS = frozenset(
-    {
-        "authorization",
-        "proxy-authorization",
-        "cookie",
-        "set-cookie",
-        "x-api-key",
-        "api-key",
-        "x-auth-token",
-        "x-access-token",
-        "x-csrf-token",
-        "x-xsrf-token",
-        "x-amz-security-token",
-        "x-goog-api-key",
-    }
-)
 
 SECRET_PARAMS = frozenset(
     {
@@ -82,9 +65,3 @@ def redact_url(url: str) -> str:
 def _redact_pair(pair: str) -> str:
     name, eq, value = pair.partition("=")
     return f"{name}={MASK}" if eq and value and is_secret_param(name) else pair
-
-
-def redact_headers(headers: Headers) -> Headers:
-    return tuple(
-        (name, MASK if name.lower() in SECRET_HEADERS else value) for name, value in headers
-    )

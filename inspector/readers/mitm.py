@@ -15,6 +15,7 @@ from mitmproxy.io import compat
 from mitmproxy.version import FLOW_FORMAT_VERSION
 
 from inspector.events import (
+    MAX_PROBLEMS,
     BodyChunk,
     ExchangeClosed,
     ExchangeOpened,
@@ -54,7 +55,8 @@ def read_mitm(fp: BinaryIO, source: int, name: str) -> Iterator[ModelEvent]:
     count = 0
     # Problems before the first good flow wait: if no flow is good, the file is unusable and
     # the first of them is the one-line error, not a problem repeated beside it.
-    waiting: list[str] = []
+    waiting: list[str] = []  # at most MAX_PROBLEMS of them; `bad` counts them all
+    bad = 0
     try:
         for offset, raw in iter_raw(fp):
             try:
@@ -67,7 +69,9 @@ def read_mitm(fp: BinaryIO, source: int, name: str) -> Iterator[ModelEvent]:
                 if count:
                     yield SourceProblem(source, problem)
                 else:
-                    waiting.append(problem)
+                    bad += 1
+                    if len(waiting) < MAX_PROBLEMS:
+                        waiting.append(problem)
                 continue
             count += 1
             for problem in waiting:
@@ -79,7 +83,7 @@ def read_mitm(fp: BinaryIO, source: int, name: str) -> Iterator[ModelEvent]:
             raise CaptureError(f"{name}: {waiting[0] if waiting else e}") from None
         yield SourceProblem(source, f"{e}; flows after it were not read")
     if waiting:
-        more = f" (and {len(waiting) - 1} more flows like it)" if len(waiting) > 1 else ""
+        more = f" (and {bad - 1} more flows like it)" if bad > 1 else ""
         raise CaptureError(f"{name}: {waiting[0]}{more}")
 
 
