@@ -93,8 +93,12 @@ class _FindingLog(Observer):
 class Pushscope:
     """Classifies every exchange, parses SSE and WebSocket traffic, finds polling, live."""
 
-    def __init__(self) -> None:
+    def __init__(self, observers: Iterable[Observer] = (), limits: Limits | None = None) -> None:
+        """`observers` and `limits` are for a program embedding mitmproxy (the TUI); a
+        mitmproxy script takes the defaults: summaries only, headers dropped at close."""
         self.failed_hooks: set[str] = set()
+        self.observers = list(observers)
+        self.limits = limits
         self.analyzer: Analyzer | None = None
         self.feed_file: TextIO | None = None
         self.feed: FeedWriter | None = None
@@ -153,7 +157,9 @@ class Pushscope:
                 _check_writable(name, getattr(options, name))
         if self.analyzer is None:
             self.analyzer = Analyzer(
-                Limits(headers=False), Detector(incremental=True), observers=[_FindingLog()]
+                self.limits or Limits(headers=False),
+                Detector(incremental=True),
+                observers=[_FindingLog(), *self.observers],
             )
         self.analyzer.limits.ws_messages = options.pushscope_max_messages
         self.analyzer.limits.sse_events = options.pushscope_max_events
