@@ -52,18 +52,48 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_false",
         help="show secrets (credential headers, token-like query parameters) in the report",
     )
+    view = commands.add_parser(
+        "view",
+        help="open captures, or follow an addon's live feed, in the viewer",
+        description="Open captures in the viewer (everything `analyze` reads), or follow the "
+        "JSONL feed the addon writes in your own mitmproxy (--follow).",
+    )
+    view.add_argument("paths", nargs="*", type=Path, metavar="CAPTURE")
+    view.add_argument("--follow", type=Path, metavar="FEED", help="tail a pushscope_feed file")
+    view.add_argument("--save", type=Path, metavar="DIR", help="write the report here on exit")
+    live = commands.add_parser(
+        "live",
+        help="run mitmproxy inside the viewer and watch the traffic sent through it",
+        description="Start mitmproxy with the pushscope addon inside the viewer; point your "
+        "clients at it (the screen says how, and how to trust its certificate authority).",
+    )
+    live.add_argument("--listen-host", default="127.0.0.1", metavar="HOST")
+    live.add_argument("--listen-port", type=int, default=8080, metavar="PORT")
+    live.add_argument(
+        "--mode",
+        action="append",
+        metavar="MODE",
+        help="mitmproxy proxy mode (regular, reverse:URL, socks5, upstream:URL...); repeatable",
+    )
+    live.add_argument("--confdir", type=Path, metavar="DIR", help="mitmproxy's confdir (CA)")
+    live.add_argument(
+        "--save", type=Path, metavar="DIR", help="write flows.mitm and report.json here"
+    )
     demo = commands.add_parser(
         "demo",
-        help="run the demo app through mitmproxy with the pushscope addon and report on it",
-        description="Start the demo servers and clients on 127.0.0.1, send their traffic "
-        "through a real mitmdump running the pushscope addon, and report what it saw.",
+        help="watch the demo app's live traffic, classified, in the viewer",
+        description="Start the demo servers and clients on 127.0.0.1 and send their traffic "
+        "through mitmproxy with the pushscope addon: in the viewer, or with --headless through "
+        "a real mitmdump for a fixed time, then print the report.",
     )
     demo.add_argument(
         "--headless", action="store_true", help="print the report instead of opening the viewer"
     )
-    demo.add_argument("--duration", type=float, default=20.0, metavar="SECONDS")
+    demo.add_argument(
+        "--duration", type=float, default=20.0, metavar="SECONDS", help="with --headless"
+    )
     demo.add_argument("--format", choices=("text", "json", "markdown"), default="text")
-    demo.add_argument("--save", type=Path, metavar="DIR", help="keep the flow file, feed, report")
+    demo.add_argument("--save", type=Path, metavar="DIR", help="keep the flow file and report")
     commands.add_parser(
         "addon-path",
         help="print the path of the mitmproxy addon script",
@@ -84,7 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "analyze":
         return analyze(args)
     if args.command == "demo":
-        return demo(args)
+        return demo(args) if args.headless else viewer(args)
+    if args.command in ("view", "live"):
+        return viewer(args)
     if args.command == "addon-path":
         print(addon_path())
         return EXIT_OK
@@ -127,13 +159,14 @@ def analyze(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def viewer(args: argparse.Namespace) -> int:
+    """`view`, `live` and `demo`: the Textual viewer over one traffic source."""
+    from tui.main import run_viewer
+
+    return run_viewer(args)
+
+
 def demo(args: argparse.Namespace) -> int:
-    if not args.headless:
-        print(
-            "pushscope: the live viewer is not built yet; run `pushscope demo --headless`",
-            file=sys.stderr,
-        )
-        return EXIT_UNUSABLE
     try:
         from demo.headless import run_headless
     except ImportError as e:

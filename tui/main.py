@@ -1,0 +1,74 @@
+"""`pushscope view`, `live` and `demo`: build the traffic source, run the viewer, save."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tui.sources import CaptureSource, DemoSource, FollowSource, LiveSource, TrafficSource
+
+EXIT_OK = 0
+EXIT_UNUSABLE = 2
+
+
+def _fail(message: str) -> int:
+    print(f"pushscope: error: {message}", file=sys.stderr)
+    return EXIT_UNUSABLE
+
+
+def source_for(args: argparse.Namespace) -> TrafficSource | str:
+    """The source the command asks for, or a one-line reason why there is none."""
+    if args.command == "view":
+        if args.follow is not None and args.paths:
+            return "give captures or --follow FEED, not both"
+        if args.follow is not None:
+            return FollowSource(args.follow)
+        if not args.paths:
+            return "nothing to view: give one or more captures, or --follow FEED"
+        missing = [str(p) for p in args.paths if not p.is_file()]
+        if missing:
+            return f"{missing[0]}: no such file"
+        return CaptureSource(args.paths)
+    try:
+        if args.command == "demo":
+            return DemoSource(save=args.save)
+        return LiveSource(
+            args.listen_host, args.listen_port, args.mode or ["regular"], args.save, args.confdir
+        )
+    except ImportError as e:
+        return f"the {args.command} command needs the 'demo' extra ({e.name} is missing)"
+
+
+def run_viewer(args: argparse.Namespace) -> int:
+    source = source_for(args)
+    if isinstance(source, str):
+        return _fail(source)
+    if isinstance(source, LiveSource):
+        from addons.embedded import ProxyStartError
+
+        try:
+            source.start()  # before the screen opens: a port in use is a plain error
+        except ProxyStartError as e:
+            return _fail(str(e))
+    from tui.app import PushscopeApp
+
+    app = PushscopeApp(source)
+    try:
+        app.run()
+    finally:
+        source.stop()
+    save = getattr(args, "save", None)
+    if args.command == "view" and save is not None:
+        _save_report(source, save)
+    return EXIT_OK
+
+
+def _save_report(source: TrafficSource, directory: Path) -> None:
+    from inspector.report.json_report import write_json
+
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "report.json"
+    with open(path, "w", encoding="utf-8") as out:
+        write_json(source.report(), out)
+    print(f"pushscope: wrote {path}", file=sys.stderr)
