@@ -103,7 +103,7 @@ class FindingScreen(Screen[None]):
                 Text(safe(f"{exchange.request.method} {exchange.request.url}")),
                 key=exchange.id,
             )
-        table.focus()
+        table.focus(scroll_visible=False)  # the series and the advice come first
 
     @on(DataTable.RowSelected, "#involved")
     def open_exchange(self, event: DataTable.RowSelected) -> None:

@@ -74,10 +74,10 @@ class MainScreen(Screen[None]):
             new = parse_filter(event.value)
         except FilterError as e:
             box.border_subtitle = str(e)
-            box.add_class("-invalid")
+            box.add_class("-bad-filter")
             return
         box.border_subtitle = ""
-        box.remove_class("-invalid")
+        box.remove_class("-bad-filter")
         if new.text != self.traffic.filter.text:
             self.traffic.set_filter(new)
             self.table.reset()
