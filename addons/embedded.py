@@ -246,7 +246,7 @@ class EmbeddedProxy:
     def _run(self) -> None:
         try:
             asyncio.run(self._serve())
-        except BaseException as exc:  # noqa: BLE001 - reported to the starting thread
+        except BaseException as exc:  # reported to the starting thread
             if not self._ready.is_set():
                 self._error = _one_line(exc)
             else:
