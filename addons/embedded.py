@@ -16,6 +16,7 @@ from typing import Any
 
 from mitmproxy import addons as mitmproxy_addons
 from mitmproxy import exceptions, options
+from mitmproxy.addons.script import ScriptLoader
 from mitmproxy.log import MitmFormatter
 from mitmproxy.master import Master
 from mitmproxy.proxy import mode_specs
@@ -266,13 +267,16 @@ class EmbeddedProxy:
 
     async def _serve(self) -> None:
         self._loop = asyncio.get_running_loop()
+        # mitmproxy's handler covers only `Master.run`; connections cancelled at shutdown
+        # report to the loop afterwards, which by default would print to stderr.
+        self._loop.set_exception_handler(_loop_exception)
         opts = options.Options(
             confdir=str(self.confdir),
             listen_host=self.listen_host,
             listen_port=self.listen_port,
         )
         master = Master(opts, event_loop=self._loop)  # no termlog: nothing printed
-        master.addons.add(*mitmproxy_addons.default_addons(), self.addon, _StartupCheck(self))
+        master.addons.add(*self._chain(), _StartupCheck(self))
         try:
             opts.update(**self._options())
         except exceptions.OptionsError as exc:
@@ -284,6 +288,15 @@ class EmbeddedProxy:
             await master.run()
         finally:
             await self._close_servers(master)
+
+    def _chain(self) -> list[Any]:
+        """mitmproxy's default addons with pushscope where `-s` scripts run: right after the
+        script loader, so its hooks run before `save` writes a flow (an SSE body streamed
+        past mitmproxy is put back into the flow at `response`, before it is saved)."""
+        chain: list[Any] = mitmproxy_addons.default_addons()
+        at = next(i for i, addon in enumerate(chain) if isinstance(addon, ScriptLoader)) + 1
+        chain.insert(at, self.addon)
+        return chain
 
     def _options(self) -> dict[str, Any]:
         def path(value: Path | None) -> str:
@@ -331,6 +344,17 @@ class EmbeddedProxy:
             task.cancel()
         if others:
             await asyncio.wait(others, timeout=STOP_GRACE)
+
+
+def _loop_exception(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """The proxy loop's exception handler outside `Master.run`: to the log, not stderr."""
+    exc = context.get("exception")
+    if isinstance(exc, asyncio.CancelledError):
+        return  # a connection cancelled at shutdown (asyncio.streams in Python 3.12.1 says so)
+    logging.getLogger(__name__).error(
+        "pushscope: %s", context.get("message", "unhandled error in the proxy loop"),
+        exc_info=exc if isinstance(exc, BaseException) else None,
+    )
 
 
 def _server_error(exc: BaseException | None, host: str) -> str:
