@@ -179,10 +179,11 @@ class EmbeddedProxy:
         thread = self._thread
         if thread is None or not thread.is_alive():
             return
-        master, loop = self._master, self._loop
-        if master is not None and loop is not None:
+        if self._master is not None:
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
-                master.shutdown()
+                self._master.shutdown()
+        if thread is threading.current_thread():
+            return  # asked from an observer: shutting down, cannot wait for itself
         thread.join(timeout)
         if thread.is_alive():
             raise RuntimeError(f"the embedded proxy did not stop within {timeout:g} s")

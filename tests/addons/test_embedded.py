@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import httpx
 import pytest
 
 from addons.embedded import EmbeddedProxy, ProxyStartError
@@ -271,6 +272,27 @@ def test_proxy_stops_quietly_under_traffic(
     assert not any("Traceback" in line for line in proxy.log)
     assert capfd.readouterr() == ("", "")
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+class StopOnClose(Observer):
+    def __init__(self) -> None:
+        self.proxy: EmbeddedProxy | None = None
+
+    def closed(self, exchange: Exchange) -> None:
+        assert self.proxy is not None
+        self.proxy.stop()
+
+
+def test_an_observer_may_stop_the_proxy(tmp_path: Path) -> None:
+    observer = StopOnClose()
+    proxy = EmbeddedProxy([observer], listen_port=0, confdir=tmp_path / "confdir")
+    observer.proxy = proxy
+    with run_servers() as urls, proxy, httpx.Client(proxy=proxy.url, trust_env=False) as client:
+        client.get(f"{urls.http}/api/items", timeout=10).raise_for_status()
+        deadline = time.monotonic() + 10
+        while proxy.running and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not proxy.running
 
 
 SILENT_HOST = """
