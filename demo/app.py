@@ -2,16 +2,16 @@
 
 REST calls, a short-polling client, a long-polling client, an EventSource-style SSE feed, an
 AI-chat POST streaming tokens as SSE, a WebSocket chat (both ways) and a one-way WebSocket
-ticker, each repeated until the time is up. `run_demo` is what `pushscope demo` drives.
+ticker, each repeated until the time is up (`run_demo`, what `pushscope demo` drives) or
+until told to stop (`run_until`, what `demo.background` runs beside the TUI).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
-import time
 from collections import Counter
+from collections.abc import Awaitable
 
 from demo.clients import rest, sse_eventsource, sse_post_tokens, websocket_chat
 from demo.common import Scenario
@@ -46,23 +46,32 @@ async def _repeat(
         await asyncio.sleep(rng.expovariate(1 / pause) if pause else 0.0)
 
 
-async def run_demo(urls: ServerURLs, proxy: str, duration: float) -> Counter[str]:
-    """Run every client through `proxy` for `duration` seconds; how many runs each finished.
+CANCEL_TIMEOUT = 5.0
+"""Seconds cancelled clients get to unwind."""
 
-    Clients still busy when time is up are cancelled mid-exchange, as a closed browser tab
-    would leave them."""
-    done: Counter[str] = Counter()
+
+async def run_until(
+    urls: ServerURLs, proxy: str, until: Awaitable[object], done: Counter[str] | None = None
+) -> Counter[str]:
+    """Run every client through `proxy` until `until` completes; how many runs each finished
+    (counted into `done` as they finish, when given).
+
+    Clients still busy then are cancelled mid-exchange, as a closed browser tab would leave
+    them."""
+    done = Counter() if done is None else done
     tasks = [
         asyncio.create_task(_repeat(name, client, pause, urls, proxy, done))
         for name, (client, pause) in CLIENTS.items()
     ]
-    deadline = time.monotonic() + duration
     try:
-        await asyncio.sleep(max(0.0, deadline - time.monotonic()))
+        await until
     finally:
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await asyncio.wait(tasks, timeout=CANCEL_TIMEOUT)
     return done
+
+
+async def run_demo(urls: ServerURLs, proxy: str, duration: float) -> Counter[str]:
+    """Run every client through `proxy` for `duration` seconds; how many runs each finished."""
+    return await run_until(urls, proxy, asyncio.sleep(duration))

@@ -297,6 +297,7 @@ class _ServerThread(threading.Thread):
             port=0,
             lifespan="off",
             log_level="warning",
+            log_config=None,  # no stderr handlers of its own: the host decides (demo.background)
             access_log=False,
             timeout_graceful_shutdown=2,
         )
