@@ -202,3 +202,15 @@ def test_cli_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert "missing.har: no such file" in capsys.readouterr().err
     assert main(["view", str(CAPTURES / "rest.har"), "--follow", "f.jsonl"]) == 2
     assert "not both" in capsys.readouterr().err
+
+
+async def test_the_table_follows_the_newest_row_until_paused() -> None:
+    app = viewer("demo-mix.mitm", "poll-short.mitm")
+    async with app.run_test(size=(150, 20)) as pilot:
+        await wait_until(pilot, lambda: app.traffic.finished)
+        table = app.main.table
+        assert table.cursor == 24
+        assert table.scroll_offset.y > 0  # scrolled to keep the newest row in view
+        assert "06:46:55.329" in screen_text(app)
+        await pilot.press("home")
+        assert table.scroll_offset.y == 0 and table.cursor == 0

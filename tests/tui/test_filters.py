@@ -9,8 +9,13 @@ from tui.filters import FilterError, Key, parse_filter
 
 def key(**fields: object) -> Key:
     base: dict[str, object] = dict(
-        protocol="rest", host="api.example.com", path="/v1/items?page=2", method="GET",
-        status=200, finding=False, open=False,
+        protocol="rest",
+        host="api.example.com",
+        path="/v1/items?page=2",
+        method="GET",
+        status=200,
+        finding=False,
+        open=False,
     )
     return Key(**(base | fields))  # type: ignore[arg-type]
 

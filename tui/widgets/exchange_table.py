@@ -158,8 +158,13 @@ class ExchangeTable(ScrollView, can_focus=True):
     # -- cursor
 
     def watch_cursor(self, cursor: int) -> None:
-        self.scroll_to_region(Region(0, cursor, 1, 1), animate=False, force=True)
+        # After the refresh: the virtual size may have just grown, and scrolling is clamped to
+        # the size the last layout saw.
+        self.call_after_refresh(self._scroll_to_cursor)
         self.refresh()
+
+    def _scroll_to_cursor(self) -> None:
+        self.scroll_to_region(Region(0, self.cursor, 1, 1), animate=False, force=True)
 
     def action_cursor(self, step: int) -> None:
         self._move(self.cursor + step)

@@ -1,0 +1,344 @@
+"""How fast the viewer shows a large capture and answers keys, and how it holds up under a flood.
+
+For each size (default 1,000 as the baseline, 10,000 and 100,000 exchanges; the mixed captures
+of `bench_analyze.py`, generated and cached in bench/out/), a fresh process opens
+`pushscope view` headless (Textual's test driver, 160x50) and measures:
+
+- first rows: from creating the app to the first frame that shows an exchange row;
+- load: until the whole capture is read (rows keep streaming in meanwhile);
+- keys during the load: `down` pressed while the capture is still being read;
+- keys after the load: `down`, `pagedown`, `end`/`home`, typing a filter (each key re-filters
+  all rows), clearing it, opening and closing an exchange. Latency is from the key press to
+  the end of the frame that shows its effect (the screen's compositor refresh, which is what a
+  terminal would be sent);
+- peak RSS.
+
+Then a flood: a producer thread feeds the real analyzer 10,000 WebSocket messages a second
+(spread over 20 connections, plus a REST exchange every 10 ms) while `down` is pressed every
+100 ms; latency under the flood is compared with the same keys just before it.
+
+Ratios are against the baseline size measured in the same run. Goals (issue #5): first rows
+within 1 s, a keypress answered within 100 ms at 100,000 exchanges.
+
+    .venv/bin/python bench/bench_tui.py                    # 1k, 10k, 100k and the flood
+    .venv/bin/python bench/bench_tui.py --sizes 1000,10000 --flood-seconds 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]
+OUT_DIR = HERE / "out"
+SIZE = (160, 50)
+FIRST_ROWS_GOAL = 1.0
+KEY_GOAL_MS = 100.0
+
+
+def ensure_capture(n: int) -> Path:
+    import bench_analyze
+
+    paths = bench_analyze.capture_paths(OUT_DIR, n)
+    if bench_analyze.load_manifest(OUT_DIR, n, 1) is None:
+        print(f"generating the {n:,}-exchange capture ...", file=sys.stderr)
+        bench_analyze.generate(OUT_DIR, n, 1, lambda line: print(line, file=sys.stderr))
+    return paths["mitm"]
+
+
+# --------------------------------------------------------------------------- child side
+
+
+def _ms(values: list[float]) -> dict[str, float]:
+    return {
+        "median_ms": round(statistics.median(values) * 1000, 2),
+        "max_ms": round(max(values) * 1000, 2),
+        "n": len(values),
+    }
+
+
+def _key_event(key: str) -> Any:
+    """The key event a terminal would send for `key` (as Textual's Pilot builds it)."""
+    import unicodedata
+
+    from textual import events
+    from textual.app import _character_to_key
+    from textual.keys import _get_unicode_name_from_key
+
+    if len(key) == 1 and not key.isalnum():
+        key = _character_to_key(key)
+    try:
+        char: str | None = unicodedata.lookup(_get_unicode_name_from_key(key))
+    except KeyError:
+        char = key if len(key) == 1 else None
+    return events.Key(key, char)
+
+
+async def _key(pilot: Any, key: str) -> float:
+    """Seconds from a key arriving to the end of the frame that shows its effect.
+
+    Pilot.press() itself waits for the CPU to go idle (20 ms sleeps at least), so the key is
+    sent as the terminal driver sends it, and the wait is for the message queues only."""
+    app = pilot.app
+    start = time.perf_counter()
+    app._driver.send_message(_key_event(key))
+    for _ in range(3):  # the key, what its handler posted, what that posted
+        await pilot._wait_for_screen()
+    app.screen._on_timer_update()  # the frame the terminal would be sent, now
+    return time.perf_counter() - start
+
+
+async def measure_capture(path: str) -> dict[str, Any]:
+    from memory import peak_kb, reset_peak
+
+    from tui.app import PushscopeApp
+    from tui.sources import CaptureSource
+    from tui.widgets.exchange_table import ExchangeTable
+
+    baseline_kb = reset_peak()
+    first_frame: list[float] = []
+    render_line = ExchangeTable.render_line
+
+    def timed_render_line(table: ExchangeTable, y: int) -> Any:
+        if not first_frame and table.traffic.visible:
+            first_frame.append(time.perf_counter())
+        return render_line(table, y)
+
+    ExchangeTable.render_line = timed_render_line  # type: ignore[method-assign]
+    started = time.perf_counter()
+    app = PushscopeApp(CaptureSource([Path(path)]))
+    figures: dict[str, Any] = {}
+    async with app.run_test(size=SIZE) as pilot:
+        while not first_frame:
+            await asyncio.sleep(0.002)
+        figures["first_rows_s"] = round(first_frame[0] - started, 3)
+        during = []
+        while not app.traffic.finished and len(during) < 50:
+            during.append(await _key(pilot, "down"))
+            await asyncio.sleep(0.05)
+        while not app.traffic.finished:
+            await asyncio.sleep(0.01)
+        figures["load_s"] = round(time.perf_counter() - started, 2)
+        figures["exchanges"] = len(app.traffic)
+        await _key(pilot, "home")
+        keys: dict[str, list[float]] = {"down": [], "pagedown": [], "end/home": []}
+        for _ in range(30):
+            keys["down"].append(await _key(pilot, "down"))
+        for _ in range(15):
+            keys["pagedown"].append(await _key(pilot, "pagedown"))
+        for _ in range(5):
+            keys["end/home"].append(await _key(pilot, "end"))
+            keys["end/home"].append(await _key(pilot, "home"))
+        await _key(pilot, "slash")
+        keys["filter typing"] = [await _key(pilot, c) for c in "proto:ws"]
+        keys["filter clear"] = [await _key(pilot, "ctrl+u")]
+        await _key(pilot, "escape")
+        keys["detail open/close"] = []
+        for _ in range(5):
+            keys["detail open/close"].append(await _key(pilot, "enter"))
+            keys["detail open/close"].append(await _key(pilot, "escape"))
+            await _key(pilot, "down")
+    ExchangeTable.render_line = render_line  # type: ignore[method-assign]
+    figures["keys_during_load"] = _ms(during) if during else None
+    figures["keys"] = {name: _ms(values) for name, values in keys.items()}
+    figures["worst_key_ms"] = max(v["max_ms"] for v in figures["keys"].values())
+    figures["median_key_ms"] = round(
+        statistics.median([x * 1000 for values in keys.values() for x in values]), 2
+    )
+    figures["peak_mb"] = round((peak_kb() - baseline_kb) / 1024, 1)
+    return figures
+
+
+class Flood:
+    """A producer thread: WebSocket messages at `rate` a second into a real analyzer."""
+
+    def __init__(self, rate: int, seconds: float) -> None:
+        from inspector.analysis import Analyzer
+        from tui.sources import TrafficSource, view_limits
+
+        self.rate, self.seconds = rate, seconds
+        self.sent = 0
+        self.source = TrafficSource("flood")
+        self.analyzer = Analyzer(view_limits(), observers=[self.source.store])
+        self.go = threading.Event()
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        from inspector.events import (
+            BodyChunk,
+            ExchangeClosed,
+            ExchangeOpened,
+            ResponseStarted,
+            WebSocketMessageSeen,
+        )
+        from inspector.model import Exchange, Request, Response, WebSocketMessage
+
+        key, accept = "dGhlIHNhbXBsZSBub25jZQ==", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+        upgrade = (("Upgrade", "websocket"), ("Connection", "Upgrade"))
+        request_headers = (*upgrade, ("Sec-WebSocket-Key", key), ("Sec-WebSocket-Version", "13"))
+        feed = self.analyzer.feed
+        now = time.time()
+        for i in range(20):
+            request = Request(
+                "GET", f"ws://127.0.0.1:1/ticker/{i}", "HTTP/1.1", request_headers, now
+            )
+            feed(ExchangeOpened(Exchange(f"ws{i}", 0, request, client="127.0.0.1:1")))
+            response_headers = (*upgrade, ("Sec-WebSocket-Accept", accept))
+            feed(ResponseStarted(f"ws{i}", Response(101, "", "HTTP/1.1", response_headers, now)))
+        self.go.wait()
+        payload = b'{"price": 101.25, "symbol": "ABC"}'
+        started = time.perf_counter()
+        batch = max(1, self.rate // 100)
+        rest = 0
+        while (elapsed := time.perf_counter() - started) < self.seconds:
+            due = int(elapsed * self.rate)
+            while self.sent < due:
+                for _ in range(min(batch, due - self.sent)):
+                    message = WebSocketMessage("server", 1, len(payload), time.time())
+                    feed(WebSocketMessageSeen(f"ws{self.sent % 20}", message, payload))
+                    self.sent += 1
+            if int(elapsed * 100) > rest:  # a REST exchange every 10 ms
+                rest += 1
+                exchange_id = f"r{rest}"
+                request = Request(
+                    "GET", f"http://127.0.0.1:1/api/{rest}", "HTTP/1.1", (), time.time()
+                )
+                feed(ExchangeOpened(Exchange(exchange_id, 0, request, client="127.0.0.1:2")))
+                feed(ResponseStarted(exchange_id, Response(200, "OK", "HTTP/1.1", (), time.time())))
+                feed(BodyChunk(exchange_id, b"{}", time.time()))
+                feed(ExchangeClosed(exchange_id, time.time()))
+            time.sleep(0.002)
+        self.elapsed = time.perf_counter() - started
+        self.done.set()
+
+
+async def measure_flood(rate: int, seconds: float) -> dict[str, Any]:
+    from tui.app import PushscopeApp
+
+    flood = Flood(rate, seconds)
+    app = PushscopeApp(flood.source)
+    producer = threading.Thread(target=flood.run, daemon=True)
+    producer.start()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        idle = []
+        for _ in range(20):
+            idle.append(await _key(pilot, "up" if len(idle) % 2 else "down"))
+            await asyncio.sleep(0.1)
+        flood.go.set()
+        busy = []
+        while not flood.done.is_set():
+            busy.append(await _key(pilot, "up" if len(busy) % 2 else "down"))
+            await asyncio.sleep(0.1)
+        await pilot.pause(0.2)
+        shown = app.traffic.messages
+    producer.join(5)
+    return {
+        "target_rate": rate,
+        "achieved_rate": round(flood.sent / flood.elapsed),
+        "messages_shown": shown,
+        "messages_sent": flood.sent,
+        "idle_keys": _ms(idle),
+        "flood_keys": _ms(busy),
+        "ratio": round(statistics.median(busy) / statistics.median(idle), 2),
+    }
+
+
+def child(kind: str, argument: str) -> dict[str, Any]:
+    if kind == "capture":
+        return asyncio.run(measure_capture(argument))
+    rate, seconds = argument.split(",")
+    return asyncio.run(measure_flood(int(rate), float(seconds)))
+
+
+# --------------------------------------------------------------------------- parent side
+
+
+def run_child(kind: str, argument: str) -> dict[str, Any]:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind, argument]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=900)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{kind} {argument} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def print_results(sizes: dict[int, dict[str, Any]], flood: dict[str, Any] | None) -> None:
+    base_n = min(sizes)
+    base = sizes[base_n]
+    print(f"viewer on mixed captures (.mitm), {SIZE[0]}x{SIZE[1]}, baseline {base_n:,} exchanges")
+    header = f"{'exchanges':>10} {'first rows':>11} {'load':>8} {'key median':>11} {'key worst':>10} {'x base':>7} {'peak MB':>8}"
+    print(header)
+    for n, fig in sorted(sizes.items()):
+        ratio = fig["median_key_ms"] / base["median_key_ms"] if base["median_key_ms"] else 0
+        print(
+            f"{n:>10,} {fig['first_rows_s']:>10.3f}s {fig['load_s']:>7.2f}s "
+            f"{fig['median_key_ms']:>9.1f}ms {fig['worst_key_ms']:>8.1f}ms {ratio:>6.2f}x "
+            f"{fig['peak_mb']:>8.1f}"
+        )
+    for n, fig in sorted(sizes.items()):
+        keys = ", ".join(
+            f"{name} {v['median_ms']:.1f}/{v['max_ms']:.1f}" for name, v in fig["keys"].items()
+        )
+        during = fig["keys_during_load"]
+        load_keys = (
+            f"; while loading down {during['median_ms']:.1f}/{during['max_ms']:.1f}"
+            if during
+            else ""
+        )
+        print(f"  {n:,}: median/worst ms: {keys}{load_keys}")
+    largest = sizes[max(sizes)]
+    print(
+        f"goals at {max(sizes):,}: first rows {largest['first_rows_s']:.3f} s "
+        f"(goal {FIRST_ROWS_GOAL} s: {'met' if largest['first_rows_s'] <= FIRST_ROWS_GOAL else 'NOT met'}), "
+        f"worst key {largest['worst_key_ms']:.1f} ms "
+        f"(goal {KEY_GOAL_MS:.0f} ms: {'met' if largest['worst_key_ms'] <= KEY_GOAL_MS else 'NOT met'})"
+    )
+    if flood:
+        print(
+            f"flood: {flood['achieved_rate']:,} WebSocket msgs/s (target {flood['target_rate']:,}), "
+            f"{flood['messages_shown']:,} of {flood['messages_sent']:,} counted on screen; keys "
+            f"idle {flood['idle_keys']['median_ms']:.1f}/{flood['idle_keys']['max_ms']:.1f} ms, "
+            f"flooded {flood['flood_keys']['median_ms']:.1f}/{flood['flood_keys']['max_ms']:.1f} ms "
+            f"(median/worst), {flood['ratio']:.2f}x idle"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--flood-rate", type=int, default=10_000)
+    parser.add_argument("--flood-seconds", type=float, default=5.0, help="0: no flood")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--child", nargs=2, metavar=("KIND", "ARG"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(*args.child)))
+        return 0
+    sizes = {}
+    for n in (int(s) for s in args.sizes.split(",")):
+        path = ensure_capture(n)
+        print(f"measuring {n:,} exchanges ...", file=sys.stderr)
+        sizes[n] = run_child("capture", str(path))
+    flood = None
+    if args.flood_seconds > 0:
+        print("measuring the flood ...", file=sys.stderr)
+        flood = run_child("flood", f"{args.flood_rate},{args.flood_seconds}")
+    if args.json:
+        print(json.dumps({"sizes": sizes, "flood": flood}, indent=2))
+    else:
+        print_results(sizes, flood)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

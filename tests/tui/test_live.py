@@ -1,0 +1,62 @@
+"""The viewer on live traffic: the embedded mitmproxy, real clients, and the demo app."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import httpx
+
+from demo.servers import run_servers
+from tests.tui.conftest import screen_text, wait_until
+from tui.app import PushscopeApp
+from tui.screens.detail import ExchangeScreen
+from tui.sources import DemoSource, LiveSource
+
+SIZE = (150, 40)
+
+
+async def test_live_proxy_shows_requests_and_saves(tmp_path: Path) -> None:
+    source = LiveSource(listen_port=0, save=tmp_path / "saved", confdir=tmp_path / "confdir")
+    source.start()
+    app = PushscopeApp(source)
+    with run_servers() as urls:
+        async with app.run_test(size=SIZE) as pilot:
+            text = screen_text(app)
+            assert f"proxy listening on {source.proxy.url}" in text
+            assert "mitmproxy-ca-cert.pem" in text  # how to trust its CA
+            async with httpx.AsyncClient(proxy=source.proxy.url, timeout=10) as client:
+                for _ in range(3):
+                    (await client.get(f"{urls.http}/api/items")).raise_for_status()
+            await wait_until(pilot, lambda: len(app.traffic) == 3 and not app.traffic.open)
+            assert app.traffic.row(2).path == "/api/items" and app.traffic.row(2).status == "200"
+    started = time.monotonic()
+    source.stop()
+    assert time.monotonic() - started < 15
+    report = json.loads((tmp_path / "saved" / "report.json").read_text())
+    assert len(report["exchanges"]) == 3
+    assert (tmp_path / "saved" / "flows.mitm").stat().st_size > 0
+
+
+async def test_demo_in_the_viewer(tmp_path: Path) -> None:
+    """`pushscope demo`: every kind of traffic appears live, with open streams counted."""
+    source = DemoSource(confdir=tmp_path / "confdir")
+    app = PushscopeApp(source)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(
+            pilot,
+            lambda: (
+                {"rest", "sse", "websocket"} <= {p for p, n in app.traffic.protocols.items() if n}
+            ),
+            timeout=30,
+        )
+        await wait_until(pilot, lambda: app.traffic.connections.peak_sse >= 1, timeout=30)
+        await wait_until(pilot, lambda: app.traffic.messages > 0, timeout=30)
+        table = app.main.table
+        assert table.cursor == len(app.traffic.visible) - 1  # following the newest
+        await pilot.press("slash", *"proto:ws", "enter", "home", "enter")
+        assert isinstance(app.screen, ExchangeScreen)
+        assert "valid RFC 6455 handshake" in screen_text(app)
+        await pilot.press("escape")
+    assert source.demo is None  # stopped with the app
