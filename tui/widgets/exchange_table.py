@@ -10,7 +10,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -106,7 +106,7 @@ class ExchangeTable(ScrollView, can_focus=True):
     ]
     COMPONENT_CLASSES = {"exchange-table--cursor", "exchange-table--header"}
     DEFAULT_CSS = """
-    ExchangeTable { scrollbar-gutter: stable; }
+    ExchangeTable { scrollbar-gutter: stable; overflow-x: hidden; }
     ExchangeTable > .exchange-table--cursor { background: $accent 40%; }
     ExchangeTable:focus > .exchange-table--cursor { background: $accent; }
     """
@@ -129,7 +129,7 @@ class ExchangeTable(ScrollView, can_focus=True):
         """New or changed rows arrived: resize, follow the newest if the cursor was there."""
         count = len(self.traffic.visible)
         at_end = self.cursor >= self.virtual_size.height - 1
-        self.virtual_size = Size(self.size.width, count)
+        self.virtual_size = Size(0, count)
         if self.following and at_end and count:
             self.cursor = count - 1
         elif self.cursor >= count:
@@ -138,7 +138,7 @@ class ExchangeTable(ScrollView, can_focus=True):
 
     def reset(self) -> None:
         """The filter changed: start again at the top."""
-        self.virtual_size = Size(self.size.width, len(self.traffic.visible))
+        self.virtual_size = Size(0, len(self.traffic.visible))
         self.cursor = 0
         self.scroll_to(y=0, animate=False)
         self.refresh()
@@ -163,8 +163,18 @@ class ExchangeTable(ScrollView, can_focus=True):
         self.call_after_refresh(self._scroll_to_cursor)
         self.refresh()
 
+    def on_resize(self, event: events.Resize) -> None:
+        """Smaller (the findings panel appeared): keep the cursor row in view."""
+        self.virtual_size = Size(0, len(self.traffic.visible))
+        self.call_after_refresh(self._scroll_to_cursor)
+
     def _scroll_to_cursor(self) -> None:
-        self.scroll_to_region(Region(0, self.cursor, 1, 1), animate=False, force=True)
+        # From `container_size`, which a resize updates at once (the content region may lag).
+        height, top = self.container_size.height, int(self.scroll_offset.y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, force=True)
+        elif height and self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False, force=True)
 
     def action_cursor(self, step: int) -> None:
         self._move(self.cursor + step)
