@@ -11,6 +11,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from inspector.model import Exchange
 from inspector.report import Report
 from tui.screens.detail import ExchangeScreen, FindingScreen
 from tui.screens.dialogs import ExportScreen, HelpScreen, export_format
@@ -42,12 +43,14 @@ class PushscopeApp(App[None]):
         self.export_to = export_to or Path.cwd() / "pushscope-report.json"
         self.paused = False
         self.main = MainScreen(self.traffic, source.notice)
+        self.exchange_screen = ExchangeScreen(self.traffic)
         self._connections = Connections()
 
     def get_default_screen(self) -> Screen[None]:
         return self.main
 
     def on_mount(self) -> None:
+        self.install_screen(self.exchange_screen, "exchange")
         self.sub_title = self.source.title
         self.source.start()
         self.set_interval(BATCH_INTERVAL, self.take_batch)
@@ -70,7 +73,11 @@ class PushscopeApp(App[None]):
 
     @on(ExchangeTable.Selected)
     def open_exchange(self, event: ExchangeTable.Selected) -> None:
-        self.push_screen(ExchangeScreen(event.exchange, self.traffic))
+        self.show_exchange(event.exchange)
+
+    def show_exchange(self, exchange: Exchange) -> None:
+        self.exchange_screen.show(exchange)
+        self.push_screen(self.exchange_screen)
 
     @on(FindingsPanel.Chosen)
     def open_finding(self, event: FindingsPanel.Chosen) -> None:

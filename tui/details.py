@@ -177,36 +177,46 @@ def _websocket(exchange: Exchange) -> list[Section]:
         ]
     )
     total = session.counts.client + session.counts.server + session.control_frames
-    timeline = Table(box=None, padding=(0, 1), expand=True, show_edge=False)
-    for title, justify in (("", "left"), ("at", "right"), ("type", "left"), ("size", "right")):
-        timeline.add_column(title, justify=justify, no_wrap=True)  # type: ignore[arg-type]
-    timeline.add_column("payload", ratio=1)
-    start = exchange.started
-    for message in session.messages:
-        at = f"+{message.timestamp - start:.3f}s" if message.timestamp and start else ""
-        kind = OPCODES.get(message.opcode, str(message.opcode))
-        if message.compressed:
-            kind += " (deflate)"
-        payload = (
-            pretty(message.preview)
-            if message.opcode == Opcode.TEXT
-            else hexdump(message.preview)
-            if message.preview
-            else Text("")
-        )
-        style = "cyan" if message.direction == "client" else "magenta"
-        timeline.add_row(
-            Text(ARROWS.get(message.direction, "?"), style=f"bold {style}"),
-            at,
-            kind,
-            human_bytes(message.size),
-            payload,
-        )
     title = f"Messages ({len(session.messages)} of {total} shown)"
     if not session.messages:
         return [("WebSocket", handshake), (title, Text("(none kept)", style="dim"))]
-    legend = Text("\u2192 client to server   \u2190 server to client", style="dim")
-    return [("WebSocket", handshake), (title, Group(legend, timeline))]
+    timeline = Text(no_wrap=True, overflow="ellipsis")
+    timeline.append("\u2192 client to server   \u2190 server to client\n", style="dim")
+    for message in session.messages:
+        kind = OPCODES.get(message.opcode, str(message.opcode))
+        if message.compressed:
+            kind += "*"
+        style = "cyan" if message.direction == "client" else "magenta"
+        timeline.append(f"{ARROWS.get(message.direction, '?')} ", style=f"bold {style}")
+        timeline.append(
+            f"{_offset(message.timestamp, exchange.started):>9} {kind:<7}"
+            f"{human_bytes(message.size):>9}  "
+        )
+        if message.opcode == Opcode.TEXT:
+            payload = pretty(message.preview)
+        elif message.preview:
+            payload = hexdump(message.preview)
+        else:
+            payload = Text("")
+        _indented(timeline, payload)
+    return [("WebSocket", handshake), (title, timeline)]
+
+
+def _offset(timestamp: float | None, start: float) -> str:
+    return f"+{timestamp - start:.3f}s" if timestamp and start else ""
+
+
+PAYLOAD_INDENT = 30
+"""Where a message's payload starts: after its arrow, time, type and size."""
+
+
+def _indented(out: Text, payload: Text, indent: int = PAYLOAD_INDENT) -> None:
+    """Append `payload` to `out`, its continuation lines under its first."""
+    for n, line in enumerate(payload.split("\n", allow_blank=True)):
+        if n:
+            out.append(" " * indent)
+        out.append_text(line)
+        out.append("\n")
 
 
 def _sse(exchange: Exchange) -> Section:
@@ -224,25 +234,14 @@ def _sse(exchange: Exchange) -> Section:
             ),
         ]
     )
-    table = Table(box=None, padding=(0, 1), expand=True, show_edge=False)
-    table.add_column("at", justify="right", no_wrap=True)
-    table.add_column("id", no_wrap=True)
-    table.add_column("event", no_wrap=True)
-    table.add_column("data", ratio=1)
+    events = Text(no_wrap=True, overflow="ellipsis")
     for event in stream.events:
-        at = (
-            f"+{event.timestamp - exchange.started:.3f}s"
-            if event.timestamp and exchange.started
-            else ""
-        )
-        table.add_row(
-            at,
-            Text(safe(event.id) if event.had_id else ""),
-            Text(safe(event.type)),
-            pretty(event.data.encode("utf-8", "replace")),
-        )
+        events.append(f"{_offset(event.timestamp, exchange.started):>9} ")
+        events.append(f"{safe(event.id) if event.had_id else '':<8.8} ", style="cyan")
+        events.append(f"{safe(event.type):<10.10} ", style="bold")
+        _indented(events, pretty(event.data.encode("utf-8", "replace")), indent=30)
     title = f"SSE events ({len(stream.events)} of {stream.count} shown)"
-    return (title, Group(facts, Text(""), table))
+    return (title, Group(facts, Text(""), events))
 
 
 # -- findings

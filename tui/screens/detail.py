@@ -16,6 +16,7 @@ from inspector.report.summary import human_bytes
 from tui.details import Section, brought_news, exchange_sections, finding_sections
 from tui.rows import clock, safe
 from tui.traffic import Traffic
+from tui.widgets.document import Document
 
 LIVE_REFRESH = 0.5
 """Seconds between redraws of an exchange that is still streaming."""
@@ -29,39 +30,48 @@ def _sections(sections: list[Section]) -> ComposeResult:
 
 
 class ExchangeScreen(Screen[None]):
-    """Why the exchange was classified so, its headers, and its messages, events or body."""
+    """Why the exchange was classified so, its headers, and its messages, events or body.
+
+    One instance is installed and shown again for each exchange: composing a screen and
+    tearing it down costs more than the content itself."""
 
     BINDINGS = [Binding("escape,backspace", "app.pop_screen", "Back")]
 
-    def __init__(self, exchange: Exchange, traffic: Traffic) -> None:
+    def __init__(self, traffic: Traffic) -> None:
         super().__init__()
-        self.exchange = exchange
         self.traffic = traffic
+        self.exchange: Exchange | None = None
 
     def compose(self) -> ComposeResult:
-        request = self.exchange.request
-        yield Static(Text(safe(f"{request.method} {request.url}")), classes="title")
-        with VerticalScroll(id="detail"):
-            yield from _sections(exchange_sections(self.exchange))
+        yield Static(classes="title")
+        yield Document([], id="detail")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#detail").focus()
-        if self.exchange.id in self.traffic.open:
-            self.set_interval(LIVE_REFRESH, self._live)
+        self.set_interval(LIVE_REFRESH, self._live)
 
-    async def _live(self) -> None:
+    def show(self, exchange: Exchange) -> None:
+        """Show `exchange` (call before the screen is pushed)."""
+        self.exchange = exchange
+        if self.is_mounted:
+            self._fill()
+
+    def on_screen_resume(self) -> None:
+        self._fill()
+        document = self.query_one(Document)
+        document.scroll_home(animate=False, immediate=True)
+        document.focus()
+
+    def _fill(self) -> None:
+        if self.exchange is not None:
+            request = self.exchange.request
+            self.query_one(".title", Static).update(Text(safe(f"{request.method} {request.url}")))
+            self.query_one(Document).update(exchange_sections(self.exchange))
+
+    def _live(self) -> None:
         """Still streaming: show the messages and events that arrived since."""
-        sections = exchange_sections(self.exchange)
-        shown = list(self.query(".section").results(Static))
-        if len(shown) != len(sections):
-            detail = self.query_one("#detail")
-            await detail.remove_children()
-            await detail.mount_all(list(_sections(sections)))
-        else:
-            for widget, (title, body) in zip(shown, sections, strict=True):
-                widget.border_title = title
-                widget.update(body)
+        if self.is_current and self.exchange is not None and self.exchange.id in self.traffic.open:
+            self.query_one(Document).update(exchange_sections(self.exchange))
 
 
 class FindingScreen(Screen[None]):
@@ -108,4 +118,4 @@ class FindingScreen(Screen[None]):
     @on(DataTable.RowSelected, "#involved")
     def open_exchange(self, event: DataTable.RowSelected) -> None:
         if 0 <= event.cursor_row < len(self.exchanges):
-            self.app.push_screen(ExchangeScreen(self.exchanges[event.cursor_row], self.traffic))
+            self.app.show_exchange(self.exchanges[event.cursor_row])

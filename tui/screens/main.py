@@ -55,7 +55,6 @@ class MainScreen(Screen[None]):
         if update.findings:
             panel = self.query_one(FindingsPanel)
             panel.show(self.traffic.findings_by_severity())
-            panel.display = bool(self.traffic.findings)
         if update.status:
             self.query_one(TrafficSummary).show(self.traffic, paused)
 
@@ -95,7 +94,6 @@ class MainScreen(Screen[None]):
         if not self.traffic.findings:
             self.notify("No findings (yet).", timeout=3)
             return
-        panel.display = True
         if panel.has_focus:
             self.table.focus()
         else:

@@ -51,6 +51,7 @@ class FindingsPanel(DataTable[Text]):
     def on_mount(self) -> None:
         for title in ("severity", "finding", "endpoint", "period", "wasted", "advice"):
             self.add_column(title, key=title)
+        self.border_title = "findings (none)"
 
     def show(self, findings: list[Finding]) -> None:
         chosen = self.findings[self.cursor_row].id if self.findings and self.row_count else None
@@ -70,7 +71,7 @@ class FindingsPanel(DataTable[Text]):
             for index, finding in enumerate(findings):
                 if finding.id == chosen:
                     self.move_cursor(row=index, animate=False)
-        self.border_title = f"findings ({len(findings)})"
+        self.border_title = f"findings ({len(findings)})" if findings else "findings (none)"
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
