@@ -3,7 +3,10 @@ the embedded proxy, or the demo)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+import sys
+import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from textual import on, work
@@ -24,6 +27,13 @@ from tui.widgets.findings import FindingsPanel
 
 BATCH_INTERVAL = 0.05
 """Seconds between batches: what arrived meanwhile is drawn at once."""
+SLICE = 0.006
+"""Seconds of capture reading between two chances for keys and frames."""
+REST = 0.002
+"""Seconds the loop is left to itself after each slice: enough for a key press to go all the
+way through its handlers (a turn each) and for a frame."""
+SWITCH_INTERVAL = 0.0005
+"""Seconds a thread may hold the GIL while another waits for it (Python's default: 0.005)."""
 
 
 class PushscopeApp(App[None]):
@@ -50,13 +60,34 @@ class PushscopeApp(App[None]):
         return self.main
 
     def on_mount(self) -> None:
+        # A live analyzer runs on another thread (the proxy, a followed feed). With the default
+        # 5 ms switch interval, every turn of this loop that waits for the GIL behind it can
+        # cost 5 ms, and a key press takes dozens of turns: a short interval keeps keys fast.
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_INTERVAL)
         self.install_screen(self.exchange_screen, "exchange")
         self.sub_title = self.source.title
-        self.source.start()
+        steps = self.source.steps()
+        if steps is None:
+            self.source.start()
+        else:
+            self.run_worker(self._drive(steps), group="source", exit_on_error=True)
         self.set_interval(BATCH_INTERVAL, self.take_batch)
 
     def on_unmount(self) -> None:
         self.source.stop()
+        sys.setswitchinterval(self._switch_interval)
+
+    async def _drive(self, steps: Iterator[None]) -> None:
+        """Run a source's steps in slices of `SLICE` seconds, keys and frames in between.
+
+        Reading a capture on a thread would make every turn of this loop wait for the GIL
+        behind it: a key press takes dozens of turns."""
+        deadline = time.perf_counter() + SLICE
+        for _ in steps:
+            if time.perf_counter() >= deadline:
+                await asyncio.sleep(REST)
+                deadline = time.perf_counter() + SLICE
 
     def take_batch(self) -> None:
         """Apply what the source found since the last batch and redraw what it touched."""

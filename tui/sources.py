@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from demo.background import DemoTraffic
 
 
+STEP_EVENTS = 256
+"""Model events a capture source handles between two looks at the clock."""
+
+
 def view_limits() -> Limits:
     """What the viewer keeps per exchange: headers, bodies and messages enough for the detail
     views, bounded so that 100,000 exchanges stay in memory."""
@@ -61,6 +65,11 @@ class TrafficSource:
 
     def _run(self) -> None:
         raise NotImplementedError
+
+    def steps(self) -> Iterator[None] | None:
+        """Work for the UI's own loop to run in short slices, between key presses and frames
+        (None: the source runs on a thread of its own)."""
+        return None
 
     def findings(self) -> list[Finding]:
         detector = self.analyzer.detector
@@ -107,13 +116,17 @@ class CaptureSource(TrafficSource):
     def report_sources(self) -> list[Source]:
         return self.sources
 
-    def _run(self) -> None:
+    def start(self) -> None:
+        """Nothing to start: the UI runs `steps()` on its own loop."""
+
+    def steps(self) -> Iterator[None]:
         # As in `pushscope analyze`: the collector would rescan the growing capture again and
         # again; what it builds is frozen at the end, out of later collections' way.
         gc.disable()
         try:
             for index, path in enumerate(self.paths):
-                if not self._read(index, path):
+                yield from self._read(index, path)
+                if self._stop.is_set():
                     return
             self._findings = self.analyzer.finish()
             self.store.finished(self._findings)
@@ -122,7 +135,7 @@ class CaptureSource(TrafficSource):
             gc.freeze()
             gc.enable()
 
-    def _read(self, index: int, path: Path) -> bool:
+    def _read(self, index: int, path: Path) -> Iterator[None]:
         source = self.sources[index]
         analyzer = self.analyzer
         before = len(analyzer)
@@ -132,11 +145,13 @@ class CaptureSource(TrafficSource):
             size = max(1, os.path.getsize(path))
             for n, event in enumerate(capture.events):
                 analyzer.feed(event)
-                if n % 2048 == 0:
+                if n % STEP_EVENTS == 0:
                     if self._stop.is_set():
-                        return False
-                    share = min(100, capture.position() * 100 // size)
-                    self.store.status(f"reading {path.name}: {share}%")
+                        return
+                    if n % (STEP_EVENTS * 32) == 0:
+                        share = min(100, capture.position() * 100 // size)
+                        self.store.status(f"reading {path.name}: {share}%")
+                    yield
         except CaptureError as e:
             source.unusable = True
             source.errors.append(str(e))
@@ -146,7 +161,6 @@ class CaptureSource(TrafficSource):
         source.error_count = len(source.errors) + max(
             0, analyzer.problem_counts.get(index, 0) - len(analyzer.problems.get(index, []))
         )
-        return True
 
     def _summary(self) -> str:
         problems = sum(s.error_count for s in self.sources)
