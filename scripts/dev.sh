@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up pushscope in .venv (finding a Python >= 3.12 by itself) and run one job.
 #
-#   bash scripts/dev.sh demo     the main job: live demo traffic through mitmproxy, classified
+#   bash scripts/dev.sh demo     the main job: live demo traffic through mitmproxy, classified,
+#                                in the viewer (headless with a report when there is no terminal)
 #   bash scripts/dev.sh test     the whole test suite (what CI runs)
 #   bash scripts/dev.sh setup    only set up .venv
 #
@@ -77,6 +78,10 @@ case "${1:-}" in
     demo)
         setup
         shift
+        if [ -t 0 ] && [ -t 1 ]; then
+            exec "$VENV/bin/pushscope" demo "$@"
+        fi
+        say "no terminal for the viewer: running the demo headless for 20 s, then the report"
         exec "$VENV/bin/pushscope" demo --headless "$@"
         ;;
     test)

@@ -60,15 +60,26 @@ def run_viewer(args: argparse.Namespace) -> int:
         source.stop()
     save = getattr(args, "save", None)
     if args.command == "view" and save is not None:
-        _save_report(source, save)
+        _save_view(source, args.paths, save)
+    elif save is not None:
+        print(f"pushscope: saved flows.mitm and report.json in {save}", file=sys.stderr)
     return EXIT_OK
 
 
-def _save_report(source: TrafficSource, directory: Path) -> None:
+def _save_view(source: TrafficSource, paths: list[Path], directory: Path) -> None:
+    """What `view --save` keeps: the report, and the flows of captures mitmproxy reads."""
     from inspector.report.json_report import write_json
 
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "report.json"
-    with open(path, "w", encoding="utf-8") as out:
+    report = directory / "report.json"
+    with open(report, "w", encoding="utf-8") as out:
         write_json(source.report(), out)
-    print(f"pushscope: wrote {path}", file=sys.stderr)
+    print(f"pushscope: wrote {report}", file=sys.stderr)
+    if paths:
+        from addons.flowfile import save_flows
+
+        flows = directory / "flows.mitm"
+        for note in save_flows(paths, flows):
+            print(f"pushscope: {note}", file=sys.stderr)
+        if flows.exists():
+            print(f"pushscope: wrote {flows}", file=sys.stderr)

@@ -214,3 +214,35 @@ async def test_the_table_follows_the_newest_row_until_paused() -> None:
         assert "06:46:55.329" in screen_text(app)
         await pilot.press("home")
         assert table.scroll_offset.y == 0 and table.cursor == 0
+
+
+def test_view_save_writes_the_report_and_the_flows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tui.main import _save_view
+
+    paths = [CAPTURES / "poll-short.mitm", CAPTURES / "websocket-chat.har"]
+    source = CaptureSource(paths)
+    for _ in source.steps() or ():
+        pass
+    _save_view(source, paths, tmp_path)
+    notes = capsys.readouterr().err
+    assert "websocket-chat.har: saved without WebSocket messages" in notes
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert len(report["exchanges"]) == 17
+    assert [f["kind"] for f in report["findings"]] == ["short-polling"]
+    assert (
+        main(
+            [
+                "analyze",
+                str(tmp_path / "flows.mitm"),
+                "--format",
+                "json",
+                "--output",
+                str(tmp_path / "again.json"),
+            ]
+        )
+        == 0
+    )
+    again = json.loads((tmp_path / "again.json").read_text())
+    assert len(again["exchanges"]) == 17 and again["findings"][0]["kind"] == "short-polling"
