@@ -23,7 +23,7 @@ from tui.sources import TrafficSource
 from tui.store import Connections
 from tui.traffic import Traffic
 from tui.widgets.exchange_table import ExchangeTable
-from tui.widgets.findings import FindingsPanel
+from tui.widgets.findings import FindingsList
 
 BATCH_INTERVAL = 0.05
 """Seconds between batches: what arrived meanwhile is drawn at once."""
@@ -110,8 +110,8 @@ class PushscopeApp(App[None]):
         self.exchange_screen.show(exchange)
         self.push_screen(self.exchange_screen)
 
-    @on(FindingsPanel.Chosen)
-    def open_finding(self, event: FindingsPanel.Chosen) -> None:
+    @on(FindingsList.Chosen)
+    def open_finding(self, event: FindingsList.Chosen) -> None:
         self.push_screen(FindingScreen(event.finding, self.traffic))
 
     def action_help(self) -> None:

@@ -181,7 +181,10 @@ def _websocket(exchange: Exchange) -> list[Section]:
     if not session.messages:
         return [("WebSocket", handshake), (title, Text("(none kept)", style="dim"))]
     timeline = Text(no_wrap=True, overflow="ellipsis")
-    timeline.append("\u2192 client to server   \u2190 server to client\n", style="dim")
+    legend = "\u2192 client to server   \u2190 server to client"
+    if any(message.compressed for message in session.messages):
+        legend += "   * compressed on the wire (permessage-deflate)"
+    timeline.append(legend + "\n", style="dim")
     for message in session.messages:
         kind = OPCODES.get(message.opcode, str(message.opcode))
         if message.compressed:

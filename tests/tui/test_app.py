@@ -8,14 +8,14 @@ import re
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Input
+from textual.widgets import Input
 
 from inspector.cli import main
 from tests.conftest import CAPTURES
 from tests.tui.conftest import screen_text, wait_until
 from tui.app import PushscopeApp
 from tui.filters import parse_filter
-from tui.screens.detail import ExchangeScreen, FindingScreen
+from tui.screens.detail import ExchangeScreen, FindingScreen, InvolvedList
 from tui.screens.dialogs import ExportScreen, HelpScreen
 from tui.screens.main import MainScreen
 from tui.sources import CaptureSource, FollowSource
@@ -78,7 +78,7 @@ async def test_findings_panel_and_finding_detail() -> None:
         text = screen_text(app)
         for part in ("Series (16 requests kept)", "brought something new", "switch to sse"):
             assert part in text
-        assert app.screen.query_one("#involved", DataTable).row_count == 16
+        assert app.screen.query_one(InvolvedList).row_count() == 16
         await pilot.press("enter")  # the first exchange of the series
         assert isinstance(app.screen, ExchangeScreen)
         assert re.search(r"part of\s+short-poll", screen_text(app))

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.strip import Strip
+from textual.widgets import Footer, Static
 
 from inspector.findings import Finding
 from inspector.model import Exchange
@@ -17,7 +21,10 @@ from tui.details import Section, brought_news, exchange_sections, finding_sectio
 from tui.rows import clock, safe
 from tui.traffic import Traffic
 from tui.widgets.document import Document
+from tui.widgets.virtual_list import VirtualList
 
+NEW = Style(color="green3", bold=True)
+SAME = Style(dim=True)
 LIVE_REFRESH = 0.5
 """Seconds between redraws of an exchange that is still streaming."""
 
@@ -74,6 +81,40 @@ class ExchangeScreen(Screen[None]):
             self.query_one(Document).update(exchange_sections(self.exchange))
 
 
+class InvolvedList(VirtualList):
+    """The exchanges of a finding: time, status, size, whether the answer was new."""
+
+    class Chosen(Message):
+        def __init__(self, exchange: Exchange) -> None:
+            super().__init__()
+            self.exchange = exchange
+
+    def __init__(self, exchanges: list[Exchange]) -> None:
+        super().__init__(id="involved")
+        self.exchanges = exchanges
+        self.news = brought_news(exchanges)
+
+    def row_count(self) -> int:
+        return len(self.exchanges)
+
+    def select(self, index: int) -> None:
+        self.post_message(self.Chosen(self.exchanges[index]))
+
+    def render_row(self, index: int, width: int, style: Style) -> Strip:
+        exchange, new = self.exchanges[index], self.news[index]
+        response = exchange.response
+        status = str(response.status) if response else "-"
+        size = human_bytes(response.body_size) if response else ""
+        request = safe(f"{exchange.request.method} {exchange.request.url}")
+        return Strip(
+            [
+                Segment(f"{clock(exchange.started):<13}{status:>6} {size:>9}  ", style),
+                Segment("new " if new else "same", style + (NEW if new else SAME)),
+                Segment(f"  {request}", style),
+            ]
+        )
+
+
 class FindingScreen(Screen[None]):
     """The finding's series on a time axis, its numbers, the advice, and its exchanges."""
 
@@ -93,29 +134,14 @@ class FindingScreen(Screen[None]):
         yield Static(Text(safe(f"{self.finding.kind}: {self.finding.endpoint}")), classes="title")
         with VerticalScroll(id="detail"):
             yield from _sections(finding_sections(self.finding, self.exchanges))
-            table: DataTable[Text] = DataTable(id="involved", cursor_type="row")
-            table.border_title = "Exchanges involved (enter opens one)"
-            yield table
+            involved = InvolvedList(self.exchanges)
+            involved.border_title = "Exchanges involved (enter opens one)"
+            yield involved
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#involved", DataTable)
-        for title in ("time", "status", "size", "new?", "request"):
-            table.add_column(title)
-        news = brought_news(self.exchanges)
-        for exchange, new in zip(self.exchanges, news, strict=True):
-            response = exchange.response
-            table.add_row(
-                Text(clock(exchange.started)),
-                Text(str(response.status) if response else "-"),
-                Text(human_bytes(response.body_size) if response else ""),
-                Text("new" if new else "same", style="green" if new else "dim"),
-                Text(safe(f"{exchange.request.method} {exchange.request.url}")),
-                key=exchange.id,
-            )
-        table.focus(scroll_visible=False)  # the series and the advice come first
+        self.query_one(InvolvedList).focus(scroll_visible=False)  # the series and advice first
 
-    @on(DataTable.RowSelected, "#involved")
-    def open_exchange(self, event: DataTable.RowSelected) -> None:
-        if 0 <= event.cursor_row < len(self.exchanges):
-            self.app.show_exchange(self.exchanges[event.cursor_row])
+    @on(InvolvedList.Chosen)
+    def open_exchange(self, event: InvolvedList.Chosen) -> None:
+        self.app.show_exchange(event.exchange)  # type: ignore[attr-defined]

@@ -90,11 +90,11 @@ class MainScreen(Screen[None]):
     # -- findings
 
     def action_findings(self) -> None:
-        panel = self.query_one(FindingsPanel)
+        findings = self.query_one(FindingsPanel).list
         if not self.traffic.findings:
             self.notify("No findings (yet).", timeout=3)
             return
-        if panel.has_focus:
+        if findings.has_focus:
             self.table.focus()
         else:
-            panel.focus()
+            findings.focus()

@@ -1,21 +1,29 @@
-"""The findings panel: what pushscope advises, most severe first."""
+"""The findings panel: what pushscope advises, most severe first, however many there are."""
 
 from __future__ import annotations
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import DataTable
+from textual.strip import Strip
+from textual.widget import Widget
 
 from inspector.findings import Finding, Severity
 from inspector.report.summary import seconds
 from tui.rows import safe
+from tui.widgets.exchange_table import Column, _cell
+from tui.widgets.virtual_list import VirtualList
 
 SEVERITY_STYLES = {
-    Severity.HIGH: "bold white on red3",
-    Severity.MEDIUM: "bold black on orange1",
-    Severity.LOW: "black on khaki1",
-    Severity.INFO: "black on grey70",
+    Severity.HIGH: Style(bold=True, color="white", bgcolor="red3"),
+    Severity.MEDIUM: Style(bold=True, color="black", bgcolor="orange1"),
+    Severity.LOW: Style(color="black", bgcolor="khaki1"),
+    Severity.INFO: Style(color="black", bgcolor="grey70"),
 }
+ADVICE = Style(bold=True)
 
 
 def severity_badge(severity: Severity) -> Text:
@@ -36,44 +44,95 @@ def advice(finding: Finding) -> str:
     return f"-> {finding.recommendation}" if finding.recommendation else ""
 
 
-class FindingsPanel(DataTable[Text]):
-    """One row per finding; `enter` posts `Chosen`. Every cell is `Text`: never markup."""
+def layout(width: int) -> list[Column]:
+    fixed = [
+        Column("severity", 8),
+        Column("finding", 20),
+        Column("endpoint", 0),
+        Column("period", 8, right=True),
+        Column("wasted", 7, right=True),
+        Column("advice", 16),
+    ]
+    used = sum(c.width + 1 for c in fixed)
+    return [Column(c.title, max(10, width - used)) if not c.width else c for c in fixed]
+
+
+class FindingsList(VirtualList):
+    """One line per finding; `enter` posts `Chosen`."""
 
     class Chosen(Message):
         def __init__(self, finding: Finding) -> None:
             super().__init__()
             self.finding = finding
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+    def __init__(self) -> None:
+        super().__init__()
         self.findings: list[Finding] = []
 
+    def show(self, findings: list[Finding]) -> None:
+        chosen = self.findings[self.cursor].id if self.cursor < len(self.findings) else None
+        self.findings = findings
+        self.rows_changed()
+        for index, finding in enumerate(findings):
+            if finding.id == chosen:
+                self.cursor = index
+                break
+
+    def row_count(self) -> int:
+        return len(self.findings)
+
+    def select(self, index: int) -> None:
+        self.post_message(self.Chosen(self.findings[index]))
+
+    def render_row(self, index: int, width: int, style: Style) -> Strip:
+        finding = self.findings[index]
+        values = (
+            finding.severity.label,
+            finding.kind,
+            safe(finding.endpoint),
+            period(finding),
+            wasted(finding),
+            advice(finding),
+        )
+        segments: list[Segment] = []
+        for column, value in zip(layout(width), values, strict=True):
+            cell_style = style
+            if column.title == "severity":
+                cell_style = style + SEVERITY_STYLES[finding.severity]
+            elif column.title == "advice":
+                cell_style = style + ADVICE
+            segments.append(Segment(_cell(value, column), cell_style))
+            segments.append(Segment(" ", style))
+        return Strip(segments)
+
+
+class FindingsHeader(Widget):
+    DEFAULT_CSS = """
+    FindingsHeader { height: 1; color: $text-muted; text-style: bold; }
+    """
+
+    def render_line(self, y: int) -> Strip:
+        width = max(0, self.size.width - 2)
+        text = " ".join(_cell(c.title, c) for c in layout(width))
+        return Strip([Segment(text, self.rich_style)]).crop_extend(
+            0, self.size.width, self.rich_style
+        )
+
+
+class FindingsPanel(Vertical):
+    """The list under a header line, titled with how many there are."""
+
+    def compose(self) -> ComposeResult:
+        yield FindingsHeader()
+        yield FindingsList()
+
     def on_mount(self) -> None:
-        for title in ("severity", "finding", "endpoint", "period", "wasted", "advice"):
-            self.add_column(title, key=title)
         self.border_title = "findings (none)"
 
-    def show(self, findings: list[Finding]) -> None:
-        chosen = self.findings[self.cursor_row].id if self.findings and self.row_count else None
-        self.findings = findings
-        self.clear()
-        for finding in findings:
-            self.add_row(
-                severity_badge(finding.severity),
-                Text(finding.kind),
-                Text(safe(finding.endpoint)),
-                Text(period(finding)),
-                Text(wasted(finding)),
-                Text(advice(finding), style="bold"),
-                key=finding.id,
-            )
-        if chosen is not None:
-            for index, finding in enumerate(findings):
-                if finding.id == chosen:
-                    self.move_cursor(row=index, animate=False)
-        self.border_title = f"findings ({len(findings)})" if findings else "findings (none)"
+    @property
+    def list(self) -> FindingsList:
+        return self.query_one(FindingsList)
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        event.stop()
-        if 0 <= event.cursor_row < len(self.findings):
-            self.post_message(self.Chosen(self.findings[event.cursor_row]))
+    def show(self, findings: list[Finding]) -> None:
+        self.list.show(findings)
+        self.border_title = f"findings ({len(findings)})" if findings else "findings (none)"
