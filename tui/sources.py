@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 STEP_EVENTS = 256
 """Model events a capture source handles between two looks at the clock."""
+FREEZE_EVENTS = STEP_EVENTS * 64
 
 
 def view_limits() -> Limits:
@@ -120,20 +121,14 @@ class CaptureSource(TrafficSource):
         """Nothing to start: the UI runs `steps()` on its own loop."""
 
     def steps(self) -> Iterator[None]:
-        # As in `pushscope analyze`: the collector would rescan the growing capture again and
-        # again; what it builds is frozen at the end, out of later collections' way.
-        gc.disable()
-        try:
-            for index, path in enumerate(self.paths):
-                yield from self._read(index, path)
-                if self._stop.is_set():
-                    return
-            self._findings = self.analyzer.finish()
-            self.store.finished(self._findings)
-            self.store.status(self._summary())
-        finally:
-            gc.freeze()
-            gc.enable()
+        for index, path in enumerate(self.paths):
+            yield from self._read(index, path)
+            if self._stop.is_set():
+                return
+        self._findings = self.analyzer.finish()
+        gc.freeze()
+        self.store.finished(self._findings)
+        self.store.status(self._summary())
 
     def _read(self, index: int, path: Path) -> Iterator[None]:
         source = self.sources[index]
@@ -148,7 +143,10 @@ class CaptureSource(TrafficSource):
                 if n % STEP_EVENTS == 0:
                     if self._stop.is_set():
                         return
-                    if n % (STEP_EVENTS * 32) == 0:
+                    if n % FREEZE_EVENTS == 0:
+                        # What was read stays: out of the collector's way, or every collection
+                        # would rescan the whole capture. The UI's own garbage is still collected.
+                        gc.freeze()
                         share = min(100, capture.position() * 100 // size)
                         self.store.status(f"reading {path.name}: {share}%")
                     yield

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from inspector.findings import Finding
@@ -145,10 +146,11 @@ class Traffic:
 
     def set_filter(self, new: Filter) -> None:
         self.filter = new
-        if new.empty:
-            self.visible = list(range(len(self.exchanges)))
-        else:
-            self.visible = [i for i, key in enumerate(self.keys) if new(key)]
+        keys = self.keys
+        visible: Iterable[int] = range(len(keys))
+        for predicate in new.predicates:  # term by term, each over what the last one kept
+            visible = [i for i in visible if predicate(keys[i])]
+        self.visible = list(visible)
         self._visible_set = set(self.visible)
 
     def findings_by_severity(self) -> list[Finding]:
