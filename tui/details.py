@@ -265,19 +265,27 @@ def brought_news(exchanges: list[Exchange]) -> list[bool]:
     return news
 
 
-class SeriesAxis:
-    """The requests of a finding on a time axis: a filled mark brought something new, a hollow
-    one did not. Drawn to the width it is given."""
+POLLING = frozenset({"short-polling", "long-polling"})
 
-    def __init__(self, exchanges: list[Exchange]) -> None:
-        self.points = [
-            (e.started, new) for e, new in zip(exchanges, brought_news(exchanges), strict=True)
-        ]
+
+def series_news(finding: Finding, exchanges: list[Exchange]) -> list[bool] | None:
+    """`brought_news` for a polling finding; None for others (no answers to compare)."""
+    return brought_news(exchanges) if finding.kind in POLLING else None
+
+
+class SeriesAxis:
+    """The exchanges of a finding on a time axis, drawn to the width it is given. For polling,
+    a filled mark brought something new and a hollow one did not."""
+
+    def __init__(self, exchanges: list[Exchange], news: list[bool] | None) -> None:
+        self.news = news is not None
+        marks = news if news is not None else [True] * len(exchanges)
+        self.points = [(e.started, new) for e, new in zip(exchanges, marks, strict=True)]
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         width = max(20, options.max_width - 2)
         if not self.points:
-            yield Text("(no requests kept)", style="dim")
+            yield Text("(no exchanges kept)", style="dim")
             return
         start = min(t for t, _ in self.points)
         span = max(t for t, _ in self.points) - start or 1.0
@@ -289,7 +297,7 @@ class SeriesAxis:
         line = Text()
         for cell in cells:
             if cell == "new":
-                line.append("\u25cf", style="bold green")
+                line.append("\u25cf", style="bold green" if self.news else "bold cyan")
             elif cell == "same":
                 line.append("\u25cb", style="grey62")
             else:
@@ -297,7 +305,10 @@ class SeriesAxis:
         yield line
         left, right = clock(start), f"+{seconds(span)}"
         yield Text(left + " " * max(1, width - len(left) - len(right)) + right, style="dim")
-        yield Text("\u25cf brought something new   \u25cb nothing new (same body, 304, 204)")
+        if self.news:
+            yield Text("\u25cf brought something new   \u25cb nothing new (same body, 304, 204)")
+        else:
+            yield Text("\u25cf an exchange", style="dim")
 
 
 def finding_sections(finding: Finding, exchanges: list[Exchange]) -> list[Section]:
@@ -321,7 +332,10 @@ def finding_sections(finding: Finding, exchanges: list[Exchange]) -> list[Sectio
                 ]
             ),
         ),
-        (f"Series ({len(exchanges)} requests kept)", SeriesAxis(exchanges)),
+        (
+            f"Series ({len(exchanges)} exchanges kept)",
+            SeriesAxis(exchanges, series_news(finding, exchanges)),
+        ),
         (
             "Recommendation",
             Group(

@@ -76,7 +76,7 @@ async def test_findings_panel_and_finding_detail() -> None:
         await pilot.press("f", "enter")
         assert isinstance(app.screen, FindingScreen)
         text = screen_text(app)
-        for part in ("Series (16 requests kept)", "brought something new", "switch to sse"):
+        for part in ("Series (16 exchanges kept)", "brought something new", "switch to sse"):
             assert part in text
         assert app.screen.query_one(InvolvedList).row_count() == 16
         await pilot.press("enter")  # the first exchange of the series

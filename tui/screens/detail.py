@@ -17,7 +17,7 @@ from textual.widgets import Footer, Static
 from inspector.findings import Finding
 from inspector.model import Exchange
 from inspector.report.summary import human_bytes
-from tui.details import Section, brought_news, exchange_sections, finding_sections
+from tui.details import Section, exchange_sections, finding_sections, series_news
 from tui.rows import clock, safe
 from tui.traffic import Traffic
 from tui.widgets.document import Document
@@ -25,6 +25,7 @@ from tui.widgets.virtual_list import VirtualList
 
 NEW = Style(color="green3", bold=True)
 SAME = Style(dim=True)
+NEWS = {True: "new ", False: "same", None: "    "}
 LIVE_REFRESH = 0.5
 """Seconds between redraws of an exchange that is still streaming."""
 
@@ -89,10 +90,10 @@ class InvolvedList(VirtualList):
             super().__init__()
             self.exchange = exchange
 
-    def __init__(self, exchanges: list[Exchange]) -> None:
+    def __init__(self, exchanges: list[Exchange], news: list[bool] | None) -> None:
         super().__init__(id="involved")
         self.exchanges = exchanges
-        self.news = brought_news(exchanges)
+        self.news = news
 
     def row_count(self) -> int:
         return len(self.exchanges)
@@ -101,7 +102,8 @@ class InvolvedList(VirtualList):
         self.post_message(self.Chosen(self.exchanges[index]))
 
     def render_row(self, index: int, width: int, style: Style) -> Strip:
-        exchange, new = self.exchanges[index], self.news[index]
+        exchange = self.exchanges[index]
+        new = self.news[index] if self.news is not None else None
         response = exchange.response
         status = str(response.status) if response else "-"
         size = human_bytes(response.body_size) if response else ""
@@ -109,7 +111,9 @@ class InvolvedList(VirtualList):
         return Strip(
             [
                 Segment(f"{clock(exchange.started):<13}{status:>6} {size:>9}  ", style),
-                Segment("new " if new else "same", style + (NEW if new else SAME)),
+                Segment(
+                    {True: "new ", False: "same", None: ""}[new], style + (NEW if new else SAME)
+                ),
                 Segment(f"  {request}", style),
             ]
         )
@@ -134,7 +138,7 @@ class FindingScreen(Screen[None]):
         yield Static(Text(safe(f"{self.finding.kind}: {self.finding.endpoint}")), classes="title")
         with VerticalScroll(id="detail"):
             yield from _sections(finding_sections(self.finding, self.exchanges))
-            involved = InvolvedList(self.exchanges)
+            involved = InvolvedList(self.exchanges, series_news(self.finding, self.exchanges))
             involved.border_title = "Exchanges involved (enter opens one)"
             yield involved
         yield Footer()

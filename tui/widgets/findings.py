@@ -70,13 +70,12 @@ class FindingsList(VirtualList):
         self.findings: list[Finding] = []
 
     def show(self, findings: list[Finding]) -> None:
-        chosen = self.findings[self.cursor].id if self.cursor < len(self.findings) else None
+        chosen = None
+        if self.has_focus and self.cursor < len(self.findings):
+            chosen = self.findings[self.cursor].id  # the user's choice stays chosen
         self.findings = findings
         self.rows_changed()
-        for index, finding in enumerate(findings):
-            if finding.id == chosen:
-                self.cursor = index
-                break
+        self.cursor = next((i for i, f in enumerate(findings) if f.id == chosen), 0)
 
     def row_count(self) -> int:
         return len(self.findings)
