@@ -21,7 +21,7 @@ def save_flows(paths: Sequence[Path], out: Path) -> list[str]:
     notes: list[str] = []
     written = 0
     with open(out, "wb") as fp:
-        writer = FlowWriter(fp)  # type: ignore[no-untyped-call]
+        writer = FlowWriter(fp)
         for path in paths:
             with open(path, "rb") as capture:
                 fmt = sniff(capture.read(64))
@@ -30,8 +30,8 @@ def save_flows(paths: Sequence[Path], out: Path) -> list[str]:
                     continue
                 capture.seek(0)
                 try:
-                    for flow in FlowReader(capture).stream():  # type: ignore[no-untyped-call]
-                        writer.add(flow)  # type: ignore[no-untyped-call]
+                    for flow in FlowReader(capture).stream():
+                        writer.add(flow)
                         written += 1
                 except exceptions.FlowReadException as e:
                     notes.append(f"{path}: mitmproxy could not read it all: {e}")

@@ -44,6 +44,9 @@ def run_viewer(args: argparse.Namespace) -> int:
     source = source_for(args)
     if isinstance(source, str):
         return _fail(source)
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        other = "pushscope demo --headless" if args.command == "demo" else "pushscope analyze"
+        return _fail(f"the viewer needs a terminal; without one, use `{other}`")
     if isinstance(source, LiveSource):
         from addons.embedded import ProxyStartError
 

@@ -39,7 +39,7 @@ def test_headless_demo_reports_live_traffic(tmp_path: Path) -> None:
     assert {p.name for p in tmp_path.iterdir()} >= {"feed.jsonl", "flows.mitm", "report.json"}
 
 
-def test_without_a_viewer_it_says_so() -> None:
+def test_without_a_terminal_the_viewer_says_so() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "inspector.cli", "demo"], capture_output=True, text=True, timeout=60
     )

@@ -90,7 +90,7 @@ class MainScreen(Screen[None]):
     # -- findings
 
     def action_findings(self) -> None:
-        findings = self.query_one(FindingsPanel).list
+        findings = self.query_one(FindingsPanel).findings_list
         if not self.traffic.findings:
             self.notify("No findings (yet).", timeout=3)
             return

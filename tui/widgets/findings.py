@@ -129,9 +129,9 @@ class FindingsPanel(Vertical):
         self.border_title = "findings (none)"
 
     @property
-    def list(self) -> FindingsList:
+    def findings_list(self) -> FindingsList:
         return self.query_one(FindingsList)
 
     def show(self, findings: list[Finding]) -> None:
-        self.list.show(findings)
+        self.findings_list.show(findings)
         self.border_title = f"findings ({len(findings)})" if findings else "findings (none)"
