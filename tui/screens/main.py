@@ -18,6 +18,15 @@ from tui.widgets.summary import TrafficSummary
 FILTER_HINT = "filter: proto:ws host:api path:/x status:4xx finding:yes -proto:rest  (? for help)"
 
 
+class FilterInput(Input):
+    """The filter bar. Enter hands the keys back to the table at once, so that keys typed
+    right behind it (a fast `enter enter`) reach the table, not the bar again."""
+
+    async def action_submit(self) -> None:
+        await super().action_submit()
+        self.screen.set_focus(self.screen.query_one(ExchangeTable))
+
+
 class MainScreen(Screen[None]):
     BINDINGS = [
         Binding("slash", "filter", "Filter"),
@@ -34,7 +43,7 @@ class MainScreen(Screen[None]):
         yield TrafficSummary(id="summary")
         if self.notice:
             yield Static("\n".join(safe(line) for line in self.notice), id="notice", markup=False)
-        yield Input(placeholder=FILTER_HINT, id="filter")
+        yield FilterInput(placeholder=FILTER_HINT, id="filter")
         yield ColumnHeader()
         yield ExchangeTable(self.traffic, id="exchanges")
         yield FindingsPanel(id="findings")
@@ -60,11 +69,14 @@ class MainScreen(Screen[None]):
 
     # -- filter
 
+    # Focus moves at once (Screen.set_focus), not after the queue as Widget.focus() does: keys
+    # typed right behind `/` or enter must reach where the person expects them.
+
     def action_filter(self) -> None:
-        self.query_one("#filter", Input).focus()
+        self.set_focus(self.query_one("#filter", Input))
 
     def action_leave_filter(self) -> None:
-        self.table.focus()
+        self.set_focus(self.table)
 
     @on(Input.Changed, "#filter")
     def filter_changed(self, event: Input.Changed) -> None:
@@ -82,10 +94,6 @@ class MainScreen(Screen[None]):
             self.table.reset()
             shown = len(self.traffic.visible)
             box.border_title = f"{shown:,} of {len(self.traffic):,} shown" if new.text else ""
-
-    @on(Input.Submitted, "#filter")
-    def filter_submitted(self) -> None:
-        self.table.focus()
 
     # -- findings
 

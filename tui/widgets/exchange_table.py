@@ -35,28 +35,41 @@ class Column:
     title: str
     width: int
     right: bool = False
+    flex: bool = False
+    """Takes the width the other columns leave."""
+    hide_below: int = 0
+    """Left out of tables narrower than this."""
+
+
+COLUMNS = (
+    Column("", 1),
+    Column("time", 12),
+    Column("client", 15, hide_below=120),
+    Column("method", 7),
+    Column("host", 22),
+    Column("path", 10, flex=True),
+    Column("status", 6, right=True),
+    Column("proto", 8),
+    Column("size", 9, right=True, hide_below=96),
+    Column("time", 8, right=True, hide_below=88),
+    Column("msgs", 8, right=True),
+)
 
 
 def layout(width: int) -> list[Column]:
-    """The columns for a table `width` cells wide: the path takes what the others leave."""
-    fixed = [
-        Column("", 1),
-        Column("time", 12),
-        Column("client", 15),
-        Column("method", 7),
-        Column("host", 22),
-        Column("path", 0),
-        Column("status", 6, right=True),
-        Column("proto", 8),
-        Column("size", 9, right=True),
-        Column("time", 8, right=True),
-        Column("msgs", 8, right=True),
+    """The columns for a table `width` cells wide, one per value of a row (a left-out column
+    has width 0): the flexible one takes what the others leave."""
+    columns = [
+        Column(c.title, 0)
+        if width < c.hide_below
+        else Column("host", 16)
+        if c.title == "host" and width < 100
+        else c
+        for c in COLUMNS
     ]
-    if width < 100:  # narrow terminal: the client and the host make room for the path
-        fixed = [c for c in fixed if c.title not in ("client",)]
-    used = sum(c.width + 1 for c in fixed)
+    used = sum(c.width + 1 for c in columns if c.width and not c.flex)
     return [
-        Column(c.title, max(10, width - used), c.right) if c.title == "path" else c for c in fixed
+        Column(c.title, max(c.width, width - used - 1), c.right) if c.flex else c for c in columns
     ]
 
 
@@ -84,7 +97,7 @@ def _values(row: Row) -> list[str]:
 
 
 def header_strip(width: int, style: Style) -> Strip:
-    text = " ".join(_cell(c.title, c) for c in layout(width))
+    text = " ".join(_cell(c.title, c) for c in layout(width) if c.width)
     return Strip([Segment(_cell(text, Column("", width)), style)], width)
 
 
@@ -117,6 +130,8 @@ class ExchangeTable(VirtualList):
         row = self.traffic.row(index)
         segments: list[Segment] = []
         for column, value in zip(layout(width), _values(row), strict=True):
+            if not column.width:
+                continue
             cell_style = style
             if column.title == "proto":
                 cell_style = style + BADGE_STYLES[row.protocol]

@@ -47,14 +47,14 @@ def advice(finding: Finding) -> str:
 def layout(width: int) -> list[Column]:
     fixed = [
         Column("severity", 8),
-        Column("finding", 20),
-        Column("endpoint", 0),
+        Column("finding", 18),
+        Column("endpoint", 10, flex=True),
         Column("period", 8, right=True),
         Column("wasted", 7, right=True),
-        Column("advice", 16),
+        Column("advice", 12),
     ]
-    used = sum(c.width + 1 for c in fixed)
-    return [Column(c.title, max(10, width - used)) if not c.width else c for c in fixed]
+    used = sum(c.width + 1 for c in fixed if not c.flex)
+    return [Column(c.title, max(c.width, width - used - 1)) if c.flex else c for c in fixed]
 
 
 class FindingsList(VirtualList):

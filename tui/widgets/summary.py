@@ -38,7 +38,9 @@ class TrafficSummary(Static):
     """Counts that change with every batch, and the source's status line under them."""
 
     DEFAULT_CSS = """
-    TrafficSummary { height: 2; padding: 0 1; background: $boost; }
+    TrafficSummary {
+        height: 2; padding: 0 1; background: $boost; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     """
 
     def show(self, traffic: Traffic, paused: bool) -> None:

@@ -1,0 +1,81 @@
+"""The viewer in a real terminal: tmux runs `pushscope view`, keys are sent, the pane is read."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CAPTURES
+
+TMUX = shutil.which("tmux")
+pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
+PUSHSCOPE = Path(sys.executable).with_name("pushscope")
+
+
+class Pane:
+    """A tmux pane on a server of its own (its own socket: a user's tmux is left alone)."""
+
+    def __init__(self, socket: str) -> None:
+        self.socket = socket
+
+    def tmux(self, *arguments: str, check: bool = True) -> str:
+        return subprocess.run(
+            [str(TMUX), "-L", self.socket, *arguments],
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=10,
+        ).stdout
+
+    def text(self) -> str:
+        return self.tmux("capture-pane", "-p", check=False)
+
+    def keys(self, *keys: str, literal: bool = False) -> None:
+        self.tmux("send-keys", *(["-l"] if literal else []), *keys)
+
+    def wait_for(self, condition: Callable[[str], bool], timeout: float = 20.0) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.text()
+            if condition(text):
+                return text
+            if time.monotonic() > deadline:
+                pytest.fail(f"the screen never showed what was expected; it showed:\n{text}")
+            time.sleep(0.1)
+
+
+@pytest.fixture
+def pane() -> Iterator[Pane]:
+    pane = Pane(f"pushscope-test-{uuid.uuid4().hex[:8]}")
+    command = (
+        f"TZ=UTC {PUSHSCOPE} view {CAPTURES / 'poll-short.mitm'} {CAPTURES / 'ws-one-way.mitm'}"
+    )
+    # 80x24: the size a terminal opens at when nobody chose one.
+    pane.tmux("new-session", "-d", "-x", "80", "-y", "24", command)
+    try:
+        yield pane
+    finally:
+        pane.tmux("kill-server", check=False)
+
+
+def test_view_in_a_real_terminal(pane: Pane) -> None:
+    # The last row followed into view, the findings panel filled in.
+    screen = pane.wait_for(lambda s: "read 17 exchanges" in s and "/ticker" in s)
+    pane.wait_for(lambda s: "short-polling" in s and "-> sse" in s)
+    pane.keys("/")
+    pane.keys("proto:ws", literal=True)
+    pane.wait_for(lambda s: "1 of 17 shown" in s)
+    pane.keys("Enter", "Enter")  # typed fast: the second one already reaches the table
+    screen = pane.wait_for(lambda s: "Why websocket" in s)
+    assert "valid RFC 6455 handshake" in screen
+    pane.keys("Escape", "q")
+    deadline = time.monotonic() + 10
+    while "pushscope" in pane.text() and time.monotonic() < deadline:  # the session ends
+        time.sleep(0.1)
