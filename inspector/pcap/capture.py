@@ -41,6 +41,7 @@ class Segment(NamedTuple):
     dst: bytes
     dport: int
     seq: int
+    ack: int
     flags: int
     payload: bytes
 
@@ -294,6 +295,7 @@ def _tcp(src: bytes, dst: bytes, frame: bytes, pos: int, end: int) -> Segment | 
         dst,
         int.from_bytes(frame[pos + 2 : pos + 4]),
         int.from_bytes(frame[pos + 4 : pos + 8]),
+        int.from_bytes(frame[pos + 8 : pos + 12]),
         frame[pos + 13],
         frame[pos + offset : min(end, len(frame))],
     )

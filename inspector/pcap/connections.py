@@ -103,6 +103,12 @@ class TcpConnection:
         stream = self.streams[side]
         if flags & SYN:
             stream.syn(segment.seq)
+        if flags & _ACK:
+            other: Direction = "server" if side == "client" else "client"
+            peer = self.streams[other]
+            if peer.pending:
+                for piece, at in peer.acked(segment.ack):
+                    self._deliver(other, piece, at, number)
         if segment.payload:
             seq = (segment.seq + 1) & 0xFFFFFFFF if flags & SYN else segment.seq
             for piece, at in stream.segment(seq, segment.payload, timestamp):

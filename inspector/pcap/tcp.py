@@ -69,6 +69,17 @@ class StreamReassembler:
             self._drain(out)
         return out
 
+    def acked(self, ack: int) -> list[Piece]:
+        """The peer acknowledged up to `ack`: a hole it covers was received but not captured,
+        and will never be filled: declare it a gap now rather than wait."""
+        if not self.pending or self.next_seq is None or _delta(ack, self.next_seq) <= 0:
+            return []
+        expected = self.next_seq
+        first = min(self.pending, key=lambda seq: _delta(seq, expected))
+        if _delta(ack, first) < 0:
+            return []
+        return self._skip_to_pending()
+
     def flush(self) -> list[Piece]:
         """The connection ended: deliver whatever waits, with the holes before it as gaps."""
         out: list[Piece] = []

@@ -159,6 +159,18 @@ class _Decoder(FrameDecoder):
         self.fed += len(data)
         super().receive_bytes(data)
 
+    def parse_extended_payload_length(self, opcode: Opcode, payload_len: int) -> int | None:
+        if opcode.iscontrol() and payload_len > 125:
+            buffer, used = self.buffer.buffer, self.buffer.bytes_used
+            width = 2 if payload_len == 126 else 8 if payload_len == 127 else 0
+            declared = int.from_bytes(buffer[used : used + width]) if width else payload_len
+            size = str(declared) if width and len(buffer) >= used + width else "over 125"
+            raise ParseFailed(
+                f"{opcode.name.lower()} frame with a {size}-byte payload "
+                "(a control frame carries at most 125)"
+            )
+        return super().parse_extended_payload_length(opcode, payload_len)
+
     def parse_header(self) -> bool:
         offset = self.fed - len(self.buffer)
         buffer = self.buffer.buffer
