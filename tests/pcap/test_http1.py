@@ -61,7 +61,8 @@ def test_expect_100_continue() -> None:
     c = Conversation().handshake()
     c.send(
         "client",
-        b"POST /up HTTP/1.1\r\nHost: example.com\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n",
+        b"POST /up HTTP/1.1\r\nHost: example.com\r\n"
+        b"Expect: 100-continue\r\nContent-Length: 4\r\n\r\n",
     )
     c.send("server", b"HTTP/1.1 100 Continue\r\n\r\n")
     c.send("client", b"data")
@@ -84,7 +85,8 @@ def test_h2c_and_raw_upgrades_are_not_websocket(tmp_path: Path) -> None:
         )
         c.send(
             "server",
-            f"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: {target}\r\n\r\n".encode(),
+            b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
+            + f"Upgrade: {target}\r\n\r\n".encode(),
         )
         c.send("server", b"\x00\x00\x12\x04\x00\x00\x00\x00\x00" + b"\x81\x05hello")  # not frames
         c.send("client", b"\x81\x05hello")
