@@ -22,6 +22,8 @@ from inspector.pcap.websocket_frames import MAX_MESSAGE
 _HTTP_REQUEST = re.compile(rb"[A-Z]{3,10} \S")
 _HTTP_RESPONSE = b"HTTP/1."
 _ACK = 0x10
+_DECIDE_AFTER = 16
+"""Bytes seen before deciding what a connection carries."""
 
 
 class _Tls:
@@ -93,6 +95,8 @@ class TcpConnection:
         self.fins: set[Direction] = set()
         self.reader: HttpConnection | _Tls | None = None
         self.decided = False
+        self.early: list[tuple[Direction, bytes, float]] = []
+        self.early_size = 0
         self.last = 0.0
 
     def segment(self, segment: Segment, number: int, timestamp: float) -> bool:
@@ -120,6 +124,8 @@ class TcpConnection:
             self.fins.add(side)
             for piece, at in stream.flush():
                 self._deliver(side, piece, at, number)
+            if not self.decided:
+                self._decide_now(number)
             if isinstance(self.reader, HttpConnection):
                 self.reader.end(side, timestamp)
             if len(self.fins) == 2:
@@ -131,7 +137,13 @@ class TcpConnection:
         if not self.decided:
             if isinstance(piece, int):
                 return
-            self._decide(side, piece, timestamp)
+            # A few bytes tell what the connection carries; wait for them (bounded).
+            self.early.append((side, piece, timestamp))
+            self.early_size += len(piece)
+            if self.early_size < _DECIDE_AFTER:
+                return
+            self._decide_now(number)
+            return
         reader = self.reader
         if reader is None:
             return
@@ -141,6 +153,17 @@ class TcpConnection:
                 reader.gap(side, piece, timestamp, where)
             return
         reader.data(side, piece, timestamp)
+
+    def _decide_now(self, number: int) -> None:
+        """Decide from the bytes held so far, then give them to the chosen reader."""
+        early, self.early = self.early, []
+        if not early:
+            return
+        side, _, timestamp = early[0]
+        first = b"".join(data for who, data, _ in early if who == side)
+        self._decide(side, first, timestamp)
+        for who, data, at in early:
+            self._deliver(who, data, at, number)
 
     def _decide(self, side: Direction, first: bytes, timestamp: float) -> None:
         self.decided = True
@@ -169,6 +192,8 @@ class TcpConnection:
         for side in sides:
             for piece, at in self.streams[side].flush():
                 self._deliver(side, piece, at, number)
+        if not self.decided:
+            self._decide_now(number)
         reader = self.reader
         if reader is not None:
             reader.close(timestamp, error)

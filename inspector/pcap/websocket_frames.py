@@ -165,6 +165,8 @@ class _Decoder(FrameDecoder):
             width = 2 if payload_len == 126 else 8 if payload_len == 127 else 0
             declared = int.from_bytes(buffer[used : used + width]) if width else payload_len
             size = str(declared) if width and len(buffer) >= used + width else "over 125"
+            if declared <= 125 and len(buffer) >= used + width:
+                raise ParseFailed(f"{opcode.name.lower()} frame length in an extended field")
             raise ParseFailed(
                 f"{opcode.name.lower()} frame with a {size}-byte payload "
                 "(a control frame carries at most 125)"
