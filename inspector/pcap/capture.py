@@ -220,8 +220,25 @@ def _packet_block(
     return timestamp, iface.linktype, body[start : start + caplen]
 
 
+_ETH_IPV4_TCP = struct.Struct("!12xHBxH2xHxB2x4s4s")
+"""Ethernet type; IPv4 version+IHL, total length, flags+fragment, protocol, addresses."""
+_TCP = struct.Struct("!HHIIBB")
+
+
 def tcp_segment(linktype: int, frame: bytes) -> Segment | None:
     """The TCP segment inside a link-layer frame, or None (not TCP, fragment, truncated)."""
+    if linktype == ETHERNET and len(frame) >= 54:
+        # The common case in one unpack: Ethernet, IPv4 without options, TCP.
+        ethertype, version, total, fragment, protocol, src, dst = _ETH_IPV4_TCP.unpack_from(frame)
+        if ethertype == _ETH_IPV4 and version == 0x45 and protocol == 6:
+            if fragment & 0x3FFF:
+                return None
+            sport, dport, seq, ack, offset, flags = _TCP.unpack_from(frame, 34)
+            offset = (offset >> 4) * 4
+            if offset < 20:
+                return None
+            end = 14 + total if total >= 20 else len(frame)
+            return Segment(src, sport, dst, dport, seq, ack, flags, frame[34 + offset : end])
     if linktype == ETHERNET:
         if len(frame) < 14:
             return None

@@ -339,7 +339,10 @@ class HttpConnection:
             )
             self._mode = "websocket"
             sides: tuple[Direction, Direction] = ("client", "server")
-            self._readers = {side: FrameReader(side, deflate, self.max_message) for side in sides}
+            wire = self.frames is not None
+            self._readers = {
+                side: FrameReader(side, deflate, self.max_message, wire=wire) for side in sides
+            }
             if client_rest:
                 self._frames("client", bytes(client_rest), timestamp)
             if server_rest:

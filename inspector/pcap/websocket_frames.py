@@ -105,8 +105,11 @@ class FrameReader:
         deflate: bool = False,
         max_message: int = MAX_MESSAGE,
         keep: int = KEEP,
+        wire: bool = True,
     ) -> None:
         self.sender = sender
+        self.wire = wire
+        """Report every `WireFrame`, not only messages (frame-level checks need them)."""
         self.deflate = deflate
         self.max_message = max_message
         self.keep = keep
@@ -208,14 +211,32 @@ class FrameReader:
                     return pos
                 mask = buffer[pos + head : pos + head + 4]
                 head += 4
-            if control and length > end - pos - head:
+            available = end - pos - head
+            if control and length > available:
                 return pos  # control frames are read whole
+            if (control or (fin and not rsv and opcode and self._message is None)) and (
+                length <= available
+            ):
+                # The common case, whole in the buffer: a control frame or a one-frame message.
+                start = pos + head
+                payload = buffer[start : start + min(length, self.keep)]
+                if mask is not None:
+                    payload = unmask(payload, mask)
+                if self.wire:
+                    out.append(
+                        WireFrame(True, rsv, opcode, _key(mask), length, self._error_at, payload)
+                    )
+                if opcode == 8 and length == 1:
+                    raise _Invalid("close frame with a 1-byte payload")
+                if not control:
+                    self._compressed = False
+                out.append(Message(opcode, length, payload, False, 1))
+                pos = start + length
+                continue
             # Inflate only a compressed message's frames; a frame out of place is checked (and
             # refused) once it is whole, as wsproto does.
             inflate = self.deflate and (
-                (self._compressed and self._message is not None)
-                if opcode == 0
-                else (bool(rsv & 0x04) and self._message is None and not control)
+                self._compressed if opcode == 0 else (bool(rsv & 0x04) and not control)
             )
             self._frame = (bool(fin), rsv, opcode, mask, length, self._consumed + pos, inflate)
             self._remaining = length
@@ -298,9 +319,10 @@ class FrameReader:
         parts = self._frame_parts
         if opcode >= 8:
             payload = parts[0] if len(parts) == 1 else b"".join(parts)
-            out.append(
-                WireFrame(True, rsv, opcode, _key(mask), length, offset, payload[: self.keep])
-            )
+            if self.wire:
+                out.append(
+                    WireFrame(True, rsv, opcode, _key(mask), length, offset, payload[: self.keep])
+                )
             self._error_at = offset
             if opcode == 8 and len(payload) == 1:
                 raise _Invalid("close frame with a 1-byte payload")
@@ -309,7 +331,10 @@ class FrameReader:
         if fin and inflate:
             parts.append(self._inflated(_TAIL))
         payload = parts[0] if len(parts) == 1 else b"".join(parts)
-        out.append(WireFrame(fin, rsv, opcode, _key(mask), length, offset, payload[: self.keep]))
+        if self.wire:
+            out.append(
+                WireFrame(fin, rsv, opcode, _key(mask), length, offset, payload[: self.keep])
+            )
         self._error_at = offset
         self._message_frame(opcode, rsv)
         self._frames += 1
@@ -330,7 +355,6 @@ class FrameReader:
                 )
             )
             self._message = None
-            self._compressed = False
             self._parts = []
             self._kept = self._size = self._frames = 0
 
