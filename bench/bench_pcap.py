@@ -167,7 +167,10 @@ class Traffic:
                 "client", f"GET {path} HTTP/1.1\r\nHost: bench.test\r\nAccept: */*\r\n\r\n".encode()
             )
             body = self._json(self.rnd.randint(50, 2000))
-            head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+            head = (
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n"
+            )
             c.send("server", head.encode() + body, gap=0.002)
             self.m.exchanges += 1
             self.w.time += self.rnd.uniform(0.01, 0.5)
@@ -181,10 +184,12 @@ class Traffic:
         )
         c.send(
             "server",
-            b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n",
         )
         for n in range(self.rnd.randint(10, 100)):
-            event = f"id: {n}\nevent: tick\ndata: {self._json(self.rnd.randint(20, 200)).decode()}\n\n".encode()
+            data = self._json(self.rnd.randint(20, 200)).decode()
+            event = f"id: {n}\nevent: tick\ndata: {data}\n\n".encode()
             c.send("server", f"{len(event):x}\r\n".encode() + event + b"\r\n", gap=0.05)
         c.send("server", b"0\r\n\r\n")
         self.m.exchanges += 1
@@ -322,7 +327,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"capture: {path.name}: {manifest.bytes / 1e6:.1f} MB, {manifest.packets:,} packets, "
         f"{manifest.connections:,} connections, {manifest.exchanges:,} exchanges, "
-        f"{manifest.ws_frames:,} WebSocket frames (generated in {manifest.generation_seconds:.1f} s)",
+        f"{manifest.ws_frames:,} WebSocket frames "
+        f"(generated in {manifest.generation_seconds:.1f} s)",
         file=sys.stderr,
     )
     problems = verify(path, manifest)
