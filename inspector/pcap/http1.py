@@ -49,6 +49,8 @@ _SCAN_KEEP = 64
 """Bytes kept from a scanned piece: a start line may straddle two packets."""
 _MAX_UNMATCHED = 1 << 20
 """Server bytes held before any request was seen to answer; past this they are dropped."""
+_MAX_WAITING = 8 << 20
+"""Unparsed bytes one direction may hold (pipelined behind an unanswered request)."""
 _FRAMING = frozenset({b"content-length", b"transfer-encoding"})
 
 FrameObserver = Callable[[Direction, WireFrame, float], None]
@@ -130,6 +132,11 @@ class HttpConnection:
                     return
             self._responses.receive_data(data)
         self._pump(timestamp)
+        conn = self._requests if side == "client" else self._responses
+        # Bytes h11 holds unparsed (pipelined requests waiting for the answers before them):
+        # bounded, so a side that never gets its turn cannot exhaust memory.
+        if self._mode == "http" and len(conn._receive_buffer) > _MAX_WAITING:
+            self._lost(side, f"more than {_MAX_WAITING >> 20} MiB waiting to be parsed")
 
     def gap(self, side: Direction, size: int, timestamp: float, where: str) -> None:
         """`size` bytes `side` sent are missing from the capture."""

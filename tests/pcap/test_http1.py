@@ -206,3 +206,13 @@ def test_body_chunks_carry_packet_times() -> None:
     second = c.time
     chunks = [e for e in events(c.close().pcap()) if isinstance(e, BodyChunk)]
     assert [(e.data, e.timestamp) for e in chunks] == [(b"abc", first), (b"def", second)]
+
+
+def test_pipelined_bytes_waiting_are_bounded() -> None:
+    c = Conversation().handshake()
+    c.send("client", _get("/first"))
+    c.send(
+        "client", b"".join(_get(f"/p/{n}", "X-Pad: " + "p" * 1000 + "\r\n") for n in range(9000))
+    )
+    found = events(c.close().pcap())
+    assert any("MiB waiting to be parsed" in p for p in problems(found))

@@ -38,21 +38,28 @@ FILES = [
 # close; tshark dissects it, pushscope (like Zeek) reports it as invalid (RFC 6455: at most 125).
 
 
-def _tshark(path: Path, display_filter: str, field: str) -> list[str]:
+def _tshark(path: Path) -> tuple[list[int], int]:
+    """WebSocket opcodes of every frame, and the number of HTTP requests, in one tshark run."""
     assert TSHARK is not None
     result = subprocess.run(
-        [TSHARK, "-n", "-r", str(path), "-Y", display_filter, "-T", "fields", "-e", field],
+        [TSHARK, "-n", "-r", str(path), "-Y", "websocket or http.request", "-T", "fields",
+         "-E", "separator=/t", "-e", "websocket.opcode", "-e", "http.request.method"],
         capture_output=True, text=True, timeout=120, check=True,
     )  # fmt: skip
-    return [value for line in result.stdout.splitlines() for value in line.split(",") if value]
+    opcodes: list[int] = []
+    requests = 0
+    for line in result.stdout.splitlines():
+        frames, _, methods = line.partition("\t")
+        opcodes += [int(v, 0) for v in frames.split(",") if v]
+        requests += len([m for m in methods.split(",") if m])
+    return opcodes, requests
 
 
 @pytest.mark.parametrize("parts", FILES, ids=lambda p: "/".join(p[1:]))
 def test_frame_and_request_counts_match_tshark(parts: tuple[str, ...]) -> None:
     path = fixture_path(*parts)
-    opcodes = [int(v, 0) for v in _tshark(path, "websocket", "websocket.opcode")]
+    opcodes, requests = _tshark(path)
     seen = frames(path)
     assert sorted(f.opcode for _, f, _, _ in seen) == sorted(opcodes)
-    requests = _tshark(path, "http.request", "frame.number")
     opened = [e for e in events(path.read_bytes()) if isinstance(e, ExchangeOpened)]
-    assert len([e for e in opened if e.exchange.tls_sni is None]) == len(requests)
+    assert len([e for e in opened if e.exchange.tls_sni is None]) == requests
