@@ -103,6 +103,7 @@ class HttpConnection:
             "server": b"" if midstream else None,
         }
         self._unmatched = 0
+        self._ended: set[Direction] = set()
 
     # --- input -------------------------------------------------------------------------------
 
@@ -112,8 +113,8 @@ class HttpConnection:
         if mode == "websocket":
             self._frames(side, data, timestamp)
             return
-        if mode != "http":
-            return
+        if mode != "http" or not data or side in self._ended:
+            return  # (b"" would mean end of stream to h11)
         scan = self._scan[side]
         if scan is not None:
             found = self._resync(side, scan + data)
@@ -157,8 +158,9 @@ class HttpConnection:
 
     def end(self, side: Direction, timestamp: float) -> None:
         """`side` closed its half of the connection (FIN)."""
-        if self._mode != "http" or self._scan[side] is not None:
+        if self._mode != "http" or self._scan[side] is not None or side in self._ended:
             return
+        self._ended.add(side)
         if side == "client":
             self._requests.receive_data(b"")
         else:

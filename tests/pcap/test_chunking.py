@@ -123,3 +123,54 @@ def test_fixture_streams_in_random_pieces(cuts: list[int], monkeypatch: pytest.M
     for parts in FIXTURES:
         for key, pieces in _streams(fixture_path(*parts), monkeypatch).items():
             assert _replay(key, pieces, cuts) == _replay(key, pieces, [])
+
+
+UPGRADE = (
+    b"GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+    b"Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n",
+    b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    b"Sec-WebSocket-Extensions: permessage-deflate\r\n"
+    b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n",
+)
+
+
+PIECES = [
+    b"GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+    b"POST /p HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n",
+    b"HTTP/1.1 100 Continue\r\n\r\n",
+    b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
+    b"5\r\nhello\r\n0\r\n\r\n",
+    b"\x81\x05hello",
+    b"\xc1\x03abc",
+    b"\x88\x02\x03\xe8",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["client", "server"]),
+            st.one_of(st.binary(max_size=200), st.sampled_from(PIECES)),
+        ),
+        max_size=20,
+    ),
+    st.booleans(),
+    st.booleans(),
+)
+def test_garbage_never_raises(
+    pieces: list[tuple[Direction, bytes]], upgrade: bool, end: bool
+) -> None:
+    connection = HttpConnection(0, "c1", "c:1", "s:2", midstream=not upgrade, max_message=1 << 16)
+    if upgrade:
+        connection.data("client", UPGRADE[0], 0.0)
+        connection.data("server", UPGRADE[1], 0.0)
+    for n, (side, data) in enumerate(pieces):
+        connection.data(side, data, float(n))
+        if end and n == len(pieces) // 2:
+            connection.gap(side, 10, float(n), "test")
+    connection.end("client", 99.0)
+    connection.close(100.0, None)
+    summary(connection.out)
