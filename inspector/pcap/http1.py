@@ -132,7 +132,7 @@ class HttpConnection:
                     )
                     return
             self._responses.receive_data(data)
-        self._pump(timestamp)
+        self._pump(timestamp, side)
         conn = self._requests if side == "client" else self._responses
         # Bytes h11 holds unparsed (pipelined requests waiting for the answers before them):
         # bounded, so a side that never gets its turn cannot exhaust memory.
@@ -165,7 +165,7 @@ class HttpConnection:
             self._requests.receive_data(b"")
         else:
             self._responses.receive_data(b"")
-        self._pump(timestamp)
+        self._pump(timestamp, side)
 
     def close(self, timestamp: float, error: str | None) -> None:
         """The connection is over (both FINs, a reset, or the capture ended)."""
@@ -184,14 +184,20 @@ class HttpConnection:
 
     # --- HTTP --------------------------------------------------------------------------------
 
-    def _pump(self, timestamp: float) -> None:
+    def _pump(self, timestamp: float, side: Direction) -> None:
+        """Parse what `side`'s bytes allow; whatever that mirrors into the other parser may
+        let it go on too (a request lets its response be read, a response end the next
+        pipelined request), so the other side is drained then, and so on."""
         try:
-            progressed = True
-            while progressed and self._mode == "http":
-                progressed = self._drain_requests(timestamp)
-                if self._mode == "http" and self._responses.our_state is not h11.IDLE:
-                    progressed = self._drain_responses(timestamp) or progressed
-                progressed = self._next_cycle() or progressed
+            waiting: list[Direction] = [side]
+            while waiting and self._mode == "http":
+                if waiting.pop() == "client":
+                    if self._drain_requests(timestamp):
+                        waiting.append("server")
+                elif self._responses.our_state is not h11.IDLE and self._drain_responses(timestamp):
+                    waiting.append("client")
+                if self._next_cycle():
+                    waiting = ["server", "client"]
         except h11.ProtocolError as e:
             side = "client" if self._requests.their_state is h11.ERROR else "server"
             self._lost("client" if side == "client" else "server", f"not valid HTTP/1.1: {e}")
