@@ -27,7 +27,8 @@ _DECIDE_AFTER = 16
 
 
 class _Tls:
-    """A TLS connection: one exchange, `CONNECT sni:port`, with `tls_sni` set."""
+    """A TLS connection: one exchange, `CONNECT sni:port` (as a proxy would see the tunnel),
+    with `tls_sni` set; nothing inside is read."""
 
     def __init__(self, owner: TcpConnection, timestamp: float) -> None:
         self.owner = owner
@@ -55,6 +56,8 @@ class _Tls:
             client=owner.client,
             server=owner.server,
             tls_sni=sni,
+            # Said here: an exchange that is never answered keeps the evidence it came with.
+            evidence=[f"TLS to {sni or 'a server (no SNI seen)'}: encrypted, not decrypted"],
         )
         owner.out.append(ExchangeOpened(self.exchange))
         self.hello = b""
