@@ -6,6 +6,10 @@ the scenario's client (demo.clients) through it, stop mitmdump with SIGINT so it
 HAR, stop the servers, and move ``<name>.mitm`` and ``<name>.har`` into the output directory.
 Every capture is read back and summarised afterwards.
 
+For the scenarios in ``PCAP_CAPTURES`` (SSE, long polling, WebSocket), when tcpdump or dumpcap
+is installed, the proxy-to-server leg is also captured on loopback into ``<name>.pcap``;
+without either tool that step is skipped with a message.
+
     .venv/bin/python captures/record.py                    # all captures into captures/
     .venv/bin/python captures/record.py rest demo-mix      # only some
     .venv/bin/python captures/record.py --show             # summarise existing captures
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import shutil
@@ -38,6 +43,9 @@ from demo.common import Scenario  # noqa: E402
 from demo.proxy import Mitmdump  # noqa: E402
 from demo.servers import run_servers  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from packets import PacketCapture, capture_tool, server_ports  # noqa: E402
+
 CAPTURES: dict[str, Scenario] = {**SCENARIOS, "demo-mix": demo_mix, **SOLO_SCENARIOS}
 FLOW_COUNTS: dict[str, int] = {
     "rest": 4,
@@ -60,23 +68,39 @@ FLOW_COUNTS: dict[str, int] = {
     "poll-two-clients": 20,
 }
 """How many flows (and HAR entries) each capture must hold."""
+PCAP_CAPTURES = ("demo-mix", "long-poll")
+"""Also captured as pcap (the proxy-to-server leg): SSE, token streaming, NDJSON, REST and a
+permessage-deflate WebSocket in demo-mix; long polling in long-poll."""
 CLIENT_TIMEOUT = 40.0
 SETTLE = 0.2  # let mitmdump run its hooks for the last close before it is stopped
 MAX_BYTES = 100_000
 
 
-def record(name: str, client: Scenario, out: Path) -> str:
-    """Record one capture into ``out/<name>.mitm`` and ``out/<name>.har``."""
+def record(name: str, client: Scenario, out: Path, pcap_tool: str | None = None) -> str:
+    """Record one capture into ``out/<name>.mitm`` and ``out/<name>.har`` (and, with a
+    `pcap_tool`, the proxy-to-server leg into ``out/<name>.pcap``)."""
     with tempfile.TemporaryDirectory(prefix=f"pushscope-{name}-") as tmp:
         flows, har = Path(tmp) / f"{name}.mitm", Path(tmp) / f"{name}.har"
+        packets = Path(tmp) / f"{name}.pcap"
         options = ["-w", str(flows), "--set", f"hardump={har}"]
-        with run_servers() as urls, Mitmdump(options, Path(tmp) / "confdir") as proxy:
+        with (
+            run_servers() as urls,
+            Mitmdump(options, Path(tmp) / "confdir") as proxy,
+            contextlib.ExitStack() as stack,
+        ):
+            if pcap_tool is not None:
+                ports = server_ports(urls.http, urls.ws)
+                stack.enter_context(PacketCapture(pcap_tool, ports, packets))
             summary = asyncio.run(asyncio.wait_for(client(urls, proxy), CLIENT_TIMEOUT))
             time.sleep(SETTLE)
         for path in (flows, har):
             if not path.is_file() or path.stat().st_size == 0:
                 raise RuntimeError(f"{name}: mitmdump wrote no {path.suffix} file")
             shutil.move(path, out / path.name)
+        if pcap_tool is not None:
+            if not packets.is_file() or packets.stat().st_size <= 24:
+                raise RuntimeError(f"{name}: {pcap_tool} captured nothing")
+            shutil.move(packets, out / packets.name)
     return summary
 
 
@@ -148,6 +172,26 @@ def describe(flows_path: Path) -> list[str]:
     return lines
 
 
+def describe_pcap(path: Path) -> list[str]:
+    """What pushscope reads from a pcap: one line per exchange, and its size."""
+    from inspector.model import Limits
+    from inspector.pipeline import analyze_paths
+
+    report, fatal = analyze_paths([path], limits=Limits())
+    lines = [f"  pcap: {path.stat().st_size} B, {len(report.exchanges)} exchanges"]
+    lines += [f"  pcap problem: {problem}" for problem in fatal + report.sources[0].errors]
+    for exchange in report.exchanges:
+        ws = exchange.websocket
+        extra = f" ws {ws.counts.as_dict()} close={ws.close_code}" if ws else ""
+        sse = f" sse events={exchange.sse.count}" if exchange.sse else ""
+        status = exchange.response.status if exchange.response else "-"
+        lines.append(
+            f"    {exchange.request.method} {exchange.request.url} -> {status} "
+            f"{exchange.protocol.value}{sse}{extra}"
+        )
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument(
@@ -175,11 +219,16 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
 
     status = 0
+    tool = capture_tool()
+    if tool is None and not args.show and any(n in PCAP_CAPTURES for n in names):
+        print("no tcpdump or dumpcap on PATH: the pcap captures are skipped (Debian: apt-get "
+              "install tcpdump)")  # fmt: skip
     for name in names:
         flows_path = args.out / f"{name}.mitm"
         if not args.show:
             started = time.monotonic()
-            print(record(name, CAPTURES[name], args.out))
+            pcap_tool = tool if name in PCAP_CAPTURES else None
+            print(record(name, CAPTURES[name], args.out, pcap_tool))
             print(f"  recorded in {time.monotonic() - started:.1f}s")
         if not flows_path.is_file():
             print(f"{name}: no capture at {flows_path}")
@@ -188,6 +237,9 @@ def main(argv: list[str] | None = None) -> int:
         sizes = {p.suffix: p.stat().st_size for p in (flows_path, flows_path.with_suffix(".har"))}
         print(f"{flows_path.name}: {sizes['.mitm']} B, {flows_path.stem}.har: {sizes['.har']} B")
         lines = describe(flows_path)
+        pcap_path = flows_path.with_suffix(".pcap")
+        if pcap_path.is_file():
+            lines += describe_pcap(pcap_path)
         print("\n".join(lines))
         if any(line.lstrip().startswith("MISMATCH") for line in lines):
             status = 1

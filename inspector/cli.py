@@ -33,8 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     analyze = commands.add_parser(
         "analyze",
-        help="analyse captures (mitmproxy flow files, HAR) and print a report",
-        description="Analyse captures: mitmproxy flow files and HAR (compressed or not). "
+        help="analyse captures (mitmproxy flow files, HAR, pcap/pcapng) and print a report",
+        description="Analyse captures: mitmproxy flow files and HAR (compressed or not), "
+        "pcap and pcapng packet captures, pushscope feeds. "
         "The format is recognised from the content.",
     )
     analyze.add_argument("paths", nargs="+", type=Path, metavar="PATH")

@@ -28,6 +28,10 @@ def _reader(fmt: str) -> Reader:
         from inspector.readers.jsonl import read_jsonl
 
         return read_jsonl
+    if fmt in ("pcap", "pcapng"):
+        from inspector.readers.pcap import read_pcap
+
+        return read_pcap
     raise CaptureError(f"reading {fmt} captures is not supported yet")
 
 

@@ -83,6 +83,7 @@ def exchange_dict(exchange: Exchange, redact: bool = True) -> dict[str, Any]:
         "response_bytes": response.body_size if response else None,
         "error": exchange.error,
         "role": exchange.role,
+        "tls_sni": exchange.tls_sni,
     }
 
 

@@ -65,7 +65,7 @@ def test_chat_polling_with_posts(fmt: str) -> None:
     assert "wrote 5 times" in finding.rationale
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("fmt", [*FORMATS, "pcap"])
 def test_long_polling(fmt: str) -> None:
     finding = _only("long-poll", fmt, "long-polling")
     assert finding.recommendation == "sse"

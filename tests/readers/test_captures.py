@@ -76,7 +76,22 @@ def test_websocket_chat(fmt: str) -> None:
         assert (ws.close_code, ws.closed_by) == (1000, "client")
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("fmt", [*FORMATS, "pcap"])
 def test_demo_mix(fmt: str) -> None:
     counts = Counter(e.protocol.value for e in _exchanges("demo-mix", fmt))
     assert counts == {"rest": 5, "sse": 2, "websocket": 1, "stream": 1}
+
+
+def test_demo_mix_pcap_in_detail() -> None:
+    """The proxy-to-server leg as the wire shows it: every frame, SSE event and body."""
+    exchanges = _exchanges("demo-mix", "pcap")
+    chat = _one(exchanges, Protocol.WEBSOCKET)
+    ws = chat.websocket
+    assert ws is not None and ws.handshake.ok and ws.handshake.subprotocol == "chat.v1"
+    assert ws.counts.as_dict() == {"client": 3, "server": 6}
+    assert (ws.close_code, ws.closed_by) == (1000, "client")
+    streams = {e.request.method: e.sse for e in exchanges if e.protocol is Protocol.SSE}
+    assert streams["GET"] is not None and streams["GET"].count == 8
+    assert streams["POST"] is not None and streams["POST"].count == 17
+    ndjson = _one(exchanges, Protocol.STREAM)
+    assert ndjson.stream is not None and ndjson.stream.records == 6

@@ -1,0 +1,272 @@
+"""Packets to TCP connections to model events: the table of connections in a capture.
+
+Each TCP connection is told apart by its addresses and ports (and a new SYN after it ended);
+its client is the side that sent the SYN, or, for a capture that starts mid-connection, the
+side that sends a request line (failing that, the higher port). The first bytes decide what
+it carries: TLS (listed with its SNI, not decrypted), HTTP/1.1 (parsed), or something else
+(skipped).
+"""
+
+from __future__ import annotations
+
+import re
+
+from inspector.events import ExchangeClosed, ExchangeOpened, ModelEvent
+from inspector.model import Direction, Exchange, Request
+from inspector.pcap.capture import FIN, RST, SYN, Segment, address, tcp_segment
+from inspector.pcap.http1 import FrameObserver, HttpConnection
+from inspector.pcap.tcp import StreamReassembler
+from inspector.pcap.tls import MAX_HELLO, client_hello_sni, looks_like_tls
+from inspector.pcap.websocket_frames import MAX_MESSAGE
+
+_HTTP_REQUEST = re.compile(rb"[A-Z]{3,10} \S")
+_HTTP_RESPONSE = b"HTTP/1."
+_ACK = 0x10
+_DECIDE_AFTER = 16
+"""Bytes seen before deciding what a connection carries."""
+
+
+class _Tls:
+    """A TLS connection: one exchange, `CONNECT sni:port` (as a proxy would see the tunnel),
+    with `tls_sni` set; nothing inside is read."""
+
+    def __init__(self, owner: TcpConnection, timestamp: float) -> None:
+        self.owner = owner
+        self.hello = b""
+        self.started = timestamp
+        self.exchange: Exchange | None = None
+
+    def data(self, side: Direction, data: bytes, timestamp: float) -> None:
+        if self.exchange is not None or side != "client":
+            return
+        self.hello += data
+        sni = client_hello_sni(self.hello)
+        if sni is False and len(self.hello) < MAX_HELLO:
+            return
+        self.open(sni if isinstance(sni, str) else None)
+
+    def open(self, sni: str | None) -> None:
+        owner = self.owner
+        port = owner.server.rsplit(":", 1)[1]
+        authority = f"{sni}:{port}" if sni else owner.server
+        self.exchange = Exchange(
+            id=f"{owner.source}-{owner.key}-tls",
+            source=owner.source,
+            request=Request("CONNECT", authority, None, (), self.started),
+            client=owner.client,
+            server=owner.server,
+            tls_sni=sni,
+            # Said here: an exchange that is never answered keeps the evidence it came with.
+            evidence=[f"TLS to {sni or 'a server (no SNI seen)'}: encrypted, not decrypted"],
+        )
+        owner.out.append(ExchangeOpened(self.exchange))
+        self.hello = b""
+
+    def close(self, timestamp: float, error: str | None) -> None:
+        if self.exchange is None:
+            self.open(None)
+        assert self.exchange is not None
+        self.owner.out.append(ExchangeClosed(self.exchange.id, timestamp, error=error))
+
+
+class TcpConnection:
+    """Both directions of one TCP connection, and what reads them."""
+
+    def __init__(
+        self,
+        table: Connections,
+        key: str,
+        client: tuple[bytes, int],
+        server: tuple[bytes, int],
+        midstream: bool,
+        number: int,
+    ) -> None:
+        self.table = table
+        self.source = table.source
+        self.out = table.out
+        self.key = key
+        self.client_end = client
+        self.keys = ((*client, *server), (*server, *client))
+        self.client = address(*client)
+        self.server = address(*server)
+        self.midstream = midstream
+        self.first_packet = number
+        self.streams: dict[Direction, StreamReassembler] = {
+            "client": StreamReassembler(),
+            "server": StreamReassembler(),
+        }
+        self.fins: set[Direction] = set()
+        self.reader: HttpConnection | _Tls | None = None
+        self.decided = False
+        self.early: list[tuple[Direction, bytes, float]] = []
+        self.early_size = 0
+        self.last = 0.0
+
+    def segment(self, segment: Segment, number: int, timestamp: float) -> bool:
+        """Take one segment; True when the connection is over."""
+        side: Direction = "client" if (segment.src, segment.sport) == self.client_end else "server"
+        self.last = timestamp
+        flags = segment.flags
+        stream = self.streams[side]
+        if flags & SYN:
+            stream.syn(segment.seq)
+        if flags & _ACK:
+            other: Direction = "server" if side == "client" else "client"
+            peer = self.streams[other]
+            if peer.pending:
+                for piece, at in peer.acked(segment.ack):
+                    self._deliver(other, piece, at, number)
+        if segment.payload:
+            seq = (segment.seq + 1) & 0xFFFFFFFF if flags & SYN else segment.seq
+            for piece, at in stream.segment(seq, segment.payload, timestamp):
+                self._deliver(side, piece, at, number)
+        if flags & RST:
+            self.finish(timestamp, None, number)
+            return True
+        if flags & FIN and side not in self.fins:
+            self.fins.add(side)
+            for piece, at in stream.flush():
+                self._deliver(side, piece, at, number)
+            if not self.decided:
+                self._decide_now(number)
+            if isinstance(self.reader, HttpConnection):
+                self.reader.end(side, timestamp)
+            if len(self.fins) == 2:
+                self.finish(timestamp, None, number)
+                return True
+        return False
+
+    def _deliver(self, side: Direction, piece: bytes | int, timestamp: float, number: int) -> None:
+        if not self.decided:
+            if isinstance(piece, int):
+                return
+            # A few bytes tell what the connection carries; wait for them (bounded).
+            self.early.append((side, piece, timestamp))
+            self.early_size += len(piece)
+            if self.early_size < _DECIDE_AFTER:
+                return
+            self._decide_now(number)
+            return
+        reader = self.reader
+        if reader is None:
+            return
+        if isinstance(piece, int):
+            if isinstance(reader, HttpConnection):
+                where = f"packet {number}, connection {self.client} -> {self.server}"
+                reader.gap(side, piece, timestamp, where)
+            return
+        reader.data(side, piece, timestamp)
+
+    def _decide_now(self, number: int) -> None:
+        """Decide from the bytes held so far, then give them to the chosen reader."""
+        early, self.early = self.early, []
+        if not early:
+            return
+        side, _, timestamp = early[0]
+        first = b"".join(data for who, data, _ in early if who == side)
+        self._decide(side, first, timestamp)
+        for who, data, at in early:
+            self._deliver(who, data, at, number)
+
+    def _decide(self, side: Direction, first: bytes, timestamp: float) -> None:
+        self.decided = True
+        if looks_like_tls(first):
+            self.reader = _Tls(self, timestamp)
+            if side == "server" or first[0] != 22:  # joined after the handshake
+                self.reader.open(None)
+            return
+        request = side == "client" and _HTTP_REQUEST.match(first) is not None
+        response = side == "server" and first.startswith(_HTTP_RESPONSE)
+        if request or response or self.midstream:
+            self.reader = HttpConnection(
+                self.source,
+                self.key,
+                self.client,
+                self.server,
+                midstream=self.midstream and not request,
+                max_message=self.table.max_message,
+                frames=self.table.frames,
+            )
+            self.reader.out = self.out  # one list for the whole capture, in packet order
+
+    def finish(self, timestamp: float, error: str | None, number: int) -> None:
+        """The connection ended: deliver what waits behind holes, close its exchanges."""
+        sides: tuple[Direction, Direction] = ("client", "server")
+        for side in sides:
+            for piece, at in self.streams[side].flush():
+                self._deliver(side, piece, at, number)
+        if not self.decided:
+            self._decide_now(number)
+        reader = self.reader
+        if reader is not None:
+            reader.close(timestamp, error)
+        self.reader = None
+
+
+class Connections:
+    """Every TCP connection of one capture; packets in, model events out (in `out`)."""
+
+    def __init__(
+        self, source: int, max_message: int = MAX_MESSAGE, frames: FrameObserver | None = None
+    ) -> None:
+        self.source = source
+        self.max_message = max_message
+        self.frames = frames
+        self.out: list[ModelEvent] = []
+        self._table: dict[tuple[bytes, int, bytes, int], TcpConnection] = {}
+        self._count = 0
+        self.segments = 0
+
+    def packet(self, number: int, timestamp: float, linktype: int, frame: bytes) -> None:
+        segment = tcp_segment(linktype, frame)
+        if segment is None:
+            return
+        self.segments += 1
+        key = (segment.src, segment.sport, segment.dst, segment.dport)
+        connection = self._table.get(key)
+        flags = segment.flags
+        if connection is None or (flags & SYN and not flags & _ACK and connection.decided):
+            if connection is not None:  # the same ports used again: the old one is over
+                self._end(connection, timestamp, None, number)
+            if flags & RST or (not segment.payload and not flags & SYN):
+                return  # a stray ACK or reset of a connection we never saw
+            connection = self._open(segment, number)
+        if connection.segment(segment, number, timestamp):
+            self._end(connection, timestamp, None, number)
+
+    def _open(self, segment: Segment, number: int) -> TcpConnection:
+        flags = segment.flags
+        here, there = (segment.src, segment.sport), (segment.dst, segment.dport)
+        if flags & SYN:
+            midstream = False
+            client, server = (there, here) if flags & _ACK else (here, there)
+        else:
+            midstream = True
+            payload = segment.payload
+            if _HTTP_REQUEST.match(payload):
+                client, server = here, there
+            elif payload.startswith(_HTTP_RESPONSE):
+                client, server = there, here
+            else:
+                client, server = (here, there) if here[1] > there[1] else (there, here)
+        self._count += 1
+        connection = TcpConnection(self, f"c{self._count}", client, server, midstream, number)
+        for key in connection.keys:
+            self._table[key] = connection
+        return connection
+
+    def _end(self, connection: TcpConnection, timestamp: float, error: str | None, n: int) -> None:
+        connection.finish(timestamp, error, n)
+        for key in connection.keys:
+            if self._table.get(key) is connection:
+                del self._table[key]
+
+    def finish(self, timestamp: float | None) -> None:
+        """The capture ended: close every connection still open."""
+        for connection in {id(c): c for c in self._table.values()}.values():
+            connection.finish(
+                timestamp if timestamp is not None else connection.last,
+                "capture ended before the connection did",
+                0,
+            )
+        self._table.clear()

@@ -1,0 +1,437 @@
+"""One TCP connection's HTTP/1.1 traffic, both directions, into model events (sans-IO).
+
+Two h11 connections, each in the role of the receiver: the client's bytes go to an
+`h11.Connection(SERVER)`, the server's to an `h11.Connection(CLIENT)`. Each side's events are
+mirrored into the other connection (a request is "sent" on the client-role one, a response on
+the server-role one) so both state machines agree: keep-alive, pipelining (a request waits,
+paused, until the response before it ends), HEAD, 100-continue and the protocol switch. After
+a 101 to WebSocket, `FrameReader`s take over each direction; a 101 to anything else, or a
+CONNECT, is left as an opaque tunnel.
+
+A gap in the capture, or bytes that are not HTTP, end the exchanges in flight with an error;
+the parser then looks for the next request (and response) line and resumes there.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections import deque
+from collections.abc import Callable
+
+import h11
+
+from inspector.events import (
+    BodyChunk,
+    ExchangeClosed,
+    ExchangeOpened,
+    ModelEvent,
+    ResponseStarted,
+    SourceProblem,
+    WebSocketMessageSeen,
+)
+from inspector.model import Direction, Exchange, Headers, Request, Response, WebSocketMessage
+from inspector.pcap.websocket_frames import (
+    FrameError,
+    FrameNote,
+    FrameReader,
+    Message,
+    WireFrame,
+)
+from inspector.websocket import negotiated_extensions, upgrade_target
+
+_REQUEST_LINE = re.compile(
+    rb"(?:^|\n)((?:GET|POST|PUT|DELETE|HEAD|OPTIONS|PATCH|CONNECT|TRACE|PROPFIND)"
+    rb" \S+ HTTP/1\.[01]\r?\n)"
+)
+_STATUS_LINE = re.compile(rb"(?:^|\n)(HTTP/1\.[01] [1-5]\d\d[ \r\n])")
+_SCAN_KEEP = 64
+"""Bytes kept from a scanned piece: a start line may straddle two packets."""
+_MAX_UNMATCHED = 1 << 20
+"""Server bytes held before any request was seen to answer; past this they are dropped."""
+_MAX_WAITING = 8 << 20
+"""Unparsed bytes one direction may hold (pipelined behind an unanswered request)."""
+_FRAMING = frozenset({b"content-length", b"transfer-encoding"})
+
+FrameObserver = Callable[[Direction, WireFrame, float], None]
+
+
+def _headers(event: h11.Request | h11.Response | h11.InformationalResponse) -> Headers:
+    return tuple(
+        (sys.intern(name.decode("latin-1")), value.decode("latin-1"))
+        for name, value in event.headers.raw_items()
+    )
+
+
+def _mirrored(headers: h11._headers.Headers) -> list[tuple[bytes, bytes]]:
+    """Headers for the mirror: the body's framing is the other parser's business."""
+    return [(name, value) for name, value in headers.raw_items() if name.lower() not in _FRAMING]
+
+
+class HttpConnection:
+    """Feed it the connection's ordered bytes per direction; take model events from `out`."""
+
+    def __init__(
+        self,
+        source: int,
+        key: str,
+        client: str,
+        server: str,
+        midstream: bool,
+        max_message: int,
+        frames: FrameObserver | None = None,
+    ) -> None:
+        self.source = source
+        self.key = key
+        self.client = client
+        self.server = server
+        self.max_message = max_message
+        self.frames = frames
+        self.out: list[ModelEvent] = []
+        self._count = 0
+        self._requests = h11.Connection(h11.SERVER)  # reads what the client sends
+        self._responses = h11.Connection(h11.CLIENT)  # reads what the server sends
+        self._reading_request: Exchange | None = None
+        self._waiting: deque[Exchange] = deque()
+        """Requests whose response has not ended, oldest first (pipelining)."""
+        self._mode = "http"  # http | websocket | tunnel | broken
+        self._upgraded: Exchange | None = None
+        self._readers: dict[Direction, FrameReader] = {}
+        self._close_seen = False
+        self._scan: dict[Direction, bytes | None] = {
+            "client": b"" if midstream else None,
+            "server": b"" if midstream else None,
+        }
+        self._unmatched = 0
+        self._ended: set[Direction] = set()
+
+    # --- input -------------------------------------------------------------------------------
+
+    def data(self, side: Direction, data: bytes, timestamp: float) -> None:
+        """In-order bytes `side` sent, in a packet captured at `timestamp`."""
+        mode = self._mode
+        if mode == "websocket":
+            self._frames(side, data, timestamp)
+            return
+        if mode != "http" or not data or side in self._ended:
+            return  # (b"" would mean end of stream to h11)
+        scan = self._scan[side]
+        if scan is not None:
+            found = self._resync(side, scan + data)
+            if found is None:
+                return
+            data = found
+        if side == "client":
+            self._requests.receive_data(data)
+        else:
+            if self._responses.our_state is h11.IDLE:
+                self._unmatched += len(data)
+                if self._unmatched > _MAX_UNMATCHED:
+                    self._lost(
+                        "server", "the server sent more than 1 MiB with no request to answer"
+                    )
+                    return
+            self._responses.receive_data(data)
+        self._pump(timestamp, side)
+        conn = self._requests if side == "client" else self._responses
+        # Bytes h11 holds unparsed (pipelined requests waiting for the answers before them):
+        # bounded, so a side that never gets its turn cannot exhaust memory.
+        if self._mode == "http" and len(conn._receive_buffer) > _MAX_WAITING:
+            self._lost(side, f"more than {_MAX_WAITING >> 20} MiB waiting to be parsed")
+
+    def gap(self, side: Direction, size: int, timestamp: float, where: str) -> None:
+        """`size` bytes `side` sent are missing from the capture."""
+        self.out.append(
+            SourceProblem(
+                self.source,
+                f"{where}: {size} bytes the {side} sent are missing from the capture (TCP gap); "
+                "reading resumes after them",
+            )
+        )
+        if self._mode == "websocket":
+            reader = self._readers.get(side)
+            if reader is not None and reader.broken is None:
+                reader.broken = FrameError("frames lost in a gap", 0)
+            return
+        if self._mode == "http":
+            self._lost(side, f"{size} bytes missing from the capture")
+
+    def end(self, side: Direction, timestamp: float) -> None:
+        """`side` closed its half of the connection (FIN)."""
+        if self._mode != "http" or self._scan[side] is not None or side in self._ended:
+            return
+        self._ended.add(side)
+        if side == "client":
+            self._requests.receive_data(b"")
+        else:
+            self._responses.receive_data(b"")
+        self._pump(timestamp, side)
+
+    def close(self, timestamp: float, error: str | None) -> None:
+        """The connection is over (both FINs, a reset, or the capture ended)."""
+        if self._upgraded is not None:
+            if error is None and not self._close_seen and self._mode == "websocket":
+                error = "connection closed without a WebSocket close frame"
+            self.out.append(ExchangeClosed(self._upgraded.id, timestamp, error=error))
+            self._upgraded = None
+        reason = error or "connection closed before the response ended"
+        if self._reading_request is not None and self._reading_request not in self._waiting:
+            self._waiting.append(self._reading_request)
+        while self._waiting:
+            self.out.append(ExchangeClosed(self._waiting.popleft().id, timestamp, error=reason))
+        self._reading_request = None
+        self._mode = "broken"
+
+    # --- HTTP --------------------------------------------------------------------------------
+
+    def _pump(self, timestamp: float, side: Direction) -> None:
+        """Parse what `side`'s bytes allow; whatever that mirrors into the other parser may
+        let it go on too (a request lets its response be read, a response end the next
+        pipelined request), so the other side is drained then, and so on."""
+        try:
+            waiting: list[Direction] = [side]
+            while waiting and self._mode == "http":
+                if waiting.pop() == "client":
+                    if self._drain_requests(timestamp):
+                        waiting.append("server")
+                elif self._responses.our_state is not h11.IDLE and self._drain_responses(timestamp):
+                    waiting.append("client")
+                if self._next_cycle():
+                    waiting = ["server", "client"]
+        except h11.ProtocolError as e:
+            side = "client" if self._requests.their_state is h11.ERROR else "server"
+            self._lost("client" if side == "client" else "server", f"not valid HTTP/1.1: {e}")
+
+    def _next_cycle(self) -> bool:
+        requests, responses = self._requests, self._responses
+        if (
+            requests.our_state is h11.DONE
+            and requests.their_state is h11.DONE
+            and responses.our_state is h11.DONE
+            and responses.their_state is h11.DONE
+        ):
+            requests.start_next_cycle()
+            responses.start_next_cycle()
+            return True
+        return False
+
+    def _drain_requests(self, timestamp: float) -> bool:
+        progressed = False
+        conn = self._requests
+        while True:
+            event = conn.next_event()
+            if event is h11.NEED_DATA or event is h11.PAUSED or type(event) is h11.ConnectionClosed:
+                return progressed
+            progressed = True
+            if isinstance(event, h11.Request):
+                self._request(event, timestamp)
+            elif isinstance(event, h11.Data):
+                if self._reading_request is not None:
+                    self._reading_request.request.body_size += len(event.data)
+            elif isinstance(event, h11.EndOfMessage):
+                self._reading_request = None
+                self._responses.send(h11.EndOfMessage())
+
+    def _request(self, event: h11.Request, timestamp: float) -> None:
+        self._count += 1
+        headers = _headers(event)
+        host = next((v for k, v in headers if k.lower() == "host"), None) or self.server
+        target = event.target.decode("latin-1")
+        method = sys.intern(event.method.decode("latin-1"))
+        if method == "CONNECT" or target.startswith(("http://", "https://")):
+            url = target
+        else:
+            url = f"http://{host}{target}"
+        exchange = Exchange(
+            id=f"{self.source}-{self.key}-{self._count}",
+            source=self.source,
+            request=Request(
+                method=method,
+                url=url,
+                http_version=sys.intern("HTTP/" + event.http_version.decode("ascii")),
+                headers=headers,
+                timestamp_start=timestamp,
+            ),
+            client=self.client,
+            server=self.server,
+        )
+        self._reading_request = exchange
+        self._waiting.append(exchange)
+        self.out.append(ExchangeOpened(exchange))
+        self._responses.send(
+            h11.Request(
+                method=event.method,
+                target=event.target,
+                headers=_mirrored(event.headers),
+                http_version=event.http_version,
+            )
+        )
+
+    def _drain_responses(self, timestamp: float) -> bool:
+        progressed = False
+        conn = self._responses
+        while self._mode == "http":
+            event = conn.next_event()
+            if event is h11.NEED_DATA or event is h11.PAUSED or type(event) is h11.ConnectionClosed:
+                break
+            progressed = True
+            if isinstance(event, h11.Data):
+                exchange = self._waiting[0]
+                response = exchange.response
+                assert response is not None
+                response.body_size += len(event.data)
+                self.out.append(BodyChunk(exchange.id, bytes(event.data), timestamp))
+            elif isinstance(event, h11.Response):
+                self._response(event, timestamp)
+            elif isinstance(event, h11.InformationalResponse):
+                self._informational(event, timestamp)
+            elif isinstance(event, h11.EndOfMessage):
+                exchange = self._waiting.popleft()
+                if exchange.response is not None:
+                    exchange.response.timestamp_end = timestamp
+                self.out.append(ExchangeClosed(exchange.id, timestamp))
+                self._requests.send(h11.EndOfMessage())
+        if conn.their_state is h11.SWITCHED_PROTOCOL or (conn.our_state is h11.SWITCHED_PROTOCOL):
+            self._switched(timestamp)
+        return progressed
+
+    def _response(self, event: h11.Response, timestamp: float) -> None:
+        exchange = self._waiting[0]
+        self._unmatched = 0
+        response = Response(
+            status=event.status_code,
+            reason=sys.intern(event.reason.decode("latin-1")),
+            http_version=sys.intern("HTTP/" + event.http_version.decode("ascii")),
+            headers=_headers(event),
+            timestamp_start=timestamp,
+        )
+        self.out.append(ResponseStarted(exchange.id, response))
+        exchange.response = response
+        self._requests.send(
+            h11.Response(
+                status_code=event.status_code,
+                headers=_mirrored(event.headers),
+                reason=event.reason,
+                http_version=event.http_version,
+            )
+        )
+
+    def _informational(self, event: h11.InformationalResponse, timestamp: float) -> None:
+        self._unmatched = 0
+        if event.status_code == 101:
+            exchange = self._waiting[0]
+            response = Response(
+                status=101,
+                reason=sys.intern(event.reason.decode("latin-1")),
+                http_version=sys.intern("HTTP/" + event.http_version.decode("ascii")),
+                headers=_headers(event),
+                timestamp_start=timestamp,
+            )
+            exchange.response = response
+            self.out.append(ResponseStarted(exchange.id, response))
+        self._requests.send(
+            h11.InformationalResponse(
+                status_code=event.status_code,
+                headers=list(event.headers.raw_items()),
+                reason=event.reason,
+            )
+        )
+
+    def _switched(self, timestamp: float) -> None:
+        """The connection changed protocol: WebSocket frames, or a tunnel left unread."""
+        exchange = self._waiting.popleft()
+        self._waiting.clear()
+        self._reading_request = None
+        self._upgraded = exchange
+        response = exchange.response
+        client_rest = self._requests.trailing_data[0]
+        server_rest = self._responses.trailing_data[0]
+        target = upgrade_target(response.headers) if response is not None else None
+        if response is not None and response.status == 101 and target == "websocket":
+            deflate = any(
+                ext.split(";", 1)[0].strip().lower() == "permessage-deflate"
+                for ext in negotiated_extensions(response.headers)
+            )
+            self._mode = "websocket"
+            sides: tuple[Direction, Direction] = ("client", "server")
+            wire = self.frames is not None
+            self._readers = {
+                side: FrameReader(side, deflate, self.max_message, wire=wire) for side in sides
+            }
+            if client_rest:
+                self._frames("client", bytes(client_rest), timestamp)
+            if server_rest:
+                self._frames("server", bytes(server_rest), timestamp)
+        else:
+            self._mode = "tunnel"
+
+    # --- WebSocket ---------------------------------------------------------------------------
+
+    def _frames(self, side: Direction, data: bytes, timestamp: float) -> None:
+        exchange = self._upgraded
+        reader = self._readers.get(side)
+        if exchange is None or reader is None:
+            return
+        frames = self.frames
+        for event in reader.feed(data):
+            if isinstance(event, Message):
+                if event.opcode == 8:
+                    self._close_seen = True
+                self.out.append(
+                    WebSocketMessageSeen(
+                        exchange.id,
+                        WebSocketMessage(
+                            side, event.opcode, event.size, timestamp, compressed=event.compressed
+                        ),
+                        event.payload,
+                    )
+                )
+            elif isinstance(event, WireFrame):
+                if frames is not None:
+                    frames(side, event, timestamp)
+            else:
+                then = (
+                    "RFC 6455 forbids it; read anyway"
+                    if isinstance(event, FrameNote)
+                    else f"the rest of the {side}'s frames were not read"
+                )
+                self.out.append(
+                    SourceProblem(
+                        self.source,
+                        f"connection {self.client} -> {self.server}, exchange {exchange.id}: "
+                        f"{side} WebSocket stream at byte {event.offset}: {event.message}; " + then,
+                    )
+                )
+
+    # --- recovery ----------------------------------------------------------------------------
+
+    def _lost(self, side: Direction, why: str) -> None:
+        """The HTTP stream lost its place: end what is in flight, look for the next message."""
+        self.out.append(
+            SourceProblem(
+                self.source,
+                f"connection {self.client} -> {self.server}: {side} stream: {why}; "
+                "skipping to the next request",
+            )
+        )
+        if self._reading_request is not None and self._reading_request not in self._waiting:
+            self._waiting.append(self._reading_request)
+        self._reading_request = None
+        while self._waiting:
+            self.out.append(ExchangeClosed(self._waiting.popleft().id, None, error=why))
+        self._requests = h11.Connection(h11.SERVER)
+        self._responses = h11.Connection(h11.CLIENT)
+        self._scan = {"client": b"", "server": b""}
+        self._unmatched = 0
+
+    def _resync(self, side: Direction, data: bytes) -> bytes | None:
+        """The bytes from the next start line on, or None (and keep a tail) if none yet."""
+        if side == "server" and self._responses.our_state is h11.IDLE:
+            self._scan[side] = b""  # nothing asked yet: whatever this answers is lost
+            return None
+        found = (_REQUEST_LINE if side == "client" else _STATUS_LINE).search(data)
+        if found is None:
+            self._scan[side] = data[-_SCAN_KEEP:]
+            return None
+        self._scan[side] = None
+        return data[found.start(1) :]

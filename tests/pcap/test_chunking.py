@@ -1,0 +1,176 @@
+"""However the bytes of a TCP stream are cut (a byte at a time, random pieces, other packet
+sizes), the model events are the same as when they come whole."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from inspector.model import Direction
+from inspector.pcap.http1 import HttpConnection
+from tests.conftest import fixture_path
+from tests.pcap.builder import Conversation, ws_frame
+from tests.pcap.helpers import events, summary
+
+MASK = b"\x01\x02\x03\x04"
+Piece = tuple[Direction, bytes, float]
+
+
+def _conversation(mss: int) -> bytes:
+    c = Conversation().handshake()
+    c.send("client", b"GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n", mss)
+    c.send("server", b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", mss)
+    c.send(
+        "server", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", mss
+    )
+    c.send(
+        "client",
+        b"GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        mss,
+    )
+    c.send(
+        "server",
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n" + ws_frame(1, b"hi"),
+        mss,
+    )
+    c.send(
+        "client", ws_frame(1, b"x" * 300, fin=False, mask=MASK) + ws_frame(9, b"", mask=MASK), mss
+    )
+    c.send("client", ws_frame(0, b"y" * 3, mask=MASK) + ws_frame(8, b"\x03\xe8", mask=MASK), mss)
+    c.send("server", ws_frame(8, b"\x03\xe8"), mss)
+    return c.close().pcap()
+
+
+WHOLE = summary(events(_conversation(100_000)))
+
+
+def test_whole_conversation_read() -> None:
+    kinds = [e[0] for e in WHOLE]
+    assert kinds.count("open") == 3 and kinds.count("ws") == 5
+    assert [e[2] for e in WHOLE if e[0] == "closed"][:2] == [b"hello", b"abc"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(min_value=1, max_value=200))
+def test_any_packet_size_gives_the_same_events(mss: int) -> None:
+    assert summary(events(_conversation(mss))) == WHOLE
+
+
+def test_a_byte_per_packet() -> None:
+    assert summary(events(_conversation(1))) == WHOLE
+
+
+def _streams(path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Piece]]:
+    """The ordered pieces each HTTP connection of a capture was given."""
+    seen: dict[str, list[Piece]] = {}
+    original = HttpConnection.data
+
+    def record(self: HttpConnection, side: Direction, data: bytes, timestamp: float) -> None:
+        seen.setdefault(self.key, []).append((side, data, timestamp))
+        original(self, side, data, timestamp)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(HttpConnection, "data", record)
+        events(path.read_bytes())
+    return seen
+
+
+def _replay(key: str, pieces: list[Piece], cuts: list[int]) -> list[tuple[object, ...]]:
+    connection = HttpConnection(0, key, "c:1", "s:2", midstream=False, max_message=1 << 20)
+    for side, data, timestamp in pieces:
+        start = 0
+        for cut in [*sorted({c % (len(data) + 1) for c in cuts}), len(data)]:
+            if cut > start:
+                connection.data(side, data[start:cut], timestamp)
+                start = cut
+    connection.close(pieces[-1][2], None)
+    return summary(connection.out)
+
+
+FIXTURES = [
+    ("zeek", "http", "pipelined-requests.pcap"),
+    ("zeek", "http", "100-continue.pcap"),
+    ("zeek", "http", "docker-http-upgrade.pcap"),
+    ("zeek", "websocket", "jupyter-websocket.pcap"),
+    ("zeek", "websocket", "pr5646-websocket_compressed.pcap"),
+    ("zeek", "websocket", "two-binary-fragments.pcap"),
+    ("suricata-verify", "websocket-control-frag", "input.pcap"),
+]
+
+
+@pytest.mark.parametrize("parts", FIXTURES, ids=lambda p: p[-1] if p[-1] != "input.pcap" else p[1])
+def test_fixture_streams_a_byte_at_a_time(
+    parts: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    streams = _streams(fixture_path(*parts), monkeypatch)
+    assert streams
+    for key, pieces in streams.items():
+        whole = _replay(key, pieces, [])
+        longest = max(len(data) for _, data, _ in pieces)
+        assert _replay(key, pieces, list(range(longest))) == whole
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(cuts=st.lists(st.integers(min_value=0, max_value=3000), max_size=30))
+def test_fixture_streams_in_random_pieces(cuts: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    for parts in FIXTURES:
+        for key, pieces in _streams(fixture_path(*parts), monkeypatch).items():
+            assert _replay(key, pieces, cuts) == _replay(key, pieces, [])
+
+
+UPGRADE = (
+    b"GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+    b"Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n",
+    b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    b"Sec-WebSocket-Extensions: permessage-deflate\r\n"
+    b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n",
+)
+
+
+PIECES = [
+    b"GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+    b"POST /p HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n",
+    b"HTTP/1.1 100 Continue\r\n\r\n",
+    b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
+    b"5\r\nhello\r\n0\r\n\r\n",
+    b"\x81\x05hello",
+    b"\xc1\x03abc",
+    b"\x88\x02\x03\xe8",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["client", "server"]),
+            st.one_of(st.binary(max_size=200), st.sampled_from(PIECES)),
+        ),
+        max_size=20,
+    ),
+    st.booleans(),
+    st.booleans(),
+)
+def test_garbage_never_raises(
+    pieces: list[tuple[Direction, bytes]], upgrade: bool, end: bool
+) -> None:
+    connection = HttpConnection(0, "c1", "c:1", "s:2", midstream=not upgrade, max_message=1 << 16)
+    if upgrade:
+        connection.data("client", UPGRADE[0], 0.0)
+        connection.data("server", UPGRADE[1], 0.0)
+    for n, (side, data) in enumerate(pieces):
+        connection.data(side, data, float(n))
+        if end and n == len(pieces) // 2:
+            connection.gap(side, 10, float(n), "test")
+    connection.end("client", 99.0)
+    connection.close(100.0, None)
+    summary(connection.out)

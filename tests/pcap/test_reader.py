@@ -1,0 +1,67 @@
+"""`pushscope analyze file.pcap`: same report, findings and contract as any other capture."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from inspector.cli import main
+from tests.pcap.builder import Conversation, pcapng
+
+
+def _polling(count: int = 30, period: float = 2.0) -> Conversation:
+    c = Conversation().handshake()
+    for _ in range(count):
+        c.send("client", b"GET /api/status HTTP/1.1\r\nHost: app.test\r\n\r\n", step=period)
+        body = b'{"state":"same"}'
+        head = (
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        )
+        c.send("server", head.encode() + body, step=0.05)
+    return c.close()
+
+
+def _report(capsys: pytest.CaptureFixture[str], path: Path) -> dict:  # type: ignore[type-arg]
+    code = main(["analyze", str(path), "--format", "json"])
+    assert code == 0
+    return json.loads(capsys.readouterr().out)  # type: ignore[no-any-return]
+
+
+def test_short_polling_found_in_a_pcap(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "poll.pcap"
+    path.write_bytes(_polling().pcap())
+    report = _report(capsys, path)
+    assert report["sources"][0]["format"] == "pcap"
+    assert report["sources"][0]["errors"] == []
+    assert len(report["exchanges"]) == 30
+    assert report["exchanges"][0]["client"] == "10.0.0.1:40000"
+    kinds = [f["kind"] for f in report["findings"]]
+    assert "short-polling" in kinds
+
+
+def test_pcapng_reported_as_such(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "poll.pcapng"
+    path.write_bytes(pcapng(_polling(5).packets))
+    report = _report(capsys, path)
+    assert report["sources"][0]["format"] == "pcapng"
+    assert len(report["exchanges"]) == 5
+
+
+def test_truncated_pcap_is_reported_not_fatal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "cut.pcap"
+    path.write_bytes(_polling(5).pcap()[:-30])
+    report = _report(capsys, path)
+    assert any("truncated" in e for e in report["sources"][0]["errors"])
+    assert len(report["exchanges"]) == 5
+
+
+def test_header_only_file_is_unusable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bad.pcap"
+    path.write_bytes(_polling(1).pcap()[:10])
+    assert main(["analyze", str(path)]) == 2
+    assert "bad.pcap" in capsys.readouterr().err
