@@ -246,3 +246,16 @@ def test_view_save_writes_the_report_and_the_flows(
     )
     again = json.loads((tmp_path / "again.json").read_text())
     assert len(again["exchanges"]) == 17 and again["findings"][0]["kind"] == "short-polling"
+
+
+async def test_a_packet_capture_opens_like_any_other() -> None:
+    app = viewer("demo-mix.pcap")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.traffic.finished)
+        assert {"rest", "sse", "websocket", "stream"} <= {
+            protocol for protocol, count in app.traffic.protocols.items() if count
+        }
+        await pilot.press("slash", *"proto:ws", "enter", "home", "enter")
+        text = screen_text(app)
+        assert "Sec-WebSocket-Accept matches Sec-WebSocket-Key" in text
+        assert "Messages (" in text
