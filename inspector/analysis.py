@@ -20,6 +20,7 @@ from inspector.events import (
     SourceProblem,
     SseItemSeen,
     WebSocketMessageSeen,
+    WebSocketMessagesSeen,
 )
 from inspector.findings import Finding
 from inspector.model import (
@@ -34,7 +35,7 @@ from inspector.model import (
     WebSocketSession,
     header,
 )
-from inspector.sse import SseComment, SseError, SseItem, SseParser
+from inspector.sse import SseComment, SseError, SseItem, SseParser, SseTally
 from inspector.websocket import is_websocket_request
 
 
@@ -118,7 +119,7 @@ class Analyzer:
         match event:  # the most frequent events first
             case WebSocketMessageSeen():
                 if (state := self._open.get(event.exchange_id)) is not None:
-                    self._ws_message(state, event)
+                    self._ws_message(state, event.message, event.payload)
             case BodyChunk():
                 if (state := self._open.get(event.exchange_id)) is not None:
                     self._chunk(state, event)
@@ -134,6 +135,9 @@ class Analyzer:
             case ExchangeClosed():
                 if (state := self._open.pop(event.exchange_id, None)) is not None:
                     self._closed(state, event)
+            case WebSocketMessagesSeen():
+                if (state := self._open.get(event.exchange_id)) is not None:
+                    self._ws_messages(state, event)
             case SourceProblem():
                 self.problem(event.source, event.message)
 
@@ -238,7 +242,13 @@ class Analyzer:
         if body.hasher is not None:
             body.hasher.update(data)
         if body.sse is not None:
-            self._sse_items(state.exchange, body.sse.feed(data, event.timestamp))
+            sse = state.exchange.sse
+            assert sse is not None
+            if self.observers or len(sse.events) < self.limits.sse_events:
+                self._sse_items(state.exchange, body.sse.feed(data, event.timestamp))
+            else:  # nothing more is kept and nobody listens: count without building events
+                tally = body.sse.tally(data, event.timestamp)
+                self._sse_tally(state.exchange, tally, event.timestamp)
         stream = state.exchange.stream
         if stream is not None:
             stream.bytes += len(data)
@@ -266,27 +276,67 @@ class Analyzer:
                 stream.errors.append(item.message)
                 self.problem(exchange.source, f"exchange {exchange.id}: SSE stream: {item.message}")
 
-    def _ws_message(self, state: _Open, event: WebSocketMessageSeen) -> None:
+    def _sse_tally(self, exchange: Exchange, tally: SseTally, timestamp: float | None) -> None:
+        """What `_sse_items` does with the items of a tally (all arrived at `timestamp`), none
+        of them kept."""
+        stream = exchange.sse
+        assert stream is not None
+        stream.add_counts(tally.events, tally.types, tally.with_id, timestamp)
+        if tally.comments:
+            stream.comments += tally.comments
+            stream.activity.seen(timestamp)
+        if tally.errors:
+            errors: list[SseItem] = list(tally.errors)
+            self._sse_items(exchange, errors)
+
+    def _ws_message(self, state: _Open, message: WebSocketMessage, payload: bytes) -> None:
         session = state.exchange.websocket
         if session is None:
             return
-        message = event.message
         if len(session.messages) < self.limits.ws_messages:  # kept: give it its preview
-            message.preview = event.payload[: self.limits.preview_bytes]
+            message.preview = payload[: self.limits.preview_bytes]
         session.add(message, self.limits.ws_messages)
         if message.opcode == Opcode.CLOSE and session.closed_by is None:
-            session.closed_by = message.direction
-            if len(event.payload) >= 2:
-                session.close_code = int.from_bytes(event.payload[:2], "big")
-                session.close_reason = event.payload[2:125].decode("utf-8", "replace")
+            self._ws_close(session, message, payload)
         if (
             session.first_client_text is None
             and message.direction == "client"
             and message.opcode == Opcode.TEXT
         ):
-            session.first_client_text = event.payload[:512].decode("utf-8", "replace")
+            session.first_client_text = payload[:512].decode("utf-8", "replace")
         for observer in self.observers:
-            observer.ws_message(state.exchange, message, event.payload)
+            observer.ws_message(state.exchange, message, payload)
+
+    def _ws_messages(self, state: _Open, event: WebSocketMessagesSeen) -> None:
+        session = state.exchange.websocket
+        if session is None:
+            return
+        messages = event.messages
+        if self.observers or len(session.messages) < self.limits.ws_messages:
+            for i, message in enumerate(messages):
+                self._ws_message(state, message, event.payload(i))
+            return
+        # Nothing more is kept and nobody listens: count them all in one go, and look only at
+        # the payloads that matter (the first close frame, the first client text).
+        session.add_many(messages, self.limits.ws_messages)
+        for i, message in enumerate(messages):
+            if session.first_client_text is not None and session.closed_by is not None:
+                break
+            if message.opcode == Opcode.CLOSE and session.closed_by is None:
+                self._ws_close(session, message, event.payload(i))
+            elif (
+                message.opcode == Opcode.TEXT
+                and message.direction == "client"
+                and session.first_client_text is None
+            ):
+                session.first_client_text = event.payload(i)[:512].decode("utf-8", "replace")
+
+    @staticmethod
+    def _ws_close(session: WebSocketSession, message: WebSocketMessage, payload: bytes) -> None:
+        session.closed_by = message.direction
+        if len(payload) >= 2:
+            session.close_code = int.from_bytes(payload[:2], "big")
+            session.close_reason = payload[2:125].decode("utf-8", "replace")
 
     def _closed(self, state: _Open, event: ExchangeClosed) -> None:
         exchange = state.exchange

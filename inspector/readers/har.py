@@ -21,10 +21,9 @@ from inspector.events import (
     ModelEvent,
     ResponseStarted,
     SourceProblem,
-    WebSocketMessageSeen,
+    WebSocketMessagesSeen,
 )
 from inspector.model import (
-    Direction,
     Exchange,
     Headers,
     Opcode,
@@ -77,16 +76,14 @@ def read_har(fp: BinaryIO, source: int, name: str) -> Iterator[ModelEvent]:
             raise CaptureError(f"{name}: not a HAR file: no log.entries")
 
 
-def _checked_entry(entry: Any, source: int, index: int) -> Iterator[ModelEvent]:
+def _checked_entry(entry: Any, source: int, index: int) -> list[ModelEvent]:
     """The entry's events, or one problem naming the entry if it cannot be used."""
     try:
         if not isinstance(entry, dict):
             raise _EntryError(f"an entry must be an object, not {type(entry).__name__}")
-        events = list(_entry_events(entry, source, index))
+        return _entry_events(entry, source, index)
     except (_EntryError, KeyError, TypeError, ValueError, AttributeError) as e:
-        yield SourceProblem(source, f"entry {index}: {_describe(e)}; entry skipped")
-        return
-    yield from events
+        return [SourceProblem(source, f"entry {index}: {_describe(e)}; entry skipped")]
 
 
 def _describe(error: Exception) -> str:
@@ -115,7 +112,8 @@ def _short(value: Any) -> str | None:
 def _headers(fields: Any) -> Headers:
     if not fields:
         return ()
-    return tuple((str(f["name"]), str(f.get("value", ""))) for f in fields)
+    # A list, not a generator, into the tuple: twice as fast.
+    return tuple([(str(f["name"]), str(f.get("value", ""))) for f in fields])
 
 
 def _size(*candidates: Any) -> int:
@@ -139,13 +137,17 @@ def _body(content: dict[str, Any]) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-def _entry_events(entry: dict[str, Any], source: int, index: int) -> Iterator[ModelEvent]:
+def _entry_events(entry: dict[str, Any], source: int, index: int) -> list[ModelEvent]:
+    events: list[ModelEvent] = []
     req = entry["request"]
-    if entry.get("startedDateTime") is None:
+    started_at = entry.get("startedDateTime")
+    if started_at is None:
         started = 0.0
-        yield SourceProblem(source, f"entry {index}: no startedDateTime; its time is unknown")
+        events.append(
+            SourceProblem(source, f"entry {index}: no startedDateTime; its time is unknown")
+        )
     else:
-        started = _time(entry["startedDateTime"], "startedDateTime")
+        started = _time(started_at, "startedDateTime")
     duration = entry.get("time")
     ended = (
         started + duration / 1000 if isinstance(duration, int | float) and duration >= 0 else None
@@ -167,7 +169,7 @@ def _entry_events(entry: dict[str, Any], source: int, index: int) -> Iterator[Mo
     )
     messages = entry.get("_webSocketMessages")
     hint = entry.get("_resourceType") == "websocket" or bool(messages)
-    yield ExchangeOpened(exchange, websocket_hint=hint)
+    events.append(ExchangeOpened(exchange, websocket_hint=hint))
 
     resp = entry.get("response") or {}
     status = resp.get("status")
@@ -175,57 +177,77 @@ def _entry_events(entry: dict[str, Any], source: int, index: int) -> Iterator[Mo
     if isinstance(status, int) and status > 0:
         content = resp.get("content") or {}
         body = _body(content)
-        yield ResponseStarted(
-            exchange_id,
-            Response(
-                status=status,
-                reason=_short(resp.get("statusText")) or "",
-                http_version=_short(resp.get("httpVersion")),
-                headers=_headers(resp.get("headers")),
-                timestamp_start=_response_start(started, entry.get("timings")),
-                timestamp_end=ended,
-                body_size=_size(resp.get("bodySize"), content.get("size"), len(body)),
-            ),
+        events.append(
+            ResponseStarted(
+                exchange_id,
+                Response(
+                    status=status,
+                    reason=_short(resp.get("statusText")) or "",
+                    http_version=_short(resp.get("httpVersion")),
+                    headers=_headers(resp.get("headers")),
+                    timestamp_start=_response_start(started, entry.get("timings")),
+                    timestamp_end=ended,
+                    body_size=_size(resp.get("bodySize"), content.get("size"), len(body)),
+                ),
+            )
         )
         if body:
-            yield BodyChunk(exchange_id, body, ended, encoded=False)
+            events.append(BodyChunk(exchange_id, body, ended, encoded=False))
     elif error is None:
         error = "no response"
-    for message in messages or ():
-        yield _ws_message(exchange_id, message)
-    yield ExchangeClosed(exchange_id, ended, error=str(error) if error else None)
+    if messages:
+        events.append(_ws_messages(exchange_id, messages))
+    events.append(ExchangeClosed(exchange_id, ended, error=str(error) if error else None))
+    return events
+
+
+_BEFORE_RESPONSE = ("blocked", "dns", "connect", "send", "wait")
 
 
 def _response_start(started: float, timings: Any) -> float | None:
     if not isinstance(timings, dict):
         return None
-    before = sum(
-        value
-        for key in ("blocked", "dns", "connect", "send", "wait")
-        if isinstance(value := timings.get(key), int | float) and value > 0
-    )
+    before: float = 0
+    for key in _BEFORE_RESPONSE:
+        value = timings.get(key)
+        if isinstance(value, int | float) and value > 0:
+            before += value
     return started + before / 1000
 
 
-def _ws_message(exchange_id: str, message: dict[str, Any]) -> WebSocketMessageSeen:
-    opcode = int(message.get("opcode", Opcode.TEXT))
-    data = message.get("data") or ""
-    if opcode == Opcode.TEXT:
-        payload = data.encode("utf-8", "surrogatepass")
-    else:
-        try:
-            payload = base64.b64decode(data)
-        except (binascii.Error, ValueError):
-            payload = data.encode("utf-8", "surrogatepass")
-    direction: Direction = "client" if message.get("type") == "send" else "server"
-    timestamp = message.get("time")
-    return WebSocketMessageSeen(
-        exchange_id,
-        WebSocketMessage(
-            direction=direction,
-            opcode=opcode,
-            size=len(payload),
-            timestamp=float(timestamp) if isinstance(timestamp, int | float) else None,
-        ),
-        payload,
-    )
+def _ws_messages(exchange_id: str, messages: Any) -> WebSocketMessagesSeen:
+    """All of a session's messages as one event. A text message's payload is its UTF-8
+    encoding, made only if asked for: its size needs no encoding when it is ASCII."""
+    seen: list[WebSocketMessage] = []
+    payloads: list[str | bytes] = []
+    for message in messages:
+        opcode = int(message.get("opcode", Opcode.TEXT))
+        data = message.get("data") or ""
+        payload: str | bytes
+        if opcode == Opcode.TEXT:
+            if not isinstance(data, str):
+                raise _EntryError("a WebSocket text message's data is not a string")
+            payload = data
+            size = len(data) if data.isascii() else len(data.encode("utf-8", "surrogatepass"))
+        else:
+            try:
+                payload = base64.b64decode(data)
+            except (binascii.Error, ValueError):
+                payload = data.encode("utf-8", "surrogatepass")
+            size = len(payload)
+        timestamp = message.get("time")
+        seen.append(
+            WebSocketMessage(
+                direction="client" if message.get("type") == "send" else "server",
+                opcode=opcode,
+                size=size,
+                timestamp=float(timestamp) if isinstance(timestamp, int | float) else None,
+            )
+        )
+        payloads.append(payload)
+
+    def payload_of(i: int) -> bytes:
+        payload = payloads[i]
+        return payload.encode("utf-8", "surrogatepass") if isinstance(payload, str) else payload
+
+    return WebSocketMessagesSeen(exchange_id, seen, payload_of)
