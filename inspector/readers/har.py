@@ -39,6 +39,10 @@ class _EntryError(ValueError):
     pass
 
 
+_NUMBER = (int, float)
+"""For isinstance: a tuple, because `int | float` builds a new union each time it is met."""
+
+
 def read_har(fp: BinaryIO, source: int, name: str) -> Iterator[ModelEvent]:
     """Model events for every entry of a HAR file."""
     stream = JsonStream(fp)
@@ -93,7 +97,7 @@ def _describe(error: Exception) -> str:
 
 
 def _time(value: Any, what: str) -> float:
-    if isinstance(value, int | float):
+    if isinstance(value, _NUMBER):
         return float(value) / 1000 if value > 1e11 else float(value)
     if not isinstance(value, str) or not value:
         raise _EntryError(f"{what} is missing")
@@ -153,7 +157,7 @@ def _entry_events(entry: dict[str, Any], source: int, index: int) -> list[ModelE
         started = _time(started_at, "startedDateTime")
     duration = get("time")
     ended = (
-        started + duration / 1000 if isinstance(duration, int | float) and duration >= 0 else None
+        started + duration / 1000 if isinstance(duration, _NUMBER) and duration >= 0 else None
     )
     exchange_id = f"{source}-{index}"
     post = req.get("postData") or {}
@@ -205,7 +209,7 @@ def _response_start(started: float, timings: Any) -> float | None:
     before: float = 0
     for key in _BEFORE_RESPONSE:
         value = timings.get(key)
-        if isinstance(value, int | float) and value > 0:
+        if isinstance(value, _NUMBER) and value > 0:
             before += value
     return started + before / 1000
 
@@ -239,7 +243,7 @@ def _ws_messages(exchange_id: str, messages: Any) -> WebSocketMessagesSeen:
                 "client" if get("type") == "send" else "server",
                 opcode,
                 size,
-                float(timestamp) if isinstance(timestamp, int | float) else None,
+                float(timestamp) if isinstance(timestamp, _NUMBER) else None,
             )
         )
         payloads.append(payload)
