@@ -120,44 +120,53 @@ class SseParser:
                     text = text[1:]
             cut = text.rfind("\n\n")
             if cut >= 0:
-                self._count_blocks(text[:cut], tally)
+                self._count_lines(text[: cut + 1], tally)  # its last line is the blank one
                 text = text[cut + 2 :]
         tally.add(self._lines(text, timestamp))
         self.offset += len(data)
         return tally
 
-    def _count_blocks(self, text: str, tally: SseTally) -> None:
-        """Count the events of `text`: whole blocks separated by blank lines, each ended by a
-        blank line, with no CR and no line or event over the limits (see `_line`)."""
+    def _count_lines(self, text: str, tally: SseTally) -> None:
+        """Count the events of `text`, `_line` by `_line` but without building them: whole
+        lines ending in a blank one, no CR, no line or event over the limits, and no event
+        pending before it."""
         types = tally.types
         id_buffer = self._id_buffer
-        for block in text.split("\n\n"):
-            has_data = had_id = False
-            event_type = ""
-            for line in block.split("\n"):
-                if not line:
-                    continue  # a blank line at a block's edge: nothing pending to dispatch
-                if line[0] == ":":
-                    tally.comments += 1
-                    continue
-                name, colon, value = line.partition(":")
-                if colon and value.startswith(" "):
-                    value = value[1:]
-                if name == "data":
+        has_data = had_id = False
+        event_type = ""
+        events = with_id = comments = 0
+        for line in text.split("\n"):
+            if not line:  # dispatch
+                if has_data:
+                    events += 1
+                    event_type = event_type or "message"
+                    types[event_type] = types.get(event_type, 0) + 1
+                    with_id += had_id
+                    has_data = False
+                had_id = False
+                event_type = ""
+                continue
+            if line.startswith("data"):  # the usual line first
+                if len(line) == 4 or line[4] == ":":
                     has_data = True
-                elif name == "event":
-                    event_type = value
-                elif name == "id":
-                    if "\0" not in value:
-                        id_buffer = value
-                        had_id = True
-                elif name == "retry" and value.isascii() and value.isdigit():
-                    self.retry_ms = int(value)
-            if has_data:
-                tally.events += 1
-                event_type = event_type or "message"
-                types[event_type] = types.get(event_type, 0) + 1
-                tally.with_id += had_id
+                    continue
+            elif line[0] == ":":
+                comments += 1
+                continue
+            name, colon, value = line.partition(":")
+            if colon and value.startswith(" "):
+                value = value[1:]
+            if name == "event":
+                event_type = value
+            elif name == "id":
+                if "\0" not in value:
+                    id_buffer = value
+                    had_id = True
+            elif name == "retry" and value.isascii() and value.isdigit():
+                self.retry_ms = int(value)
+        tally.events += events
+        tally.with_id += with_id
+        tally.comments += comments
         self._id_buffer = self.last_event_id = id_buffer
 
     def close(self, timestamp: float | None = None) -> list[SseItem]:

@@ -156,9 +156,7 @@ def _entry_events(entry: dict[str, Any], source: int, index: int) -> list[ModelE
     else:
         started = _time(started_at, "startedDateTime")
     duration = get("time")
-    ended = (
-        started + duration / 1000 if isinstance(duration, _NUMBER) and duration >= 0 else None
-    )
+    ended = started + duration / 1000 if isinstance(duration, _NUMBER) and duration >= 0 else None
     exchange_id = f"{source}-{index}"
     post = req.get("postData") or {}
     request = Request(
