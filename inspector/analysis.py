@@ -55,6 +55,9 @@ class _Open:
     exchange: Exchange
     hint: bool
     body: _Body = field(default_factory=_Body)
+    framework_final: bool = False
+    """The framework was looked for, and nothing still to come can change the answer (only a
+    WebSocket's messages can)."""
 
 
 class Observer:
@@ -207,6 +210,7 @@ class Analyzer:
             state.body = self._body_state(exchange)
         if framework:
             self._detect_framework(exchange)
+            state.framework_final = exchange.websocket is None
 
     def _body_state(self, exchange: Exchange) -> _Body:
         body = _Body()
@@ -368,7 +372,7 @@ class Analyzer:
                 session.close_reason = event.close_reason
             if event.closed_by is not None:
                 session.closed_by = event.closed_by
-        if exchange.framework is None:
+        if exchange.framework is None and not state.framework_final:
             self._detect_framework(exchange)
         if self.detector is not None:
             self._found(self.detector.add(exchange))

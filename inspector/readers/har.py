@@ -159,13 +159,17 @@ def _entry_events(entry: dict[str, Any], source: int, index: int) -> list[ModelE
     ended = started + duration / 1000 if isinstance(duration, _NUMBER) and duration >= 0 else None
     exchange_id = f"{source}-{index}"
     post = req.get("postData") or {}
+    request_size = req.get("bodySize")
+    posted = len(post.get("text") or "")
+    if type(request_size) is not int or request_size < 0:  # the usual case without a call
+        request_size = _size(request_size, posted)
     request = Request(
         sys.intern(str(req["method"])),
         str(req["url"]),
         _short(req.get("httpVersion")),
         _headers(req.get("headers")),
         started,
-        _size(req.get("bodySize"), len(post.get("text") or "")),
+        request_size,
     )
     exchange = Exchange(exchange_id, source, request, None, get("serverIPAddress") or None)
     messages = get("_webSocketMessages")
@@ -178,6 +182,10 @@ def _entry_events(entry: dict[str, Any], source: int, index: int) -> list[ModelE
     if isinstance(status, int) and status > 0:
         content = resp.get("content") or {}
         body = _body(content)
+        response_size = resp.get("bodySize")
+        content_size = content.get("size")
+        if type(response_size) is not int or response_size < 0:
+            response_size = _size(response_size, content_size, len(body))
         response = Response(
             status,
             _short(resp.get("statusText")) or "",
@@ -185,7 +193,7 @@ def _entry_events(entry: dict[str, Any], source: int, index: int) -> list[ModelE
             _headers(resp.get("headers")),
             _response_start(started, get("timings")),
             ended,
-            _size(resp.get("bodySize"), content.get("size"), len(body)),
+            response_size,
         )
         events.append(ResponseStarted(exchange_id, response))
         if body:
