@@ -186,11 +186,19 @@ class Analyzer:
         state = _Open(exchange, event.websocket_hint)
         self._open[key] = state
         # Provisional until the response arrives (readers of files send it right away, so only
-        # a request that could be a WebSocket upgrade is worth checking now).
-        if is_websocket_request(exchange.request.headers) or event.websocket_hint:
+        # a request that could be a WebSocket upgrade is worth checking now). With nobody to
+        # show it to, it waits for a WebSocket message that comes before any response.
+        if self.observers:
+            self._provisional(state)
+            for observer in self.observers:
+                observer.opened(exchange)
+
+    def _provisional(self, state: _Open) -> WebSocketSession | None:
+        """Classify an exchange not yet classified if it may be a WebSocket; its session."""
+        exchange = state.exchange
+        if not exchange.evidence and (state.hint or is_websocket_request(exchange.request.headers)):
             self._classify(state, framework=False)
-        for observer in self.observers:
-            observer.opened(exchange)
+        return exchange.websocket
 
     def _response(self, state: _Open, event: ResponseStarted) -> None:
         state.exchange.response = event.response
@@ -294,7 +302,7 @@ class Analyzer:
             self._sse_items(exchange, errors)
 
     def _ws_message(self, state: _Open, message: WebSocketMessage, payload: bytes) -> None:
-        session = state.exchange.websocket
+        session = state.exchange.websocket or self._provisional(state)
         if session is None:
             return
         if len(session.messages) < self.limits.ws_messages:  # kept: give it its preview
@@ -312,7 +320,7 @@ class Analyzer:
             observer.ws_message(state.exchange, message, payload)
 
     def _ws_messages(self, state: _Open, event: WebSocketMessagesSeen) -> None:
-        session = state.exchange.websocket
+        session = state.exchange.websocket or self._provisional(state)
         if session is None:
             return
         messages = event.messages

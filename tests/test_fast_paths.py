@@ -211,3 +211,26 @@ def test_batched_websocket_messages_keep_close_and_first_text(tmp_path: Path) ->
     assert fast["websocket"]["close_code"] == 1000
     assert fast["websocket"]["close_reason"] == "bye"
     assert fast["websocket"]["bytes"] == {"client": 27 + 3, "server": 7}
+
+
+def test_messages_of_an_unanswered_websocket_are_counted(tmp_path: Path) -> None:
+    """Without observers the provisional classification waits for the first message."""
+    entry = {
+        "startedDateTime": "2026-01-01T00:00:00Z",
+        "request": {
+            "method": "GET",
+            "url": "ws://h/socket",
+            "headers": [{"name": "Upgrade", "value": "websocket"}],
+        },
+        "response": {"status": 0},
+        "_webSocketMessages": [
+            {"type": "send", "time": 1.0, "opcode": 1, "data": "hi"},
+            {"type": "receive", "time": 2.0, "opcode": 1, "data": "hello"},
+        ],
+    }
+    path = tmp_path / "unanswered.har"
+    path.write_text(json.dumps({"log": {"entries": [entry, {**entry, "_webSocketMessages": []}]}}))
+    fast = _analyse(path, [])
+    assert fast == _analyse(path, [_Listener()])
+    assert fast[0]["protocol"] == fast[1]["protocol"] == "websocket"
+    assert fast[0]["websocket"]["messages"] == {"client": 1, "server": 1}

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
 _BLOCK = 1 << 20
+_AHEAD = 1 << 18
+"""Characters kept ahead of a value about to be decoded (more than most HAR entries)."""
 _WS = " \t\r\n"
 _SKIP_WS = re.compile(r"[ \t\r\n]*").match
 
@@ -86,6 +88,10 @@ class JsonStream:
     def value(self) -> Any:
         """Decode the next complete JSON value."""
         self.peek()
+        if len(self._buf) - self._pos < _AHEAD and not self._eof:
+            # Read on before the value runs out: a failed decode at the end of the buffer
+            # costs the decoding so far and an error whose line number counts every newline.
+            self._fill()
         size = _BLOCK
         while True:
             try:
