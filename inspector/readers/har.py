@@ -12,6 +12,7 @@ import binascii
 import sys
 from collections.abc import Iterator
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, BinaryIO
 
 from inspector.events import (
@@ -220,17 +221,28 @@ def _response_start(started: float, timings: Any) -> float | None:
     return started + before / 1000
 
 
+_MESSAGE_FIELDS = itemgetter("type", "time", "opcode", "data")
+
+
 def _ws_messages(exchange_id: str, messages: Any) -> WebSocketMessagesSeen:
     """All of a session's messages as one event. A text message's payload is its UTF-8
     encoding, made only if asked for: its size needs no encoding when it is ASCII."""
     seen: list[WebSocketMessage] = []
     payloads: list[str | bytes] = []
     for message in messages:
-        get = message.get
-        opcode = get("opcode", Opcode.TEXT)
+        try:  # one lookup for the four fields of the usual message
+            kind, timestamp, opcode, data = _MESSAGE_FIELDS(message)
+        except (KeyError, TypeError):
+            get = message.get
+            kind, timestamp, opcode, data = (
+                get("type"),
+                get("time"),
+                get("opcode", Opcode.TEXT),
+                get("data"),
+            )
         if type(opcode) is not int:
             opcode = int(opcode)
-        data = get("data") or ""
+        data = data or ""
         payload: str | bytes
         if opcode == Opcode.TEXT:
             if not isinstance(data, str):
@@ -243,10 +255,9 @@ def _ws_messages(exchange_id: str, messages: Any) -> WebSocketMessagesSeen:
             except (binascii.Error, ValueError):
                 payload = data.encode("utf-8", "surrogatepass")
             size = len(payload)
-        timestamp = get("time")
         seen.append(
             WebSocketMessage(
-                "client" if get("type") == "send" else "server",
+                "client" if kind == "send" else "server",
                 opcode,
                 size,
                 float(timestamp) if isinstance(timestamp, _NUMBER) else None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any, TextIO
 
 from inspector import __version__
@@ -42,6 +43,8 @@ def _c_encoder() -> Callable[[Any], str] | None:
 
 
 _dumps_fast = _c_encoder() or _dumps
+_redacted = lru_cache(maxsize=1 << 12)(redact_url)
+"""URLs repeat (a poller asks for the same one again and again); redacting one parses it."""
 
 
 def write_json(report: Report, out: TextIO) -> None:
@@ -97,7 +100,7 @@ def exchange_dict(exchange: Exchange, redact: bool = True) -> dict[str, Any]:
         "started": request.timestamp_start,
         "ended": exchange.ended,
         "method": request.method,
-        "url": redact_url(request.url) if redact else request.url,
+        "url": _redacted(request.url) if redact else request.url,
         "http_version": request.http_version,
         "status": response.status if response else None,
         "protocol": exchange.protocol.value,
