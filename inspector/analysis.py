@@ -393,9 +393,13 @@ class Analyzer:
 
     def _found(self, findings: list[Finding]) -> None:
         for finding in findings:
-            for exchange_id in finding.exchanges:
-                if (exchange := self._exchanges.get(exchange_id)) is not None:
-                    exchange.role = finding.role
+            # Only a finding with a role gives its exchanges one, as `finish` does. (An advice
+            # finding has none and comes back with all its exchanges each time one is added:
+            # going over them all each time took time quadratic in their number.)
+            if finding.role:
+                for exchange_id in finding.exchanges:
+                    if (exchange := self._exchanges.get(exchange_id)) is not None:
+                        exchange.role = finding.role
             for observer in self.observers:
                 observer.finding(finding)
 
