@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 from statistics import median
 
 from inspector.advice import Context, polling_finding
@@ -298,7 +299,13 @@ def _client(exchange: Exchange) -> tuple[str, str | None]:
     if exchange.client:
         host = exchange.client.rsplit(":", 1)[0] if ":" in exchange.client else exchange.client
         return host, host.strip("[]")
-    return f"capture#{exchange.source}", None
+    return _capture(exchange.source), None
+
+
+@cache
+def _capture(source: int) -> str:
+    """The grouping key of a capture's client (one string per source: its hash is kept)."""
+    return f"capture#{source}"
 
 
 _POLL_HEADERS = frozenset(
