@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from inspector import frameworks
 from inspector.bodies import BodyDecoder, BodyError
@@ -50,11 +50,16 @@ class _Body:
     broken: bool = False
 
 
+_NO_BODY = _Body()
+"""The body state of an exchange not yet answered: nothing to decode, hash or parse (shared,
+never changed: only a body state with a decoder is ever marked broken)."""
+
+
 @dataclass(slots=True)
 class _Open:
     exchange: Exchange
     hint: bool
-    body: _Body = field(default_factory=_Body)
+    body: _Body
     framework_final: bool = False
     """The framework was looked for, and nothing still to come can change the answer (only a
     WebSocket's messages can)."""
@@ -183,7 +188,7 @@ class Analyzer:
         # A flow saved again under the same id in the same source is a later state of it
         # (mitmproxy writes a flow each time it changes): the new one replaces the old.
         self._exchanges[exchange.id] = exchange
-        state = _Open(exchange, event.websocket_hint)
+        state = _Open(exchange, event.websocket_hint, _NO_BODY)
         self._open[key] = state
         # Provisional until the response arrives (readers of files send it right away, so only
         # a request that could be a WebSocket upgrade is worth checking now). With nobody to

@@ -17,7 +17,7 @@ from statistics import median
 from inspector.advice import Context, polling_finding
 from inspector.endpoints import Target, target
 from inspector.findings import Finding, Severity
-from inspector.model import Exchange, Headers, Protocol, headers_named
+from inspector.model import Exchange, Headers, Protocol
 from inspector.polling import Poll, PollingSeries
 from inspector.push_advice import Advisory, advise
 
@@ -103,7 +103,7 @@ class Detector:
         changed: list[Finding] = []
         host, client = _client(exchange)
         where = target(exchange.request.method, exchange.request.url)
-        request_headers = headers_named(exchange.request.headers, _POLL_HEADERS)
+        request_headers = _poll_headers(exchange.request.headers)
         if exchange.protocol is Protocol.REST and _pollable(exchange, request_headers):
             key = (host, where.endpoint)
             series = self._series.get(key)
@@ -311,6 +311,19 @@ def _capture(source: int) -> str:
 _POLL_HEADERS = frozenset(
     {"range", "accept", "last-event-id", "if-none-match", "if-modified-since"}
 )
+_POLL_HEADER_SIZES = frozenset(len(name) for name in _POLL_HEADERS)
+
+
+def _poll_headers(headers: Headers) -> dict[str, str]:
+    """`headers_named(headers, _POLL_HEADERS)`, lower-casing only names of a length that may
+    match (most request headers are not among these: this runs for every exchange)."""
+    found: dict[str, str] = {}
+    for key, value in headers:
+        if len(key) in _POLL_HEADER_SIZES:
+            lowered = key.lower()
+            if lowered in _POLL_HEADERS and lowered not in found:
+                found[lowered] = value
+    return found
 
 
 def _pollable(exchange: Exchange, request_headers: dict[str, str]) -> bool:

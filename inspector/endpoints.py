@@ -22,7 +22,16 @@ _ID_SEGMENT = re.compile(
 
 def path_template(path: str) -> str:
     """`/api/items/42/comments/9f1c...` -> `/api/items/{id}/comments/{id}`."""
-    return "/".join(["{id}" if _is_id(segment) else segment for segment in path.split("/")])
+    return "/".join(
+        [
+            segment  # a short word is never an id: no call for the usual segment
+            if (len(segment) < 16 and segment.isalpha()) or not segment
+            else "{id}"
+            if _is_id(segment)
+            else segment
+            for segment in path.split("/")
+        ]
+    )
 
 
 def _is_id(segment: str) -> bool:
