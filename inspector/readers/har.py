@@ -40,6 +40,8 @@ class _EntryError(ValueError):
     pass
 
 
+_iso_time = datetime.fromisoformat
+_intern = sys.intern
 _NUMBER = (int, float)
 """For isinstance: a tuple, because `int | float` builds a new union each time it is met."""
 
@@ -109,11 +111,6 @@ def _time(value: Any, what: str) -> float:
         raise _EntryError(f"{what} {value[:40]!r} is not an ISO 8601 time") from None
 
 
-def _short(value: Any) -> str | None:
-    """A short, much-repeated string (HTTP version, reason), interned so it is stored once."""
-    return sys.intern(str(value)) if value else None
-
-
 def _headers(fields: Any) -> Headers:
     if not fields:
         return ()
@@ -155,7 +152,10 @@ def _entry_events(entry: dict[str, Any], source: int, index: int) -> list[ModelE
             SourceProblem(source, f"entry {index}: no startedDateTime; its time is unknown")
         )
     else:
-        started = _time(started_at, "startedDateTime")
+        try:  # the usual ISO 8601 text without a call; anything else as `_time` takes it
+            started = _iso_time(started_at.strip().replace(" ", "T", 1)).timestamp()
+        except (AttributeError, ValueError):
+            started = _time(started_at, "startedDateTime")
     duration = get("time")
     ended = started + duration / 1000 if isinstance(duration, _NUMBER) and duration >= 0 else None
     exchange_id = f"{source}-{index}"
@@ -164,10 +164,12 @@ def _entry_events(entry: dict[str, Any], source: int, index: int) -> list[ModelE
     posted = len(post.get("text") or "")
     if type(request_size) is not int or request_size < 0:  # the usual case without a call
         request_size = _size(request_size, posted)
+    version = req.get("httpVersion")
+    # Short, much-repeated strings (method, HTTP version, reason) are interned: stored once.
     request = Request(
-        sys.intern(str(req["method"])),
+        _intern(str(req["method"])),
         str(req["url"]),
-        _short(req.get("httpVersion")),
+        _intern(str(version)) if version else None,
         _headers(req.get("headers")),
         started,
         request_size,
@@ -187,10 +189,12 @@ def _entry_events(entry: dict[str, Any], source: int, index: int) -> list[ModelE
         content_size = content.get("size")
         if type(response_size) is not int or response_size < 0:
             response_size = _size(response_size, content_size, len(body))
+        reason = resp.get("statusText")
+        version = resp.get("httpVersion")
         response = Response(
             status,
-            _short(resp.get("statusText")) or "",
-            _short(resp.get("httpVersion")),
+            _intern(str(reason)) if reason else "",
+            _intern(str(version)) if version else None,
             _headers(resp.get("headers")),
             _response_start(started, get("timings")),
             ended,
