@@ -226,20 +226,21 @@ class Analyzer:
             state.framework_final = exchange.websocket is None
 
     def _body_state(self, exchange: Exchange) -> _Body:
-        body = _Body()
         assert exchange.response is not None
-        try:
-            encoding = header(exchange.response.headers, "content-encoding")
-            body.decoder = BodyDecoder(encoding, self.limits.decoded_body) if encoding else None
-        except BodyError as e:
-            body.broken = True
-            self._body_problem(exchange, str(e))
-        if exchange.sse is not None:
-            body.sse = SseParser(max_line=self.limits.sse_line)
-        elif exchange.protocol is Protocol.REST:
-            body.hasher = hashlib.blake2b(digest_size=8)
-        if self.limits.body_bytes:
-            body.kept = bytearray()
+        limits = self.limits
+        body = _Body(  # positional: this runs for every response
+            None,
+            SseParser(max_line=limits.sse_line) if exchange.sse is not None else None,
+            hashlib.blake2b(digest_size=8) if exchange.protocol is Protocol.REST else None,
+            bytearray() if limits.body_bytes else None,
+        )
+        encoding = header(exchange.response.headers, "content-encoding")
+        if encoding:
+            try:
+                body.decoder = BodyDecoder(encoding, limits.decoded_body)
+            except BodyError as e:
+                body.broken = True
+                self._body_problem(exchange, str(e))
         return body
 
     def _chunk(self, state: _Open, event: BodyChunk) -> None:

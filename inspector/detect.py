@@ -101,9 +101,10 @@ class Detector:
     def add(self, exchange: Exchange) -> list[Finding]:
         """Take a finished exchange; return the findings it created or changed."""
         changed: list[Finding] = []
+        request = exchange.request
         host, client = _client(exchange)
-        where = target(exchange.request.method, exchange.request.url)
-        request_headers = _poll_headers(exchange.request.headers)
+        where = target(request.method, request.url)
+        request_headers = _poll_headers(request.headers)
         if exchange.protocol is Protocol.REST and _pollable(exchange, request_headers):
             key = (host, where.endpoint)
             series = self._series.get(key)
@@ -114,10 +115,10 @@ class Detector:
             series.add(_poll(exchange, where, request_headers))
             if self.incremental and _due(len(series.polls), series.evaluated_at):
                 changed += self._evaluate(key, self.window)
-        if exchange.request.method in WRITE_METHODS:
+        if request.method in WRITE_METHODS:
             bisect.insort(
                 self._writes[(host, where.origin)],
-                (exchange.started, where.family, where.endpoint),
+                (request.timestamp_start, where.family, where.endpoint),
             )
         if exchange.protocol is Protocol.SSE or _eventsource_attempt(request_headers):
             changed += self._stream(exchange, host, client, where)
