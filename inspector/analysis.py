@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from inspector import frameworks
 from inspector.bodies import BodyDecoder, BodyError
@@ -20,6 +20,7 @@ from inspector.events import (
     SourceProblem,
     SseItemSeen,
     WebSocketMessageSeen,
+    WebSocketMessagesSeen,
 )
 from inspector.findings import Finding
 from inspector.model import (
@@ -34,7 +35,7 @@ from inspector.model import (
     WebSocketSession,
     header,
 )
-from inspector.sse import SseComment, SseError, SseItem, SseParser
+from inspector.sse import SseComment, SseError, SseItem, SseParser, SseTally
 from inspector.websocket import is_websocket_request
 
 
@@ -49,11 +50,19 @@ class _Body:
     broken: bool = False
 
 
+_NO_BODY = _Body()
+"""The body state of an exchange not yet answered: nothing to decode, hash or parse (shared,
+never changed: only a body state with a decoder is ever marked broken)."""
+
+
 @dataclass(slots=True)
 class _Open:
     exchange: Exchange
     hint: bool
-    body: _Body = field(default_factory=_Body)
+    body: _Body
+    framework_final: bool = False
+    """The framework was looked for, and nothing still to come can change the answer (only a
+    WebSocket's messages can)."""
 
 
 class Observer:
@@ -118,7 +127,7 @@ class Analyzer:
         match event:  # the most frequent events first
             case WebSocketMessageSeen():
                 if (state := self._open.get(event.exchange_id)) is not None:
-                    self._ws_message(state, event)
+                    self._ws_message(state, event.message, event.payload)
             case BodyChunk():
                 if (state := self._open.get(event.exchange_id)) is not None:
                     self._chunk(state, event)
@@ -134,6 +143,9 @@ class Analyzer:
             case ExchangeClosed():
                 if (state := self._open.pop(event.exchange_id, None)) is not None:
                     self._closed(state, event)
+            case WebSocketMessagesSeen():
+                if (state := self._open.get(event.exchange_id)) is not None:
+                    self._ws_messages(state, event)
             case SourceProblem():
                 self.problem(event.source, event.message)
 
@@ -176,14 +188,22 @@ class Analyzer:
         # A flow saved again under the same id in the same source is a later state of it
         # (mitmproxy writes a flow each time it changes): the new one replaces the old.
         self._exchanges[exchange.id] = exchange
-        state = _Open(exchange, event.websocket_hint)
+        state = _Open(exchange, event.websocket_hint, _NO_BODY)
         self._open[key] = state
         # Provisional until the response arrives (readers of files send it right away, so only
-        # a request that could be a WebSocket upgrade is worth checking now).
-        if is_websocket_request(exchange.request.headers) or event.websocket_hint:
+        # a request that could be a WebSocket upgrade is worth checking now). With nobody to
+        # show it to, it waits for a WebSocket message that comes before any response.
+        if self.observers:
+            self._provisional(state)
+            for observer in self.observers:
+                observer.opened(exchange)
+
+    def _provisional(self, state: _Open) -> WebSocketSession | None:
+        """Classify an exchange not yet classified if it may be a WebSocket; its session."""
+        exchange = state.exchange
+        if not exchange.evidence and (state.hint or is_websocket_request(exchange.request.headers)):
             self._classify(state, framework=False)
-        for observer in self.observers:
-            observer.opened(exchange)
+        return exchange.websocket
 
     def _response(self, state: _Open, event: ResponseStarted) -> None:
         state.exchange.response = event.response
@@ -203,22 +223,24 @@ class Analyzer:
             state.body = self._body_state(exchange)
         if framework:
             self._detect_framework(exchange)
+            state.framework_final = exchange.websocket is None
 
     def _body_state(self, exchange: Exchange) -> _Body:
-        body = _Body()
         assert exchange.response is not None
-        try:
-            encoding = header(exchange.response.headers, "content-encoding")
-            body.decoder = BodyDecoder(encoding, self.limits.decoded_body) if encoding else None
-        except BodyError as e:
-            body.broken = True
-            self._body_problem(exchange, str(e))
-        if exchange.sse is not None:
-            body.sse = SseParser(max_line=self.limits.sse_line)
-        elif exchange.protocol is Protocol.REST:
-            body.hasher = hashlib.blake2b(digest_size=8)
-        if self.limits.body_bytes:
-            body.kept = bytearray()
+        limits = self.limits
+        body = _Body(  # positional: this runs for every response
+            None,
+            SseParser(max_line=limits.sse_line) if exchange.sse is not None else None,
+            hashlib.blake2b(digest_size=8) if exchange.protocol is Protocol.REST else None,
+            bytearray() if limits.body_bytes else None,
+        )
+        encoding = header(exchange.response.headers, "content-encoding")
+        if encoding:
+            try:
+                body.decoder = BodyDecoder(encoding, limits.decoded_body)
+            except BodyError as e:
+                body.broken = True
+                self._body_problem(exchange, str(e))
         return body
 
     def _chunk(self, state: _Open, event: BodyChunk) -> None:
@@ -238,7 +260,13 @@ class Analyzer:
         if body.hasher is not None:
             body.hasher.update(data)
         if body.sse is not None:
-            self._sse_items(state.exchange, body.sse.feed(data, event.timestamp))
+            sse = state.exchange.sse
+            assert sse is not None
+            if self.observers or len(sse.events) < self.limits.sse_events:
+                self._sse_items(state.exchange, body.sse.feed(data, event.timestamp))
+            else:  # nothing more is kept and nobody listens: count without building events
+                tally = body.sse.tally(data, event.timestamp)
+                self._sse_tally(state.exchange, tally, event.timestamp)
         stream = state.exchange.stream
         if stream is not None:
             stream.bytes += len(data)
@@ -266,27 +294,67 @@ class Analyzer:
                 stream.errors.append(item.message)
                 self.problem(exchange.source, f"exchange {exchange.id}: SSE stream: {item.message}")
 
-    def _ws_message(self, state: _Open, event: WebSocketMessageSeen) -> None:
-        session = state.exchange.websocket
+    def _sse_tally(self, exchange: Exchange, tally: SseTally, timestamp: float | None) -> None:
+        """What `_sse_items` does with the items of a tally (all arrived at `timestamp`), none
+        of them kept."""
+        stream = exchange.sse
+        assert stream is not None
+        stream.add_counts(tally.events, tally.types, tally.with_id, timestamp)
+        if tally.comments:
+            stream.comments += tally.comments
+            stream.activity.seen(timestamp)
+        if tally.errors:
+            errors: list[SseItem] = list(tally.errors)
+            self._sse_items(exchange, errors)
+
+    def _ws_message(self, state: _Open, message: WebSocketMessage, payload: bytes) -> None:
+        session = state.exchange.websocket or self._provisional(state)
         if session is None:
             return
-        message = event.message
         if len(session.messages) < self.limits.ws_messages:  # kept: give it its preview
-            message.preview = event.payload[: self.limits.preview_bytes]
+            message.preview = payload[: self.limits.preview_bytes]
         session.add(message, self.limits.ws_messages)
         if message.opcode == Opcode.CLOSE and session.closed_by is None:
-            session.closed_by = message.direction
-            if len(event.payload) >= 2:
-                session.close_code = int.from_bytes(event.payload[:2], "big")
-                session.close_reason = event.payload[2:125].decode("utf-8", "replace")
+            self._ws_close(session, message, payload)
         if (
             session.first_client_text is None
             and message.direction == "client"
             and message.opcode == Opcode.TEXT
         ):
-            session.first_client_text = event.payload[:512].decode("utf-8", "replace")
+            session.first_client_text = payload[:512].decode("utf-8", "replace")
         for observer in self.observers:
-            observer.ws_message(state.exchange, message, event.payload)
+            observer.ws_message(state.exchange, message, payload)
+
+    def _ws_messages(self, state: _Open, event: WebSocketMessagesSeen) -> None:
+        session = state.exchange.websocket or self._provisional(state)
+        if session is None:
+            return
+        messages = event.messages
+        if self.observers or len(session.messages) < self.limits.ws_messages:
+            for i, message in enumerate(messages):
+                self._ws_message(state, message, event.payload(i))
+            return
+        # Nothing more is kept and nobody listens: count them all in one go, and look only at
+        # the payloads that matter (the first close frame, the first client text).
+        session.add_many(messages, self.limits.ws_messages)
+        for i, message in enumerate(messages):
+            if session.first_client_text is not None and session.closed_by is not None:
+                break
+            if message.opcode == Opcode.CLOSE and session.closed_by is None:
+                self._ws_close(session, message, event.payload(i))
+            elif (
+                message.opcode == Opcode.TEXT
+                and message.direction == "client"
+                and session.first_client_text is None
+            ):
+                session.first_client_text = event.payload(i)[:512].decode("utf-8", "replace")
+
+    @staticmethod
+    def _ws_close(session: WebSocketSession, message: WebSocketMessage, payload: bytes) -> None:
+        session.closed_by = message.direction
+        if len(payload) >= 2:
+            session.close_code = int.from_bytes(payload[:2], "big")
+            session.close_reason = payload[2:125].decode("utf-8", "replace")
 
     def _closed(self, state: _Open, event: ExchangeClosed) -> None:
         exchange = state.exchange
@@ -318,7 +386,7 @@ class Analyzer:
                 session.close_reason = event.close_reason
             if event.closed_by is not None:
                 session.closed_by = event.closed_by
-        if exchange.framework is None:
+        if exchange.framework is None and not state.framework_final:
             self._detect_framework(exchange)
         if self.detector is not None:
             self._found(self.detector.add(exchange))
@@ -331,9 +399,13 @@ class Analyzer:
 
     def _found(self, findings: list[Finding]) -> None:
         for finding in findings:
-            for exchange_id in finding.exchanges:
-                if (exchange := self._exchanges.get(exchange_id)) is not None:
-                    exchange.role = finding.role
+            # Only a finding with a role gives its exchanges one, as `finish` does. (An advice
+            # finding has none and comes back with all its exchanges each time one is added:
+            # going over them all each time took time quadratic in their number.)
+            if finding.role:
+                for exchange_id in finding.exchanges:
+                    if (exchange := self._exchanges.get(exchange_id)) is not None:
+                        exchange.role = finding.role
             for observer in self.observers:
                 observer.finding(finding)
 

@@ -116,13 +116,15 @@ def _recentred(intervals: list[float], period: float) -> list[tuple[list[float],
 def _beats(intervals: list[float], period: float) -> tuple[list[float], int, int, int]:
     """(on-beat intervals, missed beats, pauses, off-beat) against `period`."""
     on_beat: list[float] = []
+    keep = on_beat.append
     missed = pauses = off = 0
-    for interval in intervals:
+    for interval in intervals:  # one pass per candidate period: the hot loop of detection
         ratio = interval / period
-        beats = round(ratio)
         if abs(ratio - 1) <= JITTER:
-            on_beat.append(interval)
-        elif 2 <= beats <= MAX_BEATS_MISSED and abs(ratio - beats) <= JITTER * beats**0.5:
+            keep(interval)
+            continue
+        beats = round(ratio)
+        if 2 <= beats <= MAX_BEATS_MISSED and abs(ratio - beats) <= JITTER * beats**0.5:
             missed += 1
         elif ratio > MAX_BEATS_MISSED + JITTER:
             pauses += 1
@@ -156,5 +158,5 @@ def _spread(values: list[float]) -> float:
     """Standard deviation relative to the mean, in plain floats (statistics.pstdev computes
     exactly, with fractions: a hundred times slower, and no use for timings)."""
     mean = sum(values) / len(values)
-    variance: float = sum((v - mean) ** 2 for v in values) / len(values)
+    variance: float = sum([(v - mean) ** 2 for v in values]) / len(values)
     return math.sqrt(variance) / mean

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 from urllib.parse import parse_qsl
 
 # Path segments that identify one resource rather than name a kind of resource.
@@ -22,14 +22,24 @@ _ID_SEGMENT = re.compile(
 
 def path_template(path: str) -> str:
     """`/api/items/42/comments/9f1c...` -> `/api/items/{id}/comments/{id}`."""
-    return "/".join("{id}" if _is_id(segment) else segment for segment in path.split("/"))
+    return "/".join(
+        [
+            segment  # a short word is never an id: no call for the usual segment
+            if (len(segment) < 16 and segment.isalpha()) or not segment
+            else "{id}"
+            if _is_id(segment)
+            else segment
+            for segment in path.split("/")
+        ]
+    )
 
 
 def _is_id(segment: str) -> bool:
-    # A short all-letter word ("api", "items") never matches: skip the regex for it.
+    # A short all-letter word ("api", "items") never matches and a number always does: the
+    # regex only for the rest. (isdecimal is exactly what `\d` matches.)
     if not segment or (len(segment) < 16 and segment.isalpha()):
         return False
-    return _ID_SEGMENT.match(segment) is not None
+    return segment.isdecimal() or _ID_SEGMENT.match(segment) is not None
 
 
 def endpoint(method: str, url: str) -> str:
@@ -61,9 +71,9 @@ CACHE_BUSTERS = frozenset(
 """Query parameters that only defeat caches; they never tell two resources apart."""
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
-    """Where a request goes, reduced to what identifies the resource polled."""
+class Target(NamedTuple):
+    """Where a request goes, reduced to what identifies the resource polled. (A named tuple:
+    one is made for most requests, and a frozen dataclass is several times slower to make.)"""
 
     endpoint: str
     """`GET http://host/api/items/{id}`, or with query keys `GET http://host/feed?page=*`."""
@@ -76,35 +86,45 @@ class Target:
     """Query parameters other than cache-busters, with their values, sorted."""
 
 
+_URL_PARTS = re.compile(r"([^/?#]*)([^?#]*)(?:\?([^#]*))?")
+"""After `scheme://`: the authority, the path and the query (a fragment is dropped)."""
+
+
 @lru_cache(maxsize=1 << 14)
 def target(method: str, url: str) -> Target:
     scheme, separator, rest = url.partition("://")
     if not separator:
         return Target(f"{method} {url}", "", url, url, ())
     # Split by hand: urllib's urlsplit validates far more than a template needs.
-    cut = len(rest)
-    for mark in "/?#":
-        at = rest.find(mark)
-        if 0 <= at < cut:
-            cut = at
-    netloc, remainder = rest[:cut], rest[cut:]
-    remainder = remainder.partition("#")[0]
-    path, _, query = remainder.partition("?")
+    parts = _URL_PARTS.match(rest)
+    assert parts is not None  # every part may be empty: it always matches
+    netloc, path, query = parts.groups("")
     origin = f"{scheme}://{netloc.rpartition('@')[2]}"
     template = path_template(path) or "/"
     params: tuple[tuple[str, str], ...] = ()
+    keys = ""
     if query:
         params = tuple(
             sorted(
-                (name, value)
-                for name, value in parse_qsl(query, keep_blank_values=True)
-                if name.lower() not in CACHE_BUSTERS
+                (name, value) for name, value in _query(query) if name.lower() not in CACHE_BUSTERS
             )
         )
-    keys = "&".join(f"{name}=*" for name in dict(params))
+        keys = "&".join(f"{name}=*" for name in dict(params))
     family = template
     while family.endswith("/{id}"):
         family = family[: -len("/{id}")]
     return Target(
         f"{method} {origin}{template}{'?' + keys if keys else ''}", origin, template, family, params
     )
+
+
+def _query(query: str) -> list[tuple[str, str]]:
+    """`parse_qsl(query, keep_blank_values=True)`, without its work when nothing is escaped."""
+    if "%" in query or "+" in query:
+        return parse_qsl(query, keep_blank_values=True)
+    pairs = []
+    for pair in query.split("&"):
+        if pair:
+            name, _, value = pair.partition("=")
+            pairs.append((name, value))
+    return pairs

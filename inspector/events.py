@@ -3,12 +3,13 @@
 A reader of a flow file, HAR, pcap or JSONL feed, and the live addon, each turn what they
 see into this one stream, in time order per exchange:
 
-    ExchangeOpened -> ResponseStarted? -> (BodyChunk | WebSocketMessageSeen | SseItemSeen)*
+    ExchangeOpened -> ResponseStarted? -> (BodyChunk | WebSocketMessage(s)Seen | SseItemSeen)*
         -> ExchangeClosed
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from inspector.model import Direction, Exchange, Response, SseEvent, WebSocketMessage
@@ -49,6 +50,19 @@ class WebSocketMessageSeen:
     exchange_id: str
     message: WebSocketMessage
     payload: bytes = b""
+
+
+@dataclass(slots=True)
+class WebSocketMessagesSeen:
+    """Several whole WebSocket messages of one exchange, in order: what a capture that stores
+    a session's messages together (HAR) yields, one event instead of one per message.
+
+    `payload(i)` is the payload of `messages[i]`. It may be computed only when asked for, so a
+    consumer that only counts messages never pays for turning them into bytes."""
+
+    exchange_id: str
+    messages: list[WebSocketMessage]
+    payload: Callable[[int], bytes]
 
 
 @dataclass(slots=True)
@@ -96,6 +110,7 @@ ModelEvent = (
     | ResponseStarted
     | BodyChunk
     | WebSocketMessageSeen
+    | WebSocketMessagesSeen
     | SseItemSeen
     | ExchangeClosed
     | SourceProblem

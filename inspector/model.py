@@ -205,6 +205,53 @@ class WebSocketSession:
         if len(self.messages) < cap:
             self.messages.append(message)
 
+    def add_many(self, messages: list[WebSocketMessage], cap: int) -> None:
+        """`add` each of `messages` in order, in one loop (a HAR session's messages come
+        together): the same counts, kept messages and activity as adding them one by one."""
+        activity = self.activity
+        last, longest = activity.last, activity.longest_idle
+        counts, sizes, runs = self.counts, self.bytes, self.longest_run
+        side, length = self._run
+        first = self.first_direction
+        control = 0
+        for message in messages:
+            timestamp = message.timestamp
+            if timestamp is not None:
+                if last is None:
+                    last = timestamp
+                else:
+                    if timestamp - last > longest:
+                        longest = timestamp - last
+                    if timestamp > last:
+                        last = timestamp
+            if message.opcode >= Opcode.CLOSE:
+                control += 1
+                continue
+            direction = message.direction
+            if first is None:
+                first = direction
+            if direction == side:
+                length += 1
+            else:
+                side, length = direction, 1
+            if direction == "client":
+                counts.client += 1
+                sizes.client += message.size
+                if length > runs.client:
+                    runs.client = length
+            else:
+                counts.server += 1
+                sizes.server += message.size
+                if length > runs.server:
+                    runs.server = length
+        activity.last, activity.longest_idle = last, longest
+        self._run = (side, length)
+        self.first_direction = first
+        self.control_frames += control
+        room = cap - len(self.messages)
+        if room > 0:
+            self.messages.extend(messages[:room])
+
 
 @dataclass(slots=True)
 class SseEvent:
@@ -246,6 +293,22 @@ class SseStream:
             self.last_event_at = event.timestamp
         if len(self.events) < cap:
             self.events.append(event)
+
+    def add_counts(
+        self, events: int, types: dict[str, int], with_id: int, timestamp: float | None
+    ) -> None:
+        """Count `events` events that all arrived at `timestamp`, none of them kept: what
+        `add` of each would count (`types`: how many of each event type)."""
+        if not events:
+            return
+        self.activity.seen(timestamp)
+        self.count += events
+        self.event_types.update(types)
+        self.ids += with_id
+        if timestamp is not None:
+            if self.first_event_at is None:
+                self.first_event_at = timestamp
+            self.last_event_at = timestamp
 
 
 @dataclass(slots=True)

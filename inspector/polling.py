@@ -29,9 +29,10 @@ SHORT_POLL_MIN_IDLE = 0.05
 """Short polls wait between answer and next request; back-to-back loops are bursts."""
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class Poll:
-    """One request of a series, reduced to what detection and costing need."""
+    """One request of a series, reduced to what detection and costing need. (Not frozen,
+    though never changed: a frozen dataclass is several times slower to build.)"""
 
     exchange_id: str
     start: float

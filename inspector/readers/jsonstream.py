@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import codecs
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
 _BLOCK = 1 << 20
+_AHEAD = 1 << 18
+"""Characters kept ahead of a value about to be decoded (more than most HAR entries)."""
 _WS = " \t\r\n"
+_SKIP_WS = re.compile(r"[ \t\r\n]*").match
 
 
 class JsonStreamError(ValueError):
@@ -31,6 +35,8 @@ class JsonStream:
         self._fp = fp
         self._decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
         self._json = json.JSONDecoder()
+        # What raw_decode calls, without raw_decode's Python frame around it.
+        self._scan: Callable[[str, int], tuple[Any, int]] = self._json.scan_once  # type: ignore[attr-defined]
         self._buf = ""
         self._pos = 0
         self._base = 0  # document offset of _buf[0]
@@ -58,8 +64,9 @@ class JsonStream:
     def peek(self) -> str:
         """The next non-whitespace character ('' at the end), without consuming it."""
         while True:
-            while self._pos < len(self._buf) and self._buf[self._pos] in _WS:
-                self._pos += 1
+            match = _SKIP_WS(self._buf, self._pos)
+            assert match is not None  # it matches the empty string
+            self._pos = match.end()
             if self._pos < len(self._buf):
                 return self._buf[self._pos]
             if not self._fill():
@@ -81,10 +88,17 @@ class JsonStream:
     def value(self) -> Any:
         """Decode the next complete JSON value."""
         self.peek()
+        if len(self._buf) - self._pos < _AHEAD and not self._eof:
+            # Read on before the value runs out: a failed decode at the end of the buffer
+            # costs the decoding so far and an error whose line number counts every newline.
+            self._fill()
         size = _BLOCK
         while True:
             try:
-                value, end = self._json.raw_decode(self._buf, self._pos)
+                try:
+                    value, end = self._scan(self._buf, self._pos)
+                except StopIteration as stop:  # as raw_decode turns it
+                    raise json.JSONDecodeError("Expecting value", self._buf, stop.value) from None
             except json.JSONDecodeError as e:
                 # An error near the end of the buffer may only mean the value goes on.
                 incomplete = e.pos >= len(self._buf) - 64 or e.msg.startswith("Unterminated")
