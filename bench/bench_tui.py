@@ -254,9 +254,85 @@ async def measure_flood(rate: int, seconds: float) -> dict[str, Any]:
     }
 
 
+class Terminal:
+    """`pushscope view` in a real terminal (tmux, on a socket of its own), read back through
+    `capture-pane -e`: what a person sees, escape codes included (a moved cursor changes only
+    colours)."""
+
+    def __init__(self, capture: str) -> None:
+        import shutil
+        import uuid
+
+        tmux = shutil.which("tmux")
+        if tmux is None:
+            raise SystemExit("--terminal needs tmux")
+        self.tmux = [tmux, "-L", f"pushscope-bench-{uuid.uuid4().hex[:8]}"]
+        pushscope = Path(sys.executable).with_name("pushscope")
+        width, height = SIZE
+        self.run(
+            "new-session", "-d", "-x", str(width), "-y", str(height), f"{pushscope} view {capture}"
+        )
+
+    def run(self, *arguments: str) -> str:
+        return subprocess.run(
+            [*self.tmux, *arguments], capture_output=True, text=True, check=True, timeout=10
+        ).stdout
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-e", "-p")
+
+    def key(self, key: str, literal: bool = False) -> float:
+        """Seconds from sending `key` until the screen changes (5 s at most)."""
+        before = self.screen()
+        start = time.perf_counter()
+        self.run("send-keys", *(["-l"] if literal else []), key)
+        while self.screen() == before:
+            if time.perf_counter() - start > 5:
+                break
+        return time.perf_counter() - start
+
+    def close(self) -> None:
+        subprocess.run([*self.tmux, "kill-server"], capture_output=True, check=False)
+
+
+def measure_terminal(path: str) -> dict[str, Any]:
+    term = Terminal(path)
+    try:
+        started = time.perf_counter()
+        while "read " not in term.screen():  # the status line once the capture is read
+            if time.perf_counter() - started > 600:
+                raise SystemExit("the viewer did not finish reading in 10 minutes")
+            time.sleep(0.2)
+        time.sleep(0.5)
+        keys: dict[str, list[float]] = {"down": [], "pagedown": [], "end/home": []}
+        term.key("Home")
+        for _ in range(20):
+            keys["down"].append(term.key("Down"))
+        for _ in range(10):
+            keys["pagedown"].append(term.key("PageDown"))
+        for _ in range(3):
+            keys["end/home"] += [term.key("End"), term.key("Home")]
+        term.key("/")
+        keys["filter typing"] = [term.key(c, literal=True) for c in "proto:ws"]
+        keys["filter clear"] = [term.key("C-u")]
+        term.key("Enter")  # back to the table
+        keys["detail open"], keys["detail close"] = [], []
+        for _ in range(5):
+            keys["detail open"].append(term.key("Enter"))
+            keys["detail close"].append(term.key("Escape"))
+            term.key("Down")
+    finally:
+        term.close()
+    figures: dict[str, Any] = {"keys": {name: _ms(values) for name, values in keys.items()}}
+    figures["worst_key_ms"] = max(v["max_ms"] for v in figures["keys"].values())
+    return figures
+
+
 def child(kind: str, argument: str) -> dict[str, Any]:
     if kind == "capture":
         return asyncio.run(measure_capture(argument))
+    if kind == "terminal":
+        return measure_terminal(argument)
     rate, seconds = argument.split(",")
     return asyncio.run(measure_flood(int(rate), float(seconds)))
 
@@ -273,7 +349,11 @@ def run_child(kind: str, argument: str) -> dict[str, Any]:
     return result
 
 
-def print_results(sizes: dict[int, dict[str, Any]], flood: dict[str, Any] | None) -> None:
+def print_results(
+    sizes: dict[int, dict[str, Any]],
+    flood: dict[str, Any] | None,
+    terminal: dict[str, Any] | None = None,
+) -> None:
     base_n = min(sizes)
     base = sizes[base_n]
     print(f"viewer on mixed captures (.mitm), {SIZE[0]}x{SIZE[1]}, baseline {base_n:,} exchanges")
@@ -306,6 +386,14 @@ def print_results(sizes: dict[int, dict[str, Any]], flood: dict[str, Any] | None
         f"(goal {FIRST_ROWS_GOAL} s: {rows_met}), worst key {largest['worst_key_ms']:.1f} ms "
         f"(goal {KEY_GOAL_MS:.0f} ms: {keys_met})"
     )
+    if terminal:
+        keys = ", ".join(
+            f"{name} {v['median_ms']:.0f}/{v['max_ms']:.0f}" for name, v in terminal["keys"].items()
+        )
+        print(
+            f"real terminal (tmux, {terminal['exchanges']:,} exchanges), key to changed screen, "
+            f"median/worst ms: {keys}"
+        )
     if flood:
         idle, busy = flood["idle_keys"], flood["flood_keys"]
         print(
@@ -322,6 +410,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--flood-rate", type=int, default=10_000)
     parser.add_argument("--flood-seconds", type=float, default=5.0, help="0: no flood")
+    parser.add_argument(
+        "--terminal",
+        action="store_true",
+        help="also time keys in a real terminal (tmux) at the largest size",
+    )
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "ARG"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -333,14 +426,20 @@ def main(argv: list[str] | None = None) -> int:
         path = ensure_capture(n)
         print(f"measuring {n:,} exchanges ...", file=sys.stderr)
         sizes[n] = run_child("capture", str(path))
+    terminal = None
+    if args.terminal:
+        largest = max(sizes)
+        print(f"measuring keys in a real terminal at {largest:,} exchanges ...", file=sys.stderr)
+        terminal = run_child("terminal", str(ensure_capture(largest)))
+        terminal["exchanges"] = largest
     flood = None
     if args.flood_seconds > 0:
         print("measuring the flood ...", file=sys.stderr)
         flood = run_child("flood", f"{args.flood_rate},{args.flood_seconds}")
     if args.json:
-        print(json.dumps({"sizes": sizes, "flood": flood}, indent=2))
+        print(json.dumps({"sizes": sizes, "flood": flood, "terminal": terminal}, indent=2))
     else:
-        print_results(sizes, flood)
+        print_results(sizes, flood, terminal)
     return 0
 
 

@@ -40,15 +40,19 @@ class Pane:
     def keys(self, *keys: str, literal: bool = False) -> None:
         self.tmux("send-keys", *(["-l"] if literal else []), *keys)
 
-    def wait_for(self, condition: Callable[[str], bool], timeout: float = 20.0) -> str:
+    def wait_for(self, what: str, condition: Callable[[str], bool], timeout: float = 20.0) -> str:
         deadline = time.monotonic() + timeout
         while True:
             text = self.text()
             if condition(text):
                 return text
             if time.monotonic() > deadline:
-                pytest.fail(f"the screen never showed what was expected; it showed:\n{text}")
+                pytest.fail(f"the screen never showed {what}; it showed:\n{text}")
             time.sleep(0.1)
+
+    @property
+    def alive(self) -> bool:
+        return bool(self.tmux("list-panes", check=False))
 
 
 @pytest.fixture
@@ -66,16 +70,20 @@ def pane() -> Iterator[Pane]:
 
 
 def test_view_in_a_real_terminal(pane: Pane) -> None:
-    # The last row followed into view, the findings panel filled in.
-    screen = pane.wait_for(lambda s: "read 17 exchanges" in s and "/ticker" in s)
-    pane.wait_for(lambda s: "short-polling" in s and "-> sse" in s)
+    pane.wait_for("the capture read", lambda s: "read 17 exchanges" in s)
+    pane.wait_for("the newest row followed into view", lambda s: "/ticker" in s)
+    pane.wait_for("the findings panel", lambda s: "short-polling" in s and "-> sse" in s)
+    time.sleep(1.0)  # a person looks at the screen before typing
     pane.keys("/")
     pane.keys("proto:ws", literal=True)
-    pane.wait_for(lambda s: "1 of 17 shown" in s)
+    pane.wait_for("the filter applied", lambda s: "1 of 17 shown" in s)
     pane.keys("Enter", "Enter")  # typed fast: the second one already reaches the table
-    screen = pane.wait_for(lambda s: "Why websocket" in s)
+    screen = pane.wait_for("the exchange detail", lambda s: "Why websocket" in s)
     assert "valid RFC 6455 handshake" in screen
-    pane.keys("Escape", "q")
+    pane.keys("Escape")  # alone: an escape and a key right behind it read as alt+key
+    pane.wait_for("the table again", lambda s: "1 of 17 shown" in s)
+    pane.keys("q")
     deadline = time.monotonic() + 10
-    while "pushscope" in pane.text() and time.monotonic() < deadline:  # the session ends
+    while pane.alive:
+        assert time.monotonic() < deadline, "q did not quit"
         time.sleep(0.1)

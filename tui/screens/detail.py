@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.strip import Strip
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from inspector.findings import Finding
 from inspector.model import Exchange
@@ -21,6 +21,7 @@ from tui.details import Section, exchange_sections, finding_sections, series_new
 from tui.rows import clock, safe
 from tui.traffic import Traffic
 from tui.widgets.document import Document
+from tui.widgets.keybar import KeyBar
 from tui.widgets.virtual_list import VirtualList
 
 NEW = Style(color="green3", bold=True)
@@ -53,7 +54,7 @@ class ExchangeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(classes="title")
         yield Document([], id="detail")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.set_interval(LIVE_REFRESH, self._live)
@@ -141,7 +142,7 @@ class FindingScreen(Screen[None]):
             involved = InvolvedList(self.exchanges, series_news(self.finding, self.exchanges))
             involved.border_title = "Exchanges involved (enter opens one)"
             yield involved
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(InvolvedList).focus(scroll_visible=False)  # the series and advice first
