@@ -4,14 +4,18 @@ of them at close."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import io
 import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from inspector import feed
 from inspector.feed import FeedWriter
 from inspector.findings import Finding, Severity
+from inspector.model import Exchange, Opcode, Request, SseEvent, WebSocketMessage
 
 
 class _Timers:
@@ -92,3 +96,57 @@ def test_a_tailing_reader_sees_a_record_soon_on_a_real_loop(tmp_path: Path) -> N
 
     lines = asyncio.run(main())
     assert json.loads(lines[-1])["type"] == "finding"
+
+
+def _record(out: io.StringIO) -> str:
+    return out.getvalue().split("\n")[-2]  # not splitlines: it splits at U+2028 too
+
+
+@pytest.mark.parametrize("timestamp", [1732781234.123456, None, 5])
+@pytest.mark.parametrize(
+    ("opcode", "payload"),
+    [
+        (Opcode.TEXT, 'hé "quoted"\n\x00\u2028 ✓'.encode()),
+        (Opcode.TEXT, b"\xff\xfe"),
+        (2, b"\x00\x01" * 700),
+    ],
+)
+def test_message_records_are_what_the_encoder_would_write(
+    opcode: int, payload: bytes, timestamp: float | None
+) -> None:
+    out = io.StringIO()
+    writer = FeedWriter(out, clock=lambda: 1700000000.1234567)
+    exchange = Exchange('id"\\1', 0, Request("GET", "http://x/", None, (), 0.0))
+    writer.ws_message(
+        exchange, WebSocketMessage("server", opcode, len(payload), timestamp), payload
+    )
+    expected: dict[str, object] = {
+        "type": "ws.message",
+        "id": exchange.id,
+        "from": "server",
+        "opcode": opcode,
+        "size": len(payload),
+        "at": timestamp,
+    }
+    preview = payload[: feed.PREVIEW_BYTES]
+    if opcode == Opcode.TEXT:
+        expected["text"] = preview.decode("utf-8", "replace")
+    else:
+        expected["base64"] = base64.b64encode(preview).decode("ascii")
+    expected["t"] = round(1700000000.1234567, 6)
+    assert _record(out) == feed._encode(expected)
+    for had_id in (True, False):
+        event = SseEvent('mes"sage', "da\nta ✓", "", timestamp, had_id)
+        writer.sse(exchange, event)
+        assert _record(out) == feed._encode(
+            {
+                "type": "sse.event",
+                "id": exchange.id,
+                "event": event.type,
+                "data": event.data,
+                "last_event_id": event.id,
+                "had_id": had_id,
+                "at": timestamp,
+                "t": round(1700000000.1234567, 6),
+            }
+        )
