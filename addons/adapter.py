@@ -10,8 +10,6 @@ re-parse and re-validate on every access (`pretty_url` alone cost a quarter of t
 
 from __future__ import annotations
 
-import sys
-
 from mitmproxy import http
 
 from inspector.model import Direction, Exchange, Headers, Request, Response, WebSocketMessage
@@ -29,9 +27,11 @@ def _text(value: bytes) -> str:
     if text is None:
         text = value.decode("utf-8", "replace")
         if len(value) <= 64:
+            # Not sys.intern: in Python 3.12 interned strings are never freed, and header
+            # values (dates, ids) are endless. A full cache simply starts over.
             if len(_texts) >= _TEXT_CACHE_SIZE:
                 _texts.clear()
-            _texts[value] = text = sys.intern(text)
+            _texts[value] = text
     return text
 
 

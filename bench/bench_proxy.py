@@ -497,7 +497,8 @@ def _throughput_lines(
             f"  {name + '/bare':16} median {ratio:.3f}, best"
             f" {s['best_rate'] / bare['best_rate']:.3f}, per round"
             f" {paired[0]:.2f}..{paired[-1]:.2f}, CPU per {unit[:3]}"
-            f" x{s['median_cpu_us'] / bare['median_cpu_us']:.2f}{verdict}"
+            f" x{s['median_cpu_us'] / bare['median_cpu_us']:.2f}"
+            f" (rate ratio if CPU-bound {bare['median_cpu_us'] / s['median_cpu_us']:.3f}){verdict}"
         )
     return [*lines, ""]
 
