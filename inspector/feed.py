@@ -40,7 +40,7 @@ from typing import Any, TextIO
 from inspector import __version__
 from inspector.analysis import Observer
 from inspector.findings import Finding
-from inspector.model import Exchange, Opcode, SseEvent, WebSocketMessage
+from inspector.model import Exchange, Headers, Opcode, SseEvent, WebSocketMessage
 from inspector.sse import SseComment
 
 SCHEMA = "pushscope.feed/1"
@@ -59,7 +59,23 @@ the same text `_encode` would give (a test holds them to it) at a fraction of it
 
 
 def _number(value: float | None) -> str:
-    return "null" if value is None else repr(value)
+    """A number or null, as `_encode` writes it."""
+    if value is None:
+        return "null"
+    if type(value) is int or (type(value) is float and value - value == 0.0):  # finite
+        return repr(value)
+    return _encode(value)  # NaN, Infinity, subclasses: rare, the encoder knows best
+
+
+def _value(value: str | float | None) -> str:
+    """A string, number or null, as `_encode` writes it."""
+    return _string(value) if type(value) is str else _number(value)  # type: ignore[arg-type]
+
+
+def _pairs(headers: Headers) -> str:
+    return (
+        "[" + ", ".join([f"[{_string(name)}, {_string(value)}]" for name, value in headers]) + "]"
+    )
 
 
 class FeedWriter(Observer):
@@ -116,40 +132,34 @@ class FeedWriter(Observer):
         self.flush_interval = 0.0
         self._closed = True
 
+    # The records of every exchange are formatted directly, not built as dicts for `_encode`:
+    # the same text at about half the cost (tests hold each to what `_encode` would write).
+
     def opened(self, exchange: Exchange) -> None:
         request = exchange.request
-        self._write(
-            {
-                "type": "exchange.opened",
-                "id": exchange.id,
-                "client": exchange.client,
-                "server": exchange.server,
-                "method": request.method,
-                "url": request.url,
-                "http_version": request.http_version,
-                "request_headers": request.headers,  # pairs: JSON arrays
-                "request_bytes": request.body_size,
-                "started": request.timestamp_start,
-            }
+        self._add(
+            f'{{"type": "exchange.opened", "id": {_string(exchange.id)},'
+            f' "client": {_value(exchange.client)}, "server": {_value(exchange.server)},'
+            f' "method": {_string(request.method)}, "url": {_string(request.url)},'
+            f' "http_version": {_value(request.http_version)},'
+            f' "request_headers": {_pairs(request.headers)},'
+            f' "request_bytes": {_number(request.body_size)},'
+            f' "started": {_number(request.timestamp_start)}, "t": {round(self.clock(), 6)!r}}}'
         )
 
     def responded(self, exchange: Exchange) -> None:
         response = exchange.response
         if response is None:
             return
-        self._write(
-            {
-                "type": "exchange.response",
-                "id": exchange.id,
-                "status": response.status,
-                "reason": response.reason,
-                "http_version": response.http_version,
-                "response_headers": response.headers,
-                "response_started": response.timestamp_start,
-                "protocol": exchange.protocol.value,
-                "evidence": exchange.evidence,
-                "framework": exchange.framework,
-            }
+        evidence = ", ".join([_string(item) for item in exchange.evidence])
+        self._add(
+            f'{{"type": "exchange.response", "id": {_string(exchange.id)},'
+            f' "status": {_number(response.status)}, "reason": {_string(response.reason)},'
+            f' "http_version": {_value(response.http_version)},'
+            f' "response_headers": {_pairs(response.headers)},'
+            f' "response_started": {_number(response.timestamp_start)},'
+            f' "protocol": {_string(exchange.protocol.value)}, "evidence": [{evidence}],'
+            f' "framework": {_value(exchange.framework)}, "t": {round(self.clock(), 6)!r}}}'
         )
 
     def sse(self, exchange: Exchange, item: SseEvent | SseComment) -> None:
@@ -181,22 +191,28 @@ class FeedWriter(Observer):
     def closed(self, exchange: Exchange) -> None:
         response = exchange.response
         ws = exchange.websocket
-        self._write(
-            {
-                "type": "exchange.closed",
-                "id": exchange.id,
-                "ended": exchange.ended,
-                "error": exchange.error,
-                "response_bytes": response.body_size if response else None,
-                "body_digest": response.body_digest if response else None,
-                "retry_ms": exchange.sse.retry_ms if exchange.sse else None,
-                "stream_records": exchange.stream.records if exchange.stream else None,
-                "close_code": ws.close_code if ws else None,
-                "close_reason": ws.close_reason if ws else None,
-                "closed_by": ws.closed_by if ws else None,
-                "protocol": exchange.protocol.value,
-                "role": exchange.role,
-            }
+        if response is None:
+            body = '"response_bytes": null, "body_digest": null'
+        else:
+            body = (
+                f'"response_bytes": {_number(response.body_size)},'
+                f' "body_digest": {_value(response.body_digest)}'
+            )
+        if ws is None:
+            close = '"close_code": null, "close_reason": null, "closed_by": null'
+        else:
+            close = (
+                f'"close_code": {_number(ws.close_code)},'
+                f' "close_reason": {_value(ws.close_reason)}, "closed_by": {_value(ws.closed_by)}'
+            )
+        retry_ms = exchange.sse.retry_ms if exchange.sse else None
+        records = exchange.stream.records if exchange.stream else None
+        self._add(
+            f'{{"type": "exchange.closed", "id": {_string(exchange.id)},'
+            f' "ended": {_number(exchange.ended)}, "error": {_value(exchange.error)}, {body},'
+            f' "retry_ms": {_number(retry_ms)}, "stream_records": {_number(records)}, {close},'
+            f' "protocol": {_string(exchange.protocol.value)}, "role": {_value(exchange.role)},'
+            f' "t": {round(self.clock(), 6)!r}}}'
         )
 
     def finding(self, finding: Finding) -> None:

@@ -15,7 +15,19 @@ import pytest
 from inspector import feed
 from inspector.feed import FeedWriter
 from inspector.findings import Finding, Severity
-from inspector.model import Exchange, Opcode, Request, SseEvent, WebSocketMessage
+from inspector.model import (
+    Exchange,
+    Handshake,
+    Opcode,
+    Protocol,
+    Request,
+    Response,
+    SseEvent,
+    SseStream,
+    StreamBody,
+    WebSocketMessage,
+    WebSocketSession,
+)
 
 
 class _Timers:
@@ -150,3 +162,91 @@ def test_message_records_are_what_the_encoder_would_write(
                 "t": round(1700000000.1234567, 6),
             }
         )
+
+
+def _reference(kind: str, exchange: Exchange, t: float) -> str:
+    """The exchange records as the writer once built them: dicts for `_encode`."""
+    request, response, ws = exchange.request, exchange.response, exchange.websocket
+    record: dict[str, object]
+    if kind == "opened":
+        record = {
+            "type": "exchange.opened",
+            "id": exchange.id,
+            "client": exchange.client,
+            "server": exchange.server,
+            "method": request.method,
+            "url": request.url,
+            "http_version": request.http_version,
+            "request_headers": [list(pair) for pair in request.headers],
+            "request_bytes": request.body_size,
+            "started": request.timestamp_start,
+        }
+    elif kind == "responded":
+        assert response is not None
+        record = {
+            "type": "exchange.response",
+            "id": exchange.id,
+            "status": response.status,
+            "reason": response.reason,
+            "http_version": response.http_version,
+            "response_headers": [list(pair) for pair in response.headers],
+            "response_started": response.timestamp_start,
+            "protocol": exchange.protocol.value,
+            "evidence": exchange.evidence,
+            "framework": exchange.framework,
+        }
+    else:
+        record = {
+            "type": "exchange.closed",
+            "id": exchange.id,
+            "ended": exchange.ended,
+            "error": exchange.error,
+            "response_bytes": response.body_size if response else None,
+            "body_digest": response.body_digest if response else None,
+            "retry_ms": exchange.sse.retry_ms if exchange.sse else None,
+            "stream_records": exchange.stream.records if exchange.stream else None,
+            "close_code": ws.close_code if ws else None,
+            "close_reason": ws.close_reason if ws else None,
+            "closed_by": ws.closed_by if ws else None,
+            "protocol": exchange.protocol.value,
+            "role": exchange.role,
+        }
+    record["t"] = t
+    return feed._encode(record)
+
+
+def _exchanges() -> list[Exchange]:
+    odd = 'é "q"\\\n\x00\u2028 ✓'
+    rest = Exchange(
+        "a", 0, Request("GET", "http://x/?q=" + odd, "HTTP/1.1", (("Host", "x"), ("X", odd)), 1.5)
+    )
+    rest.client, rest.server, rest.ended, rest.role = "127.0.0.1:1", "[::1]:80", 2.25, "short-poll"
+    rest.response = Response(200, "OK", "HTTP/1.1", (("Content-Type", "application/json"),), 1.75)
+    rest.response.body_size, rest.response.body_digest = 12, "00ff"
+    rest.evidence = ["a single response: 200 application/json", odd]
+    bare = Exchange("b" + odd, 0, Request("POST", "http://y/", None, (), 3))
+    bare.error, bare.ended = "connection reset " + odd, float("nan")
+    bare.response = Response(502, odd, None, (), None)
+    sse = Exchange("c", 0, Request("GET", "http://z/", "HTTP/2.0", (), 1e-7))
+    sse.protocol, sse.sse, sse.framework = Protocol.SSE, SseStream(retry_ms=3000), "Socket.IO"
+    sse.response = Response(200, "", "HTTP/2.0", (), float("inf"))
+    ws = Exchange("d", 0, Request("GET", "ws://w/", "HTTP/1.1", (), 1732781234.123456))
+    ws.protocol = Protocol.WEBSOCKET
+    ws.websocket = WebSocketSession(Handshake(True, None, None, [], True))
+    ws.websocket.close_code, ws.websocket.close_reason, ws.websocket.closed_by = 1000, odd, "server"
+    ws.response = Response(101, "Switching Protocols", "HTTP/1.1", (), 1.0)
+    stream = Exchange("e", 0, Request("GET", "http://s/", "HTTP/1.1", (), 1.0))
+    stream.protocol, stream.stream = Protocol.STREAM, StreamBody("ndjson", records=7)
+    unanswered = Exchange("f", 0, Request("GET", "http://u/", "HTTP/1.1", (), 1.0))
+    return [rest, bare, sse, ws, stream, unanswered]
+
+
+@pytest.mark.parametrize("kind", ["opened", "responded", "closed"])
+def test_exchange_records_are_what_the_encoder_would_write(kind: str) -> None:
+    out = io.StringIO()
+    writer = FeedWriter(out, clock=lambda: 1700000000.1234567)
+    for exchange in _exchanges():
+        if kind == "responded" and exchange.response is None:
+            continue
+        getattr(writer, kind)(exchange)
+        assert _record(out) == _reference(kind, exchange, round(1700000000.1234567, 6))
