@@ -182,7 +182,7 @@ class Pushscope:
         if path:
             self.feed_file = open(os.path.expanduser(path), "w", encoding="utf-8")  # noqa: SIM115
             self.feed = FeedWriter(
-                self.feed_file, flush_interval=FEED_FLUSH_INTERVAL, schedule=_schedule
+                self.feed_file, flush_interval=FEED_FLUSH_INTERVAL, schedule=self._schedule
             )
             self.analyzer.observers.append(self.feed)
 
@@ -326,23 +326,25 @@ class Pushscope:
         assert self.analyzer is not None
         self.analyzer.feed(event)
 
+    def _schedule(self, delay: float, function: Callable[[], None]) -> None:
+        """Run `function` (the feed's timer) after `delay` seconds on mitmproxy's event loop;
+        at once outside one (an addon driven by hand). A failure is logged once, like a hook's,
+        and never raised into the loop."""
 
-def _schedule(delay: float, function: Callable[[], None]) -> None:
-    """Run `function` after `delay` seconds on mitmproxy's event loop; at once outside one
-    (an addon driven by hand, as in tests). A failure is logged, never raised into the loop."""
+        def run() -> None:
+            try:
+                function()
+            except Exception:
+                if "feed" not in self.failed_hooks:
+                    self.failed_hooks.add("feed")
+                    log.exception("pushscope: writing the feed failed")
 
-    def run() -> None:
         try:
-            function()
-        except Exception:
-            log.exception("pushscope: writing the feed failed")
-
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        run()
-        return
-    loop.call_later(delay, run)
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            run()
+            return
+        loop.call_later(delay, run)
 
 
 def _check_writable(option: str, path: str) -> None:
