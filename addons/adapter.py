@@ -2,6 +2,10 @@
 
 The conversions match the flow-file reader (`inspector.readers.mitm`), so an exchange seen live
 and the same flow read back from `-w flows.mitm` are the same exchange: same id, times, URL.
+
+This runs on the proxy's hot path, once or twice per exchange: it reads mitmproxy's raw
+fields (`request.data`, `headers.fields`) rather than its convenience properties, which
+re-parse and re-validate on every access (`pretty_url` alone cost a quarter of the addon).
 """
 
 from __future__ import annotations
@@ -10,12 +14,29 @@ from mitmproxy import http
 
 from inspector.model import Direction, Exchange, Headers, Request, Response, WebSocketMessage
 
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+_TEXT_CACHE_SIZE = 4096
+
+_texts: dict[bytes, str] = {}
+
+
+def _text(value: bytes) -> str:
+    """`value` decoded as the flow-file reader does; the few values that recur on every
+    exchange (header names, methods, versions, content types) are decoded once and shared."""
+    text = _texts.get(value)
+    if text is None:
+        text = value.decode("utf-8", "replace")
+        if len(value) <= 64:
+            # Not sys.intern: in Python 3.12 interned strings are never freed, and header
+            # values (dates, ids) are endless. A full cache simply starts over.
+            if len(_texts) >= _TEXT_CACHE_SIZE:
+                _texts.clear()
+            _texts[value] = text
+    return text
+
 
 def _headers(fields: http.Headers) -> Headers:
-    return tuple(
-        (name.decode("utf-8", "replace"), value.decode("utf-8", "replace"))
-        for name, value in fields.fields
-    )
+    return tuple([(_text(name), _text(value)) for name, value in fields.fields])
 
 
 def _address(address: tuple[str, int] | None) -> str | None:
@@ -25,18 +46,55 @@ def _address(address: tuple[str, int] | None) -> str | None:
     return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
 
 
+def _url(data: http.RequestData, method: str, http_version: str, headers: Headers) -> str:
+    """The URL as the client asked for it, exactly as `inspector.readers.mitm` reads it back
+    from a flow file: the Host header or :authority over the address connected to."""
+    if method == "CONNECT":
+        return data.authority.decode("utf-8", "replace") or f"{data.host}:{data.port}"
+    scheme = _text(data.scheme)
+    host, port = data.host, data.port
+    authority = ""
+    if http_version.startswith(("HTTP/2", "HTTP/3")):
+        authority = data.authority.decode("utf-8", "replace")
+    if not authority:
+        for name, value in headers:
+            if len(name) == 4 and name.lower() == "host":
+                authority = value
+                break
+    if authority:
+        host, named_port = _split_authority(authority)
+        port = named_port or _DEFAULT_PORTS.get(scheme, port)
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host if _DEFAULT_PORTS.get(scheme) == port else f"{host}:{port}"
+    return f"{scheme}://{netloc}{data.path.decode('utf-8', 'replace')}"
+
+
+def _split_authority(authority: str) -> tuple[str, int | None]:
+    """`example.com:8080` -> ("example.com", 8080); `[::1]` -> ("::1", None)."""
+    host, colon, port = authority.rpartition(":")
+    if not colon or "]" in port or not port.isdigit():
+        return authority.strip("[]"), None
+    return host.strip("[]"), int(port)
+
+
 def exchange_of(flow: http.HTTPFlow, source: int = 0) -> Exchange:
     request = flow.request
+    data = request.data
+    method = _text(data.method)
+    http_version = _text(data.http_version)
+    headers = _headers(data.headers)
+    content = data.content
     exchange = Exchange(
         id=flow.id,
         source=source,
         request=Request(
-            method=request.method,
-            url=request.pretty_url,
-            http_version=request.http_version or None,
-            headers=_headers(request.headers),
-            timestamp_start=request.timestamp_start,
-            body_size=len(request.raw_content or b""),
+            method=method,
+            url=_url(data, method, http_version, headers),
+            http_version=http_version or None,
+            headers=headers,
+            timestamp_start=data.timestamp_start,
+            body_size=len(content) if content else 0,
         ),
         client=_address(flow.client_conn.peername),
         server=_address(flow.server_conn.address),
@@ -49,13 +107,14 @@ def exchange_of(flow: http.HTTPFlow, source: int = 0) -> Exchange:
 def response_of(flow: http.HTTPFlow) -> Response:
     response = flow.response
     assert response is not None
+    data = response.data
     return Response(
-        status=response.status_code,
-        reason=response.reason,
-        http_version=response.http_version or None,
-        headers=_headers(response.headers),
-        timestamp_start=response.timestamp_start,
-        timestamp_end=response.timestamp_end,
+        status=data.status_code,
+        reason=_text(data.reason),
+        http_version=_text(data.http_version) or None,
+        headers=_headers(data.headers),
+        timestamp_start=data.timestamp_start,
+        timestamp_end=data.timestamp_end,
     )
 
 
@@ -64,7 +123,8 @@ def last_message(flow: http.HTTPFlow) -> tuple[WebSocketMessage, bytes]:
     assert flow.websocket is not None
     message = flow.websocket.messages[-1]
     direction: Direction = "client" if message.from_client else "server"
+    content = message.content
     return (
-        WebSocketMessage(direction, int(message.type), len(message.content), message.timestamp),
-        message.content,
+        WebSocketMessage(direction, int(message.type), len(content), message.timestamp),
+        content,
     )

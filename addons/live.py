@@ -7,6 +7,7 @@ detects. An exception inside the addon is logged once per hook and the traffic g
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import os
@@ -30,11 +31,14 @@ from inspector.events import (
 )
 from inspector.feed import FeedWriter
 from inspector.findings import Finding
-from inspector.model import Limits
+from inspector.model import Limits, header
 from inspector.report import Report, Source
 from inspector.report.json_report import write_json
 
 log = logging.getLogger(__name__)
+
+FEED_FLUSH_INTERVAL = 0.05
+"""Seconds a feed record may wait to be written with the ones after it (see `inspector.feed`)."""
 
 
 def guarded[Hook: Callable[..., Any]](hook: Hook) -> Hook:
@@ -103,6 +107,10 @@ class Pushscope:
         self.feed_file: TextIO | None = None
         self.feed: FeedWriter | None = None
         self.taps: dict[str, SseTap] = {}
+        # Options read on every exchange, copied in `configure`: `ctx.options` costs a lookup
+        # through mitmproxy's option manager on each access.
+        self.stream_sse = True
+        self.max_sse_body = 16 << 20
 
     # -- options
 
@@ -163,21 +171,33 @@ class Pushscope:
             )
         self.analyzer.limits.ws_messages = options.pushscope_max_messages
         self.analyzer.limits.sse_events = options.pushscope_max_events
+        self.stream_sse = options.pushscope_stream_sse
+        self.max_sse_body = options.pushscope_max_sse_body
         if "pushscope_feed" in updated:
             self._open_feed(options.pushscope_feed)
 
     def _open_feed(self, path: str) -> None:
         assert self.analyzer is not None
-        if self.feed is not None:
-            self.analyzer.observers.remove(self.feed)
-            self.feed = None
-        if self.feed_file is not None:
-            self.feed_file.close()
-            self.feed_file = None
+        self._close_feed()
         if path:
             self.feed_file = open(os.path.expanduser(path), "w", encoding="utf-8")  # noqa: SIM115
-            self.feed = FeedWriter(self.feed_file)
+            self.feed = FeedWriter(
+                self.feed_file, flush_interval=FEED_FLUSH_INTERVAL, schedule=self._schedule
+            )
             self.analyzer.observers.append(self.feed)
+
+    def _close_feed(self) -> None:
+        """Write out what the feed has gathered and close its file."""
+        try:
+            if self.feed is not None:
+                if self.analyzer is not None and self.feed in self.analyzer.observers:
+                    self.analyzer.observers.remove(self.feed)
+                self.feed.close()
+        finally:
+            self.feed = None
+            if self.feed_file is not None:
+                self.feed_file.close()
+                self.feed_file = None
 
     # -- hooks
 
@@ -187,13 +207,14 @@ class Pushscope:
 
     @guarded
     def responseheaders(self, flow: http.HTTPFlow) -> None:
-        self._feed(ResponseStarted(flow.id, response_of(flow)))
-        assert flow.response is not None
-        content_type = flow.response.headers.get("content-type", "")
-        if ctx.options.pushscope_stream_sse and content_type.lower().startswith(
-            "text/event-stream"
-        ):
-            tap = SseTap(self, flow.id, ctx.options.pushscope_max_sse_body, flow.response.stream)
+        response = response_of(flow)
+        self._feed(ResponseStarted(flow.id, response))
+        if not self.stream_sse:
+            return
+        content_type = header(response.headers, "content-type")
+        if content_type and content_type.lower().startswith("text/event-stream"):
+            assert flow.response is not None
+            tap = SseTap(self, flow.id, self.max_sse_body, flow.response.stream)
             self.taps[flow.id] = tap
             flow.response.stream = tap
 
@@ -268,9 +289,7 @@ class Pushscope:
         except Exception:
             log.exception("pushscope: writing the report failed")
         finally:
-            if self.feed_file is not None:
-                self.feed_file.close()
-                self.feed_file = None
+            self._close_feed()
 
     # -- plumbing
 
@@ -306,6 +325,26 @@ class Pushscope:
     def _feed(self, event: Any) -> None:
         assert self.analyzer is not None
         self.analyzer.feed(event)
+
+    def _schedule(self, delay: float, function: Callable[[], None]) -> None:
+        """Run `function` (the feed's timer) after `delay` seconds on mitmproxy's event loop;
+        at once outside one (an addon driven by hand). A failure is logged once, like a hook's,
+        and never raised into the loop."""
+
+        def run() -> None:
+            try:
+                function()
+            except Exception:
+                if "feed" not in self.failed_hooks:
+                    self.failed_hooks.add("feed")
+                    log.exception("pushscope: writing the feed failed")
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            run()
+            return
+        loop.call_later(delay, run)
 
 
 def _check_writable(option: str, path: str) -> None:

@@ -16,8 +16,10 @@ noise on a shared machine hits both sides alike.
 
 Configurations: `bare` (no script), `noop` (a script with pushscope's hooks, empty: the price
 of mitmproxy calling any script), `addon` (pushscope with its report, the default options) and
-`addon+feed` (plus the live feed, a flushed JSON line per record). Also shown: mitmdump's CPU
-time per request or message, read from /proc, which noise affects less than wall-clock rates.
+`addon+feed` (plus the live feed, as the addon writes it: records gathered, at most 50 ms
+late). Also shown: each round's ratio to the bare round run next to it (the spread), and
+mitmdump's CPU time per request or message, read from /proc, which noise affects less than
+wall-clock rates.
 After each run the addon's report is checked against the traffic sent. Exit status 1 if a run
 breaks (a report that misses traffic, a failing hook, mitmdump not stopping), not when a goal
 is missed.
@@ -488,10 +490,15 @@ def _throughput_lines(
         if name in ADDONS:
             verdicts[f"{key} {name}"] = ratio >= goal
             verdict = f"   goal >= {goal}  {_verdict(ratio >= goal)}"
+        # Rounds run back to back in alternating order: each round's ratio to bare's round
+        # next to it shows how much of a miss (or a pass) is noise.
+        paired = sorted(r / b for r, b in zip(s["rates"], bare["rates"], strict=True))
         lines.append(
             f"  {name + '/bare':16} median {ratio:.3f}, best"
-            f" {s['best_rate'] / bare['best_rate']:.3f}, CPU per {unit[:3]}"
-            f" x{s['median_cpu_us'] / bare['median_cpu_us']:.2f}{verdict}"
+            f" {s['best_rate'] / bare['best_rate']:.3f}, per round"
+            f" {paired[0]:.2f}..{paired[-1]:.2f}, CPU per {unit[:3]}"
+            f" x{s['median_cpu_us'] / bare['median_cpu_us']:.2f}"
+            f" (rate ratio if CPU-bound {bare['median_cpu_us'] / s['median_cpu_us']:.3f}){verdict}"
         )
     return [*lines, ""]
 

@@ -3,6 +3,7 @@ never breaking traffic, bounded memory."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from pathlib import Path
@@ -184,3 +185,29 @@ def test_a_finished_stream_does_not_hold_its_body_twice() -> None:
         addon.response(flow)
         assert len(flow.response.raw_content) == 9000
         assert len(tap.kept) == 0
+
+
+def test_the_feed_reaches_a_tailing_reader_soon_and_whole_at_done(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.jsonl"
+
+    def types() -> list[str]:
+        return [json.loads(line).get("type", "schema") for line in feed.read_text().splitlines()]
+
+    async def main() -> tuple[list[str], list[str], list[str]]:
+        addon = Pushscope()
+        with taddons.context(addon) as tctx:  # on this running loop: the feed's timer runs
+            tctx.configure(addon, pushscope_feed=str(feed))
+            flow = tflow.tflow(resp=True)
+            addon.request(flow)
+            at_once = types()
+            await asyncio.sleep(0.3)  # no more traffic: the timer writes what waits
+            later = types()
+            addon.responseheaders(flow)
+            addon.response(flow)
+            addon.done()
+            return at_once, later, types()
+
+    at_once, later, at_done = asyncio.run(main())
+    assert at_once == ["schema"]
+    assert later == ["schema", "exchange.opened"]
+    assert at_done == ["schema", "exchange.opened", "exchange.response", "exchange.closed"]
