@@ -11,6 +11,25 @@ class CaptureError(Exception):
     """The input cannot be used at all. The message is one line: file, place, problem."""
 
 
+class StringPool:
+    """One copy of each short, much-repeated string (methods, versions, reasons), like
+    `sys.intern` but bounded and freed with the pool: interned strings live for ever, and these
+    come from untrusted captures."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._strings: dict[str, str] = {}
+        self._size = size
+
+    def __call__(self, text: str) -> str:
+        strings = self._strings
+        kept = strings.get(text)
+        if kept is not None:
+            return kept
+        if len(strings) < self._size:
+            strings[text] = text
+        return text
+
+
 class ZlibReader(io.RawIOBase):
     """A file-like view that inflates a zlib or gzip stream as it is read."""
 

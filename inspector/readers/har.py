@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import sys
 from collections.abc import Iterator
 from datetime import datetime
 from operator import itemgetter
@@ -32,7 +31,7 @@ from inspector.model import (
     Response,
     WebSocketMessage,
 )
-from inspector.readers.base import CaptureError
+from inspector.readers.base import CaptureError, StringPool
 from inspector.readers.jsonstream import JsonStream, JsonStreamError
 
 
@@ -41,7 +40,7 @@ class _EntryError(ValueError):
 
 
 _iso_time = datetime.fromisoformat
-_intern = sys.intern
+_intern = StringPool()
 _NUMBER = (int, float)
 """For isinstance: a tuple, because `int | float` builds a new union each time it is met."""
 
@@ -165,7 +164,7 @@ def _entry_events(entry: dict[str, Any], source: int, index: int) -> list[ModelE
     if type(request_size) is not int or request_size < 0:  # the usual case without a call
         request_size = _size(request_size, posted)
     version = req.get("httpVersion")
-    # Short, much-repeated strings (method, HTTP version, reason) are interned: stored once.
+    # Short, much-repeated strings (method, HTTP version, reason) are pooled: stored once.
     request = Request(
         _intern(str(req["method"])),
         str(req["url"]),

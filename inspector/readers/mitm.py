@@ -7,7 +7,6 @@ upgraded by mitmproxy's own migration code, so every version it reads is read he
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
@@ -25,8 +24,10 @@ from inspector.events import (
     WebSocketMessageSeen,
 )
 from inspector.model import Exchange, Headers, Request, Response, WebSocketMessage, header
-from inspector.readers.base import CaptureError
+from inspector.readers.base import CaptureError, StringPool
 from inspector.readers.tnetstring import Keep, Lookup, TnetError, iter_raw, loads
+
+_pooled = StringPool()
 
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
@@ -175,9 +176,9 @@ def _flow_events(state: dict[str, Any], source: int) -> Iterator[ModelEvent]:
         id=flow_id,
         source=source,
         request=Request(
-            method=sys.intern(_text(req["method"])),
+            method=_pooled(_text(req["method"])),
             url=_url(req, request_headers),
-            http_version=sys.intern(_text(req["http_version"])) or None,
+            http_version=_pooled(_text(req["http_version"])) or None,
             headers=request_headers,
             timestamp_start=float(req["timestamp_start"]),
             body_size=len(content) if content else 0,
@@ -199,8 +200,8 @@ def _flow_events(state: dict[str, Any], source: int) -> Iterator[ModelEvent]:
             flow_id,
             Response(
                 status=int(resp["status_code"]),
-                reason=sys.intern(_text(resp.get("reason"))),
-                http_version=sys.intern(_text(resp.get("http_version"))) or None,
+                reason=_pooled(_text(resp.get("reason"))),
+                http_version=_pooled(_text(resp.get("http_version"))) or None,
                 headers=_headers(resp["headers"]),
                 timestamp_start=resp.get("timestamp_start"),
                 timestamp_end=end,
