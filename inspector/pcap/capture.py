@@ -223,6 +223,10 @@ def _packet_block(
 _ETH_IPV4_TCP = struct.Struct("!12xHBxH2xHxB2x4s4s")
 """Ethernet type; IPv4 version+IHL, total length, flags+fragment, protocol, addresses."""
 _TCP = struct.Struct("!HHIIBB")
+ETHERNET_IPV4_TCP = struct.Struct("!12xHBxH2xHxB2x12sIIBB")
+"""Ethernet type; IPv4 version+IHL, total length, flags+fragment, protocol; then addresses and
+ports as one 12-byte key (source, destination, source port, destination port); TCP sequence,
+acknowledgement, data offset, flags."""
 
 
 def tcp_segment(linktype: int, frame: bytes) -> Segment | None:
