@@ -253,23 +253,23 @@ class Connections:
                 and offset >= 0x50
                 and (half := self._table.get(key)) is not None
             ):
-                connection, side, stream, peer = half
+                owner, side, stream, peer = half
                 if not (flags & _ACK and peer.pending):
                     payload = frame[34 + (offset >> 4) * 4 : 14 + total if total >= 20 else None]
                     if not payload:
                         self.segments += 1
-                        connection.last = timestamp
+                        owner.last = timestamp
                         return
                     if stream.next_seq == seq and not stream.pending:
                         self.segments += 1
-                        connection.last = timestamp
+                        owner.last = timestamp
                         stream.next_seq = (seq + len(payload)) & 0xFFFFFFFF
                         stream.delivered += len(payload)
-                        if connection.decided:
-                            if (reader := connection.reader) is not None:
+                        if owner.decided:
+                            if (reader := owner.reader) is not None:
                                 reader.data(side, payload, timestamp)
                         else:
-                            connection._deliver(side, payload, timestamp, number)
+                            owner._deliver(side, payload, timestamp, number)
                         return
         segment = tcp_segment(linktype, frame)
         if segment is None:
