@@ -33,9 +33,9 @@ from inspector.events import (
 from inspector.model import Direction, Exchange, Headers, Request, Response, WebSocketMessage
 from inspector.pcap.websocket_frames import (
     FrameError,
+    FrameEvent,
     FrameNote,
     FrameReader,
-    Message,
     WireFrame,
 )
 from inspector.websocket import negotiated_extensions, upgrade_target
@@ -96,7 +96,7 @@ class HttpConnection:
         """Requests whose response has not ended, oldest first (pipelining)."""
         self._mode = "http"  # http | websocket | tunnel | broken
         self._upgraded: Exchange | None = None
-        self._readers: dict[Direction, FrameReader] = {}
+        self._readers: dict[Direction, _SessionFrames] = {}
         self._close_seen = False
         self._scan: dict[Direction, bytes | None] = {
             "client": b"" if midstream else None,
@@ -356,7 +356,7 @@ class HttpConnection:
             sides: tuple[Direction, Direction] = ("client", "server")
             wire = self.frames is not None
             self._readers = {
-                side: FrameReader(side, deflate, self.max_message, wire=wire) for side in sides
+                side: _SessionFrames(self, exchange.id, side, deflate, wire) for side in sides
             }
             if client_rest:
                 self._frames("client", bytes(client_rest), timestamp)
@@ -368,28 +368,24 @@ class HttpConnection:
     # --- WebSocket ---------------------------------------------------------------------------
 
     def _frames(self, side: Direction, data: bytes, timestamp: float) -> None:
-        exchange = self._upgraded
-        reader = self._readers.get(side)
-        if exchange is None or reader is None:
+        if self._upgraded is None or (reader := self._readers.get(side)) is None:
             return
+        reader.timestamp = timestamp
+        scratch = reader.scratch
+        reader._take(data, scratch)
+        if scratch:
+            self._frame_events(side, scratch, timestamp)
+
+    def _frame_events(self, side: Direction, events: list[FrameEvent], timestamp: float) -> None:
+        """What a direction's frames gave besides messages: wire frames, notes, an error."""
+        exchange = self._upgraded
+        assert exchange is not None
         frames = self.frames
-        for event in reader.feed(data):
-            if isinstance(event, Message):
-                if event.opcode == 8:
-                    self._close_seen = True
-                self.out.append(
-                    WebSocketMessageSeen(
-                        exchange.id,
-                        WebSocketMessage(
-                            side, event.opcode, event.size, timestamp, compressed=event.compressed
-                        ),
-                        event.payload,
-                    )
-                )
-            elif isinstance(event, WireFrame):
+        for event in events:
+            if isinstance(event, WireFrame):
                 if frames is not None:
                     frames(side, event, timestamp)
-            else:
+            elif isinstance(event, FrameNote | FrameError):
                 then = (
                     "RFC 6455 forbids it; read anyway"
                     if isinstance(event, FrameNote)
@@ -402,6 +398,7 @@ class HttpConnection:
                         f"{side} WebSocket stream at byte {event.offset}: {event.message}; " + then,
                     )
                 )
+        events.clear()
 
     # --- recovery ----------------------------------------------------------------------------
 
@@ -435,3 +432,40 @@ class HttpConnection:
             return None
         self._scan[side] = None
         return data[found.start(1) :]
+
+
+class _SessionFrames(FrameReader):
+    """One direction of a WebSocket session: its messages straight into the model events of
+    the connection, the other frame events (in `scratch`) handed to it in order."""
+
+    def __init__(
+        self, owner: HttpConnection, exchange_id: str, side: Direction, deflate: bool, wire: bool
+    ) -> None:
+        super().__init__(side, deflate, owner.max_message, wire=wire)
+        self.owner = owner
+        self.exchange_id = exchange_id
+        self.model = owner.out
+        self.scratch: list[FrameEvent] = []
+        self.timestamp = 0.0
+        """When the bytes being read were captured."""
+
+    def _emit(
+        self,
+        out: list[FrameEvent],
+        opcode: int,
+        size: int,
+        payload: bytes,
+        compressed: bool,
+        frames: int,
+    ) -> None:
+        if out:  # wire frames or a note came first: keep the order
+            self.owner._frame_events(self.sender, out, self.timestamp)
+        if opcode == 8:
+            self.owner._close_seen = True
+        self.model.append(
+            WebSocketMessageSeen(
+                self.exchange_id,
+                WebSocketMessage(self.sender, opcode, size, self.timestamp, b"", compressed),
+                payload,
+            )
+        )

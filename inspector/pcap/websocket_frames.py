@@ -136,9 +136,14 @@ class FrameReader:
 
     def feed(self, data: bytes) -> list[FrameEvent]:
         """Frames and messages completed by `data` (an error ends the direction)."""
-        if self.broken is not None or not data:
-            return []
         out: list[FrameEvent] = []
+        self._take(data, out)
+        return out
+
+    def _take(self, data: bytes, out: list[FrameEvent]) -> None:
+        """Parse `data` after what was left over; messages go to `_emit`, the rest to `out`."""
+        if self.broken is not None or not data:
+            return
         buffer = self._buffer + data if self._buffer else data
         try:
             pos = self._parse(buffer, out)
@@ -146,10 +151,21 @@ class FrameReader:
             self.broken = FrameError(f"invalid frame: {e}", self._error_at)
             out.append(self.broken)
             self._buffer = b""
-            return out
+            return
         self._consumed += pos
-        self._buffer = buffer[pos:]
-        return out
+        self._buffer = buffer[pos:] if pos < len(buffer) else b""
+
+    def _emit(
+        self,
+        out: list[FrameEvent],
+        opcode: int,
+        size: int,
+        payload: bytes,
+        compressed: bool,
+        frames: int,
+    ) -> None:
+        """A whole message (or control frame) was read; `out` holds the other events so far."""
+        out.append(Message(opcode, size, payload, compressed, frames))
 
     def _parse(self, buffer: bytes, out: list[FrameEvent]) -> int:
         pos = 0
@@ -230,7 +246,7 @@ class FrameReader:
                     raise _Invalid("close frame with a 1-byte payload")
                 if not control:
                     self._compressed = False
-                out.append(Message(opcode, length, payload, False, 1))
+                self._emit(out, opcode, length, payload, False, 1)
                 pos = start + length
                 continue
             # Inflate only a compressed message's frames; a frame out of place is checked (and
@@ -326,7 +342,7 @@ class FrameReader:
             self._error_at = offset
             if opcode == 8 and len(payload) == 1:
                 raise _Invalid("close frame with a 1-byte payload")
-            out.append(Message(opcode, len(payload), payload, False, 1))
+            self._emit(out, opcode, len(payload), payload, False, 1)
             return
         if fin and inflate:
             parts.append(self._inflated(_TAIL))
@@ -345,14 +361,13 @@ class FrameReader:
         if fin:
             message = self._message
             assert message is not None
-            out.append(
-                Message(
-                    message,
-                    self._size,
-                    self._parts[0] if len(self._parts) == 1 else b"".join(self._parts),
-                    self._compressed,
-                    self._frames,
-                )
+            self._emit(
+                out,
+                message,
+                self._size,
+                self._parts[0] if len(self._parts) == 1 else b"".join(self._parts),
+                self._compressed,
+                self._frames,
             )
             self._message = None
             self._parts = []
