@@ -51,7 +51,6 @@ _MAX_UNMATCHED = 1 << 20
 """Server bytes held before any request was seen to answer; past this they are dropped."""
 _MAX_WAITING = 8 << 20
 """Unparsed bytes one direction may hold (pipelined behind an unanswered request)."""
-_FRAMING = frozenset({b"content-length", b"transfer-encoding"})
 
 FrameObserver = Callable[[Direction, WireFrame, float], None]
 
@@ -63,9 +62,29 @@ def _headers(event: h11.Request | h11.Response | h11.InformationalResponse) -> H
     )
 
 
-def _mirrored(headers: h11._headers.Headers) -> list[tuple[bytes, bytes]]:
-    """Headers for the mirror: the body's framing is the other parser's business."""
-    return [(name, value) for name, value in headers.raw_items() if name.lower() not in _FRAMING]
+_END = h11.EndOfMessage()
+
+
+_Sent = h11.Request | h11.InformationalResponse | h11.Response | h11.EndOfMessage
+
+
+def _mirror(conn: h11.Connection, event: _Sent) -> None:
+    """`conn.send(event)` without writing the bytes nobody sends: the state machine moves
+    exactly as `send` moves it (the same checks; an error leaves it in ERROR), but the event the
+    other parser just read is passed as it is, framing headers included, since no writer ever
+    sees it. (`send` would also rebuild a response's framing and Connection headers for writing;
+    that never changes the state: keep-alive is already off whenever it adds close.) The one
+    check of h11's writers is kept too: it sends nothing but HTTP/1.1 start lines.
+    """
+    if conn.our_state is h11.ERROR:
+        raise h11.LocalProtocolError("Can't send data when our state is ERROR")
+    try:
+        conn._process_event(conn.our_role, event)
+        if not isinstance(event, h11.EndOfMessage) and event.http_version != b"1.1":
+            raise h11.LocalProtocolError("I only send HTTP/1.1")
+    except BaseException:
+        conn._process_error(conn.our_role)
+        raise
 
 
 class HttpConnection:
@@ -230,7 +249,7 @@ class HttpConnection:
                     self._reading_request.request.body_size += len(event.data)
             elif isinstance(event, h11.EndOfMessage):
                 self._reading_request = None
-                self._responses.send(h11.EndOfMessage())
+                _mirror(self._responses, _END)
 
     def _request(self, event: h11.Request, timestamp: float) -> None:
         self._count += 1
@@ -258,14 +277,7 @@ class HttpConnection:
         self._reading_request = exchange
         self._waiting.append(exchange)
         self.out.append(ExchangeOpened(exchange))
-        self._responses.send(
-            h11.Request(
-                method=event.method,
-                target=event.target,
-                headers=_mirrored(event.headers),
-                http_version=event.http_version,
-            )
-        )
+        _mirror(self._responses, event)
 
     def _drain_responses(self, timestamp: float) -> bool:
         progressed = False
@@ -290,7 +302,7 @@ class HttpConnection:
                 if exchange.response is not None:
                     exchange.response.timestamp_end = timestamp
                 self.out.append(ExchangeClosed(exchange.id, timestamp))
-                self._requests.send(h11.EndOfMessage())
+                _mirror(self._requests, _END)
         if conn.their_state is h11.SWITCHED_PROTOCOL or (conn.our_state is h11.SWITCHED_PROTOCOL):
             self._switched(timestamp)
         return progressed
@@ -307,14 +319,7 @@ class HttpConnection:
         )
         self.out.append(ResponseStarted(exchange.id, response))
         exchange.response = response
-        self._requests.send(
-            h11.Response(
-                status_code=event.status_code,
-                headers=_mirrored(event.headers),
-                reason=event.reason,
-                http_version=event.http_version,
-            )
-        )
+        _mirror(self._requests, event)
 
     def _informational(self, event: h11.InformationalResponse, timestamp: float) -> None:
         self._unmatched = 0
@@ -329,13 +334,7 @@ class HttpConnection:
             )
             exchange.response = response
             self.out.append(ResponseStarted(exchange.id, response))
-        self._requests.send(
-            h11.InformationalResponse(
-                status_code=event.status_code,
-                headers=list(event.headers.raw_items()),
-                reason=event.reason,
-            )
-        )
+        _mirror(self._requests, event)
 
     def _switched(self, timestamp: float) -> None:
         """The connection changed protocol: WebSocket frames, or a tunnel left unread."""
