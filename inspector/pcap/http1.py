@@ -28,7 +28,7 @@ from inspector.events import (
     ModelEvent,
     ResponseStarted,
     SourceProblem,
-    WebSocketMessageSeen,
+    WebSocketMessagesSeen,
 )
 from inspector.model import Direction, Exchange, Headers, Request, Response, WebSocketMessage
 from inspector.pcap.websocket_frames import (
@@ -116,6 +116,10 @@ class HttpConnection:
         self._mode = "http"  # http | websocket | tunnel | broken
         self._upgraded: Exchange | None = None
         self._readers: dict[Direction, _SessionFrames] = {}
+        self._batch: WebSocketMessagesSeen | None = None
+        """The last messages event given out, which the next message joins if it is still the
+        last event in `out`."""
+        self._payloads: list[bytes] = []
         self._close_seen = False
         self._scan: dict[Direction, bytes | None] = {
             "client": b"" if midstream else None,
@@ -435,7 +439,11 @@ class HttpConnection:
 
 class _SessionFrames(FrameReader):
     """One direction of a WebSocket session: its messages straight into the model events of
-    the connection, the other frame events (in `scratch`) handed to it in order."""
+    the connection, the other frame events (in `scratch`) handed to it in order.
+
+    Messages that follow each other in the event list (nothing else came between them) go into
+    one `WebSocketMessagesSeen`, both directions' alike: the same stream of events, fewer of
+    them."""
 
     def __init__(
         self, owner: HttpConnection, exchange_id: str, side: Direction, deflate: bool, wire: bool
@@ -457,14 +465,18 @@ class _SessionFrames(FrameReader):
         compressed: bool,
         frames: int,
     ) -> None:
+        owner = self.owner
         if out:  # wire frames or a note came first: keep the order
-            self.owner._frame_events(self.sender, out, self.timestamp)
+            owner._frame_events(self.sender, out, self.timestamp)
         if opcode == 8:
-            self.owner._close_seen = True
-        self.model.append(
-            WebSocketMessageSeen(
-                self.exchange_id,
-                WebSocketMessage(self.sender, opcode, size, self.timestamp, b"", compressed),
-                payload,
-            )
-        )
+            owner._close_seen = True
+        message = WebSocketMessage(self.sender, opcode, size, self.timestamp, b"", compressed)
+        model = self.model
+        batch = owner._batch
+        if model and model[-1] is batch:
+            batch.messages.append(message)
+            owner._payloads.append(payload)
+        else:
+            payloads = owner._payloads = [payload]
+            owner._batch = WebSocketMessagesSeen(self.exchange_id, [message], payloads.__getitem__)
+            model.append(owner._batch)

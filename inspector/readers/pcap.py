@@ -16,6 +16,13 @@ from inspector.pcap.connections import Connections
 from inspector.readers.base import CaptureError
 
 
+_HANDOVER = 64
+"""Events held before they are handed on, ..."""
+_EVERY = 0xFF
+"""... and at least every 256 packets: consecutive WebSocket messages of a session become one
+event meanwhile (bounded: a few hundred packets' worth)."""
+
+
 def read_pcap(fp: BinaryIO, source: int, name: str) -> Iterator[ModelEvent]:
     """Model events for every HTTP exchange, WebSocket session and TLS connection in a capture."""
     connections = Connections(source)
@@ -32,7 +39,7 @@ def read_pcap(fp: BinaryIO, source: int, name: str) -> Iterator[ModelEvent]:
         packets += 1
         number, last, linktype, frame = item
         packet(number, last, linktype, frame)
-        if out:
+        if len(out) >= _HANDOVER or (out and not number & _EVERY):
             yield from out
             out.clear()
     connections.finish(last)
