@@ -87,9 +87,8 @@ def read_packets(fp: BinaryIO) -> Iterator[Packet | str]:
     source = _Source(fp)
     source.need(4)
     if source.buffer[:4] == b"\x0a\x0d\x0d\x0a":
-        yield from _pcapng(source)
-    else:
-        yield from _pcap(source)
+        return _pcapng(source)
+    return _pcap(source)
 
 
 def _pcap(source: _Source) -> Iterator[Packet | str]:
@@ -107,7 +106,22 @@ def _pcap(source: _Source) -> Iterator[Packet | str]:
     source.pos = 24
     record = struct.Struct(order + "IIII").unpack_from
     number = 0
-    while source.need(16):
+    while True:
+        # Every record wholly in the buffer, without a bounds call each...
+        buffer, pos = source.buffer, source.pos
+        last = len(buffer) - 16
+        while pos <= last:
+            seconds, fraction, caplen, _ = record(buffer, pos)
+            stop = pos + 16 + caplen
+            if stop > last + 16 or caplen > MAX_RECORD:
+                break
+            number += 1
+            yield number, seconds + fraction * scale, linktype, buffer[pos + 16 : stop]
+            pos = stop
+        source.pos = pos
+        # ... then one record across the buffer's end (or a bad one) the careful way.
+        if not source.need(16):
+            break
         number += 1
         seconds, fraction, caplen, _ = record(source.buffer, source.pos)
         if caplen > MAX_RECORD:

@@ -15,7 +15,6 @@ from inspector.pcap.capture import read_packets
 from inspector.pcap.connections import Connections
 from inspector.readers.base import CaptureError
 
-
 _HANDOVER = 64
 """Events held before they are handed on, ..."""
 _EVERY = 0xFF
