@@ -204,6 +204,8 @@ class HttpConnection:
             self.out.append(ExchangeClosed(self._waiting.popleft().id, timestamp, error=reason))
         self._reading_request = None
         self._mode = "broken"
+        self._readers = {}  # they point back here: no cycle left for a paused collector
+        self._batch = None
 
     # --- HTTP --------------------------------------------------------------------------------
 
