@@ -170,6 +170,13 @@ class FrameReader:
     def _parse(self, buffer: bytes, out: list[FrameEvent]) -> int:
         pos = 0
         end = len(buffer)
+        # The usual frame first: a whole one-frame text or binary message, under 126 bytes,
+        # masked as its sender should, no message open (nothing to check but its length).
+        # Only when the wire view is not wanted: a frame read here makes no `WireFrame`.
+        unmasking = self._expect_mask
+        expect, skip = (0x80, 6) if unmasking else (0, 2)  # mask bit, header length
+        quick = not self.wire and self.keep >= 125
+        emit = self._emit
         while True:
             if self._frame is not None:  # the payload of a frame begun in an earlier feed
                 take = min(self._remaining, end - pos)
@@ -184,6 +191,23 @@ class FrameReader:
             if end - pos < 2:
                 return pos
             first, second = buffer[pos], buffer[pos + 1]
+            if (
+                quick
+                and (first == 0x81 or first == 0x82)
+                and second & 0x80 == expect
+                and second & 0x7F < 126
+                and pos + skip + (second & 0x7F) <= end
+                and self._message is None
+            ):
+                start = pos + skip
+                pos = start + (second & 0x7F)
+                if unmasking:
+                    payload = unmask(buffer[start:pos], buffer[start - 4 : start])
+                else:
+                    payload = buffer[start:pos]
+                self._compressed = False
+                emit(out, first & 0x0F, second & 0x7F, payload, False, 1)
+                continue
             self._error_at = self._consumed + pos
             if bool(second & 0x80) != self._expect_mask and not self._noted:
                 self._noted = True
