@@ -37,6 +37,7 @@ from inspector.pcap.websocket_frames import (
     FrameNote,
     FrameReader,
     WireFrame,
+    unmask,
 )
 from inspector.websocket import negotiated_extensions, upgrade_target
 
@@ -119,7 +120,7 @@ class HttpConnection:
         self._batch: WebSocketMessagesSeen | None = None
         """The last messages event given out, which the next message joins if it is still the
         last event in `out`."""
-        self._payloads: list[bytes] = []
+        self._payloads = _Payloads()
         self._close_seen = False
         self._scan: dict[Direction, bytes | None] = {
             "client": b"" if midstream else None,
@@ -477,8 +478,42 @@ class _SessionFrames(FrameReader):
         batch = owner._batch
         if model and model[-1] is batch:
             batch.messages.append(message)
-            owner._payloads.append(payload)
+            owner._payloads.raw.append(payload)
         else:
-            payloads = owner._payloads = [payload]
-            owner._batch = WebSocketMessagesSeen(self.exchange_id, [message], payloads.__getitem__)
+            payloads = owner._payloads = _Payloads(payload)
+            owner._batch = WebSocketMessagesSeen(self.exchange_id, [message], payloads.get)
             model.append(owner._batch)
+
+    def _emit_masked(self, out: list[FrameEvent], opcode: int, raw: bytes, mask: bytes) -> None:
+        # The same as `_emit`, the payload unmasked only if someone asks for it.
+        owner = self.owner
+        if out:
+            owner._frame_events(self.sender, out, self.timestamp)
+        message = WebSocketMessage(self.sender, opcode, len(raw), self.timestamp, b"", False)
+        model = self.model
+        batch = owner._batch
+        if model and model[-1] is batch:
+            batch.messages.append(message)
+            payloads = owner._payloads
+        else:
+            payloads = owner._payloads = _Payloads()
+            owner._batch = WebSocketMessagesSeen(self.exchange_id, [message], payloads.get)
+            model.append(owner._batch)
+        payloads.masks[len(payloads.raw)] = mask
+        payloads.raw.append(raw)
+
+
+class _Payloads:
+    """The payloads of a batch of messages, in order; the masked ones are unmasked when asked
+    for (most never are: the analyzer reads a few, the first client text and the close)."""
+
+    __slots__ = ("masks", "raw")
+
+    def __init__(self, *raw: bytes) -> None:
+        self.raw = list(raw)
+        self.masks: dict[int, bytes] = {}
+
+    def get(self, index: int) -> bytes:
+        """The payload of message `index`, unmasked."""
+        mask = self.masks.get(index)
+        return self.raw[index] if mask is None else unmask(self.raw[index], mask)

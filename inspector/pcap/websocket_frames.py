@@ -167,6 +167,10 @@ class FrameReader:
         """A whole message (or control frame) was read; `out` holds the other events so far."""
         out.append(Message(opcode, size, payload, compressed, frames))
 
+    def _emit_masked(self, out: list[FrameEvent], opcode: int, raw: bytes, mask: bytes) -> None:
+        """A whole one-frame message, uncompressed, its payload (all of it) still masked."""
+        self._emit(out, opcode, len(raw), unmask(raw, mask), False, 1)
+
     def _parse(self, buffer: bytes, out: list[FrameEvent]) -> int:
         pos = 0
         end = len(buffer)
@@ -176,7 +180,7 @@ class FrameReader:
         unmasking = self._expect_mask
         expect, skip = (0x80, 6) if unmasking else (0, 2)  # mask bit, header length
         quick = not self.wire and self.keep >= 125
-        emit = self._emit
+        emit, emit_masked = self._emit, self._emit_masked
         while True:
             if self._frame is not None:  # the payload of a frame begun in an earlier feed
                 take = min(self._remaining, end - pos)
@@ -201,12 +205,11 @@ class FrameReader:
             ):
                 start = pos + skip
                 pos = start + (second & 0x7F)
-                if unmasking:
-                    payload = unmask(buffer[start:pos], buffer[start - 4 : start])
-                else:
-                    payload = buffer[start:pos]
                 self._compressed = False
-                emit(out, first & 0x0F, second & 0x7F, payload, False, 1)
+                if unmasking:
+                    emit_masked(out, first & 0x0F, buffer[start:pos], buffer[start - 4 : start])
+                else:
+                    emit(out, first & 0x0F, second & 0x7F, buffer[start:pos], False, 1)
                 continue
             self._error_at = self._consumed + pos
             if bool(second & 0x80) != self._expect_mask and not self._noted:
