@@ -174,12 +174,12 @@ class FrameReader:
     def _parse(self, buffer: bytes, out: list[FrameEvent]) -> int:
         pos = 0
         end = len(buffer)
-        # The usual frame first: a whole one-frame text or binary message, under 126 bytes,
-        # masked as its sender should, no message open (nothing to check but its length).
-        # Only when the wire view is not wanted: a frame read here makes no `WireFrame`.
+        # The usual frame first: a whole one-frame text or binary message of at most 65,535
+        # bytes, masked as its sender should, no message open (nothing else to check but that
+        # its length is minimal). Only when the wire view is not wanted: it makes no WireFrame.
         unmasking = self._expect_mask
         expect, skip = (0x80, 6) if unmasking else (0, 2)  # mask bit, header length
-        quick = not self.wire and self.keep >= 125
+        quick = not self.wire and self.keep >= 0xFFFF
         emit, emit_masked = self._emit, self._emit_masked
         while True:
             if self._frame is not None:  # the payload of a frame begun in an earlier feed
@@ -199,18 +199,24 @@ class FrameReader:
                 quick
                 and (first == 0x81 or first == 0x82)
                 and second & 0x80 == expect
-                and second & 0x7F < 126
-                and pos + skip + (second & 0x7F) <= end
                 and self._message is None
             ):
+                length = second & 0x7F
                 start = pos + skip
-                pos = start + (second & 0x7F)
-                self._compressed = False
-                if unmasking:
-                    emit_masked(out, first & 0x0F, buffer[start:pos], buffer[start - 4 : start])
+                if length == 126:
+                    length = buffer[pos + 2] << 8 | buffer[pos + 3] if end - pos >= 4 else 0
+                    start += 2
+                    usual = length > 125
                 else:
-                    emit(out, first & 0x0F, second & 0x7F, buffer[start:pos], False, 1)
-                continue
+                    usual = length < 126
+                if usual and start + length <= end:
+                    pos = start + length
+                    self._compressed = False
+                    if unmasking:
+                        emit_masked(out, first & 0x0F, buffer[start:pos], buffer[start - 4 : start])
+                    else:
+                        emit(out, first & 0x0F, length, buffer[start:pos], False, 1)
+                    continue
             self._error_at = self._consumed + pos
             if bool(second & 0x80) != self._expect_mask and not self._noted:
                 self._noted = True
