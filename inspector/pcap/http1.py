@@ -134,8 +134,12 @@ class HttpConnection:
     def data(self, side: Direction, data: bytes, timestamp: float) -> None:
         """In-order bytes `side` sent, in a packet captured at `timestamp`."""
         mode = self._mode
-        if mode == "websocket":
-            self._frames(side, data, timestamp)
+        if mode == "websocket":  # most packets: `_frames` without a call
+            if self._upgraded is not None and (reader := self._readers.get(side)) is not None:
+                reader.timestamp = timestamp
+                reader._take(data, reader.scratch)
+                if reader.scratch:
+                    self._frame_events(side, reader.scratch, timestamp)
             return
         if mode != "http" or not data or side in self._ended:
             return  # (b"" would mean end of stream to h11)
