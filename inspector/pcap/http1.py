@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Callable
 
 import h11
+from h11._readers import ContentLengthReader
 
 from inspector.events import (
     BodyChunk,
@@ -86,6 +87,19 @@ def _mirror(conn: h11.Connection, event: _Sent) -> None:
     except BaseException:
         conn._process_error(conn.our_role)
         raise
+
+
+def _needs_bytes(conn: h11.Connection) -> bool:
+    """`conn.next_event()` could only say NEED_DATA (or PAUSED): no bytes wait, the stream is not
+    closed, and the reader needs bytes to say anything (every one does but a Content-Length
+    body with nothing left, whose end is an event). About half the calls a capture makes were
+    such attempts that cannot succeed; this skips them, with the same outcome."""
+    if conn._receive_buffer or conn._receive_buffer_closed:
+        return False
+    reader = conn._reader
+    if type(reader) is ContentLengthReader and reader._remaining == 0:
+        return False
+    return conn.their_state is not h11.ERROR  # (which raises: left to next_event)
 
 
 class HttpConnection:
@@ -249,6 +263,8 @@ class HttpConnection:
         progressed = False
         conn = self._requests
         while True:
+            if _needs_bytes(conn):
+                return progressed
             event = conn.next_event()
             if event is h11.NEED_DATA or event is h11.PAUSED or type(event) is h11.ConnectionClosed:
                 return progressed
@@ -294,6 +310,8 @@ class HttpConnection:
         progressed = False
         conn = self._responses
         while self._mode == "http":
+            if _needs_bytes(conn):
+                break
             event = conn.next_event()
             if event is h11.NEED_DATA or event is h11.PAUSED or type(event) is h11.ConnectionClosed:
                 break

@@ -238,3 +238,58 @@ def test_mirror_moves_h11_as_send_does(pieces: list[tuple[Direction, bytes]], en
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(http1, "_mirror", _send_mirror)
         assert run() == fast
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["client", "server"]),
+            st.one_of(st.binary(max_size=60), st.sampled_from(PIECES + MORE_HTTP)),
+        ),
+        max_size=20,
+    ),
+    st.booleans(),
+)
+def test_skipped_parse_attempts_could_not_succeed(
+    pieces: list[tuple[Direction, bytes]], end: bool
+) -> None:
+    """Whenever the reader skips h11's `next_event` as needing bytes, calling it would have
+    said NEED_DATA or PAUSED (and changed nothing)."""
+    needs_bytes = http1._needs_bytes
+    skipped = 0
+
+    def checked(conn: h11.Connection) -> bool:
+        nonlocal skipped
+        if not needs_bytes(conn):
+            return False
+        skipped += 1
+        assert conn.next_event() in (h11.NEED_DATA, h11.PAUSED)
+        return True
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(http1, "_needs_bytes", checked)
+        connection = HttpConnection(0, "c1", "c:1", "s:2", midstream=False, max_message=1 << 16)
+        for n, (side, data) in enumerate(pieces):
+            connection.data(side, data, float(n))
+        if end:
+            connection.end("server", 99.0)
+        connection.close(100.0, None)
+
+
+def test_skipped_parse_attempts_in_the_fixtures(monkeypatch: pytest.MonkeyPatch) -> None:
+    needs_bytes = http1._needs_bytes
+    skipped = 0
+
+    def checked(conn: h11.Connection) -> bool:
+        nonlocal skipped
+        if not needs_bytes(conn):
+            return False
+        skipped += 1
+        assert conn.next_event() in (h11.NEED_DATA, h11.PAUSED)
+        return True
+
+    monkeypatch.setattr(http1, "_needs_bytes", checked)
+    for parts in FIXTURES:
+        events(fixture_path(*parts).read_bytes())
+    assert skipped > 100
