@@ -31,7 +31,6 @@ from inspector.pcap.websocket_frames import MAX_MESSAGE
 _HTTP_REQUEST = re.compile(rb"[A-Z]{3,10} \S")
 _HTTP_RESPONSE = b"HTTP/1."
 _ACK = 0x10
-_SYN_FIN_RST = SYN | FIN | RST
 _DECIDE_AFTER = 16
 """Bytes seen before deciding what a connection carries."""
 
@@ -235,7 +234,6 @@ class Connections:
         self._table: dict[bytes, _Half] = {}
         """Both directions of each connection, by `_key` of the sender's and receiver's ends."""
         self._count = 0
-        self.segments = 0
 
     def packet(self, number: int, timestamp: float, linktype: int, frame: bytes) -> None:
         if linktype == ETHERNET and len(frame) >= 54:
@@ -249,22 +247,19 @@ class Connections:
                 and version == 0x45
                 and protocol == 6
                 and not fragment & 0x3FFF
-                and not flags & _SYN_FIN_RST
+                and not flags & 0x07  # SYN, FIN, RST
                 and offset >= 0x50
                 and (half := self._table.get(key)) is not None
             ):
                 owner, side, stream, peer = half
-                if not (flags & _ACK and peer.pending):
+                if not (flags & 0x10 and peer.pending):  # an ACK may end a hole in the peer's
                     payload = frame[34 + (offset >> 4) * 4 : 14 + total if total >= 20 else None]
                     if not payload:
-                        self.segments += 1
                         owner.last = timestamp
                         return
                     if stream.next_seq == seq and not stream.pending:
-                        self.segments += 1
                         owner.last = timestamp
                         stream.next_seq = (seq + len(payload)) & 0xFFFFFFFF
-                        stream.delivered += len(payload)
                         if owner.decided:
                             if (reader := owner.reader) is not None:
                                 reader.data(side, payload, timestamp)
@@ -274,7 +269,6 @@ class Connections:
         segment = tcp_segment(linktype, frame)
         if segment is None:
             return
-        self.segments += 1
         found = self._table.get(_key(segment.src, segment.sport, segment.dst, segment.dport))
         connection = found[0] if found is not None else None
         flags = segment.flags
