@@ -36,6 +36,7 @@ Visit = Callable[[int, float, int, bytes], None]
 Tally = tuple[int, float | None]
 """(packets read so far, timestamp of the last one)."""
 TALLY_EVERY = 256
+"""Packets between tallies (a power of two)."""
 
 
 class Segment(NamedTuple):
@@ -147,6 +148,7 @@ def _pcap(source: _Source, visit: Visit) -> Iterator[Tally | str]:
         return
     source.pos = 24
     record = struct.Struct(order + "IIII").unpack_from
+    every = TALLY_EVERY - 1  # a power of two
     number = 0
     timestamp: float | None = None
     while True:
@@ -162,7 +164,7 @@ def _pcap(source: _Source, visit: Visit) -> Iterator[Tally | str]:
             timestamp = seconds + fraction * scale
             visit(number, timestamp, linktype, buffer[pos + 16 : stop])
             pos = stop
-            if not number % TALLY_EVERY:
+            if not number & every:
                 source.pos = pos
                 yield number, timestamp
         source.pos = pos
@@ -189,7 +191,7 @@ def _pcap(source: _Source, visit: Visit) -> Iterator[Tally | str]:
         source.pos += caplen
         timestamp = seconds + fraction * scale
         visit(number, timestamp, linktype, source.buffer[start : source.pos])
-        if not number % TALLY_EVERY:
+        if not number & every:
             yield number, timestamp
     yield number, timestamp
     if source.pos < len(source.buffer):

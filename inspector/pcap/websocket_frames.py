@@ -109,7 +109,8 @@ class FrameReader:
     ) -> None:
         self.sender = sender
         self.wire = wire
-        """Report every `WireFrame`, not only messages (frame-level checks need them)."""
+        """Report every `WireFrame`, not only messages (frame-level checks need them). This and
+        `keep` are fixed once the reader is made."""
         self.deflate = deflate
         self.max_message = max_message
         self.keep = keep
@@ -133,6 +134,10 @@ class FrameReader:
         self._size = 0
         self._frames = 0
         self._inflate: zlib._Decompress | None = None
+        # The short path of `_parse` (mask bit expected, header length without the extended
+        # length), taken only when no wire view is wanted and whole 16-bit payloads are kept.
+        self._short = (0x80, 6) if self._expect_mask else (0, 2)
+        self._quick = not wire and keep >= 0xFFFF
 
     def feed(self, data: bytes) -> list[FrameEvent]:
         """Frames and messages completed by `data` (an error ends the direction)."""
@@ -177,10 +182,8 @@ class FrameReader:
         # The usual frame first: a whole one-frame text or binary message of at most 65,535
         # bytes, masked as its sender should, no message open (nothing else to check but that
         # its length is minimal). Only when the wire view is not wanted: it makes no WireFrame.
-        unmasking = self._expect_mask
-        expect, skip = (0x80, 6) if unmasking else (0, 2)  # mask bit, header length
-        quick = not self.wire and self.keep >= 0xFFFF
-        emit, emit_masked = self._emit, self._emit_masked
+        expect, skip = self._short
+        quick = self._quick
         while True:
             if self._frame is not None:  # the payload of a frame begun in an earlier feed
                 take = min(self._remaining, end - pos)
@@ -212,10 +215,12 @@ class FrameReader:
                 if usual and start + length <= end:
                     pos = start + length
                     self._compressed = False
-                    if unmasking:
-                        emit_masked(out, first & 0x0F, buffer[start:pos], buffer[start - 4 : start])
+                    if expect:
+                        self._emit_masked(
+                            out, first & 0x0F, buffer[start:pos], buffer[start - 4 : start]
+                        )
                     else:
-                        emit(out, first & 0x0F, length, buffer[start:pos], False, 1)
+                        self._emit(out, first & 0x0F, length, buffer[start:pos], False, 1)
                     continue
             self._error_at = self._consumed + pos
             if bool(second & 0x80) != self._expect_mask and not self._noted:
