@@ -236,11 +236,17 @@ class HttpConnection:
             waiting: list[Direction] = [side]
             while waiting and self._mode == "http":
                 if waiting.pop() == "client":
-                    if self._drain_requests(timestamp):
+                    progressed = self._drain_requests(timestamp)
+                    if progressed:
                         waiting.append("server")
-                elif self._responses.our_state is not h11.IDLE and self._drain_responses(timestamp):
-                    waiting.append("client")
-                if self._next_cycle():
+                else:
+                    progressed = self._responses.our_state is not h11.IDLE and (
+                        self._drain_responses(timestamp)
+                    )
+                    if progressed:
+                        waiting.append("client")
+                # Only an event read can end a cycle (states change nowhere else).
+                if progressed and self._next_cycle():
                     waiting = ["server", "client"]
         except h11.ProtocolError as e:
             side = "client" if self._requests.their_state is h11.ERROR else "server"
