@@ -9,9 +9,10 @@ packet at times, a close handshake). Then, in interleaved rounds, each in a fres
     tshark      `tshark -r FILE -Y websocket` (every frame dissected and filtered), stdout
                 to /dev/null
 
-and prints the median wall time and peak memory (the child's max RSS from `wait4`, the same
-method for both) and the ratios. Before timing, one analysis is checked against what was
-generated (exchanges, WebSocket messages), which also warms the page cache.
+and prints the median wall time, CPU time (user + system) and peak memory (from the child's
+`wait4`, the same method for both), the fastest run, and the ratios. Before timing, one
+analysis is checked against what was generated (exchanges, WebSocket messages), which also
+warms the page cache.
 
     .venv/bin/python bench/bench_pcap.py                 # 100 MB, 3 rounds
     .venv/bin/python bench/bench_pcap.py --mb 10 --repeat 1
