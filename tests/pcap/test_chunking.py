@@ -257,13 +257,10 @@ def test_skipped_parse_attempts_could_not_succeed(
     """Whenever the reader skips h11's `next_event` as needing bytes, calling it would have
     said NEED_DATA or PAUSED (and changed nothing)."""
     needs_bytes = http1._needs_bytes
-    skipped = 0
 
     def checked(conn: h11.Connection) -> bool:
-        nonlocal skipped
         if not needs_bytes(conn):
             return False
-        skipped += 1
         assert conn.next_event() in (h11.NEED_DATA, h11.PAUSED)
         return True
 
