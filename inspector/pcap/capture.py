@@ -11,7 +11,7 @@ interface, and never trusts a length it has not checked.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import BinaryIO, NamedTuple
 
 CHUNK = 1 << 20
@@ -31,6 +31,12 @@ _IPV6_SKIPPABLE = frozenset({0, 43, 60})  # hop-by-hop, routing, destination opt
 
 Packet = tuple[int, float, int, bytes]
 """(packet number from 1, timestamp, link type, frame bytes)."""
+Visit = Callable[[int, float, int, bytes], None]
+"""Called with each packet: (packet number from 1, timestamp, link type, frame bytes)."""
+Tally = tuple[int, float | None]
+"""(packets read so far, timestamp of the last one)."""
+TALLY_EVERY = 256
+"""Packets between tallies (a power of two)."""
 
 
 class Segment(NamedTuple):
@@ -87,13 +93,48 @@ def read_packets(fp: BinaryIO) -> Iterator[Packet | str]:
     source = _Source(fp)
     source.need(4)
     if source.buffer[:4] == b"\x0a\x0d\x0d\x0a":
-        yield from _pcapng(source)
-    else:
-        yield from _pcap(source)
+        return _pcapng(source)
+    return _listed(source)
 
 
-def _pcap(source: _Source) -> Iterator[Packet | str]:
+def visit_packets(fp: BinaryIO, visit: Visit) -> Iterator[Tally | str]:
+    """Give every packet of a pcap or pcapng file to `visit`, in order; yield a `Tally` after
+    every `TALLY_EVERY` packets, before each problem (one line, with the offset, as str) and at
+    the end. What `read_packets` does without a generator step and a tuple per packet."""
+    source = _Source(fp)
+    source.need(4)
+    if source.buffer[:4] != b"\x0a\x0d\x0d\x0a":
+        yield from _pcap(source, visit)
+        return
+    number, timestamp = 0, None
+    for item in _pcapng(source):
+        if isinstance(item, str):
+            yield number, timestamp
+            yield item
+            continue
+        number, timestamp = item[0], item[1]
+        visit(*item)
+        if not number % TALLY_EVERY:
+            yield number, timestamp
+    yield number, timestamp
+
+
+def _listed(source: _Source) -> Iterator[Packet | str]:
+    packets: list[Packet] = []
+
+    def keep(number: int, timestamp: float, linktype: int, frame: bytes) -> None:
+        packets.append((number, timestamp, linktype, frame))
+
+    for item in _pcap(source, keep):
+        yield from packets
+        packets.clear()
+        if isinstance(item, str):
+            yield item
+
+
+def _pcap(source: _Source, visit: Visit) -> Iterator[Tally | str]:
     if not source.need(24):
+        yield 0, None
         yield "pcap file header is truncated"
         return
     magic = source.buffer[:4]
@@ -102,27 +143,57 @@ def _pcap(source: _Source) -> Iterator[Packet | str]:
     scale = 1e-9 if nano else 1e-6
     linktype = struct.unpack_from(order + "I", source.buffer, 20)[0] & 0x0FFFFFFF
     if linktype not in LINK_TYPES:
+        yield 0, None
         yield f"link type {linktype} is not supported (Ethernet, Linux cooked, loopback, raw IP)"
         return
     source.pos = 24
     record = struct.Struct(order + "IIII").unpack_from
+    every = TALLY_EVERY - 1  # a power of two
     number = 0
-    while source.need(16):
-        number += 1
+    timestamp: float | None = None
+    while True:
+        # Every record wholly in the buffer, without a bounds call each...
+        buffer, pos = source.buffer, source.pos
+        last = len(buffer) - 16
+        while pos <= last:
+            seconds, fraction, caplen, _ = record(buffer, pos)
+            stop = pos + 16 + caplen
+            if stop > last + 16 or caplen > MAX_RECORD:
+                break
+            number += 1
+            timestamp = seconds + fraction * scale
+            visit(number, timestamp, linktype, buffer[pos + 16 : stop])
+            pos = stop
+            if not number & every:
+                source.pos = pos
+                yield number, timestamp
+        source.pos = pos
+        # ... then one record across the buffer's end (or a bad one) the careful way.
+        if not source.need(16):
+            break
         seconds, fraction, caplen, _ = record(source.buffer, source.pos)
         if caplen > MAX_RECORD:
+            yield number, timestamp
             yield (
-                f"packet {number} at offset {source.here}: record length {caplen} is not "
+                f"packet {number + 1} at offset {source.here}: record length {caplen} is not "
                 "plausible; the rest of the file was not read"
             )
             return
         source.pos += 16
         if not source.need(caplen):
-            yield f"packet {number} at offset {source.here - 16}: truncated (file ends inside it)"
+            yield number, timestamp
+            yield (
+                f"packet {number + 1} at offset {source.here - 16}: truncated (file ends inside it)"
+            )
             return
+        number += 1
         start = source.pos
         source.pos += caplen
-        yield number, seconds + fraction * scale, linktype, source.buffer[start : source.pos]
+        timestamp = seconds + fraction * scale
+        visit(number, timestamp, linktype, source.buffer[start : source.pos])
+        if not number & every:
+            yield number, timestamp
+    yield number, timestamp
     if source.pos < len(source.buffer):
         yield f"offset {source.here}: file ends inside a packet record header"
 
@@ -223,6 +294,10 @@ def _packet_block(
 _ETH_IPV4_TCP = struct.Struct("!12xHBxH2xHxB2x4s4s")
 """Ethernet type; IPv4 version+IHL, total length, flags+fragment, protocol, addresses."""
 _TCP = struct.Struct("!HHIIBB")
+ETHERNET_IPV4_TCP = struct.Struct("!12xHBxH2xHxB2x12sIIBB")
+"""Ethernet type; IPv4 version+IHL, total length, flags+fragment, protocol; then addresses and
+ports as one 12-byte key (source, destination, source port, destination port); TCP sequence,
+acknowledgement, data offset, flags."""
 
 
 def tcp_segment(linktype: int, frame: bytes) -> Segment | None:

@@ -13,7 +13,16 @@ import re
 
 from inspector.events import ExchangeClosed, ExchangeOpened, ModelEvent
 from inspector.model import Direction, Exchange, Request
-from inspector.pcap.capture import FIN, RST, SYN, Segment, address, tcp_segment
+from inspector.pcap.capture import (
+    ETHERNET,
+    ETHERNET_IPV4_TCP,
+    FIN,
+    RST,
+    SYN,
+    Segment,
+    address,
+    tcp_segment,
+)
 from inspector.pcap.http1 import FrameObserver, HttpConnection
 from inspector.pcap.tcp import StreamReassembler
 from inspector.pcap.tls import MAX_HELLO, client_hello_sni, looks_like_tls
@@ -86,7 +95,7 @@ class TcpConnection:
         self.out = table.out
         self.key = key
         self.client_end = client
-        self.keys = ((*client, *server), (*server, *client))
+        self.keys = (_key(*client, *server), _key(*server, *client))
         self.client = address(*client)
         self.server = address(*server)
         self.midstream = midstream
@@ -203,6 +212,15 @@ class TcpConnection:
         self.reader = None
 
 
+_Half = tuple[TcpConnection, Direction, StreamReassembler, StreamReassembler]
+"""A connection seen from one side: the connection, the side, its stream and the peer's."""
+
+
+def _key(src: bytes, sport: int, dst: bytes, dport: int) -> bytes:
+    """A direction's key: addresses, then ports, as they sit in an IPv4 header and TCP's."""
+    return src + dst + sport.to_bytes(2) + dport.to_bytes(2)
+
+
 class Connections:
     """Every TCP connection of one capture; packets in, model events out (in `out`)."""
 
@@ -213,17 +231,46 @@ class Connections:
         self.max_message = max_message
         self.frames = frames
         self.out: list[ModelEvent] = []
-        self._table: dict[tuple[bytes, int, bytes, int], TcpConnection] = {}
+        self._table: dict[bytes, _Half] = {}
+        """Both directions of each connection, by `_key` of the sender's and receiver's ends."""
         self._count = 0
-        self.segments = 0
 
     def packet(self, number: int, timestamp: float, linktype: int, frame: bytes) -> None:
+        if linktype == ETHERNET and len(frame) >= 54:
+            # The usual packet, in one unpack and one lookup: Ethernet, IPv4 without options,
+            # TCP, no SYN, FIN or RST, the next bytes of a direction with none waiting.
+            ethertype, version, total, fragment, protocol, key, seq, _, offset, flags = (
+                ETHERNET_IPV4_TCP.unpack_from(frame)
+            )
+            if (
+                ethertype == 0x0800
+                and version == 0x45
+                and protocol == 6
+                and not fragment & 0x3FFF
+                and not flags & 0x07  # SYN, FIN, RST
+                and offset >= 0x50
+                and (half := self._table.get(key)) is not None
+            ):
+                owner, side, stream, peer = half
+                if not (flags & 0x10 and peer.pending):  # an ACK may end a hole in the peer's
+                    payload = frame[34 + (offset >> 4) * 4 : 14 + total if total >= 20 else None]
+                    if not payload:
+                        owner.last = timestamp
+                        return
+                    if stream.next_seq == seq and not stream.pending:
+                        owner.last = timestamp
+                        stream.next_seq = (seq + len(payload)) & 0xFFFFFFFF
+                        if owner.decided:
+                            if (reader := owner.reader) is not None:
+                                reader.data(side, payload, timestamp)
+                        else:
+                            owner._deliver(side, payload, timestamp, number)
+                        return
         segment = tcp_segment(linktype, frame)
         if segment is None:
             return
-        self.segments += 1
-        key = (segment.src, segment.sport, segment.dst, segment.dport)
-        connection = self._table.get(key)
+        found = self._table.get(_key(segment.src, segment.sport, segment.dst, segment.dport))
+        connection = found[0] if found is not None else None
         flags = segment.flags
         if connection is None or (flags & SYN and not flags & _ACK and connection.decided):
             if connection is not None:  # the same ports used again: the old one is over
@@ -251,19 +298,21 @@ class Connections:
                 client, server = (here, there) if here[1] > there[1] else (there, here)
         self._count += 1
         connection = TcpConnection(self, f"c{self._count}", client, server, midstream, number)
-        for key in connection.keys:
-            self._table[key] = connection
+        client_stream, server_stream = connection.streams["client"], connection.streams["server"]
+        self._table[connection.keys[0]] = (connection, "client", client_stream, server_stream)
+        self._table[connection.keys[1]] = (connection, "server", server_stream, client_stream)
         return connection
 
     def _end(self, connection: TcpConnection, timestamp: float, error: str | None, n: int) -> None:
         connection.finish(timestamp, error, n)
         for key in connection.keys:
-            if self._table.get(key) is connection:
+            half = self._table.get(key)
+            if half is not None and half[0] is connection:
                 del self._table[key]
 
     def finish(self, timestamp: float | None) -> None:
         """The capture ended: close every connection still open."""
-        for connection in {id(c): c for c in self._table.values()}.values():
+        for connection in {id(h[0]): h[0] for h in self._table.values()}.values():
             connection.finish(
                 timestamp if timestamp is not None else connection.last,
                 "capture ended before the connection did",

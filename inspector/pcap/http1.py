@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Callable
 
 import h11
+from h11._readers import ContentLengthReader
 
 from inspector.events import (
     BodyChunk,
@@ -28,15 +29,16 @@ from inspector.events import (
     ModelEvent,
     ResponseStarted,
     SourceProblem,
-    WebSocketMessageSeen,
+    WebSocketMessagesSeen,
 )
 from inspector.model import Direction, Exchange, Headers, Request, Response, WebSocketMessage
 from inspector.pcap.websocket_frames import (
     FrameError,
+    FrameEvent,
     FrameNote,
     FrameReader,
-    Message,
     WireFrame,
+    unmask,
 )
 from inspector.websocket import negotiated_extensions, upgrade_target
 
@@ -51,7 +53,6 @@ _MAX_UNMATCHED = 1 << 20
 """Server bytes held before any request was seen to answer; past this they are dropped."""
 _MAX_WAITING = 8 << 20
 """Unparsed bytes one direction may hold (pipelined behind an unanswered request)."""
-_FRAMING = frozenset({b"content-length", b"transfer-encoding"})
 
 FrameObserver = Callable[[Direction, WireFrame, float], None]
 
@@ -63,9 +64,42 @@ def _headers(event: h11.Request | h11.Response | h11.InformationalResponse) -> H
     )
 
 
-def _mirrored(headers: h11._headers.Headers) -> list[tuple[bytes, bytes]]:
-    """Headers for the mirror: the body's framing is the other parser's business."""
-    return [(name, value) for name, value in headers.raw_items() if name.lower() not in _FRAMING]
+_END = h11.EndOfMessage()
+
+
+_Sent = h11.Request | h11.InformationalResponse | h11.Response | h11.EndOfMessage
+
+
+def _mirror(conn: h11.Connection, event: _Sent) -> None:
+    """`conn.send(event)` without writing the bytes nobody sends: the state machine moves
+    exactly as `send` moves it (the same checks; an error leaves it in ERROR), but the event the
+    other parser just read is passed as it is, framing headers included, since no writer ever
+    sees it. (`send` would also rebuild a response's framing and Connection headers for writing;
+    that never changes the state: keep-alive is already off whenever it adds close.) The one
+    check of h11's writers is kept too: it sends nothing but HTTP/1.1 start lines.
+    """
+    if conn.our_state is h11.ERROR:
+        raise h11.LocalProtocolError("Can't send data when our state is ERROR")
+    try:
+        conn._process_event(conn.our_role, event)
+        if not isinstance(event, h11.EndOfMessage) and event.http_version != b"1.1":
+            raise h11.LocalProtocolError("I only send HTTP/1.1")
+    except BaseException:
+        conn._process_error(conn.our_role)
+        raise
+
+
+def _needs_bytes(conn: h11.Connection) -> bool:
+    """`conn.next_event()` could only say NEED_DATA (or PAUSED): no bytes wait, the stream is not
+    closed, and the reader needs bytes to say anything (every one does but a Content-Length
+    body with nothing left, whose end is an event). About half the calls a capture makes were
+    such attempts that cannot succeed; this skips them, with the same outcome."""
+    if conn._receive_buffer or conn._receive_buffer_closed:
+        return False
+    reader = conn._reader
+    if type(reader) is ContentLengthReader and reader._remaining == 0:
+        return False
+    return conn.their_state is not h11.ERROR  # (which raises: left to next_event)
 
 
 class HttpConnection:
@@ -96,7 +130,11 @@ class HttpConnection:
         """Requests whose response has not ended, oldest first (pipelining)."""
         self._mode = "http"  # http | websocket | tunnel | broken
         self._upgraded: Exchange | None = None
-        self._readers: dict[Direction, FrameReader] = {}
+        self._readers: dict[Direction, _SessionFrames] = {}
+        self._batch: WebSocketMessagesSeen | None = None
+        """The last messages event given out, which the next message joins if it is still the
+        last event in `out`."""
+        self._payloads = _Payloads()
         self._close_seen = False
         self._scan: dict[Direction, bytes | None] = {
             "client": b"" if midstream else None,
@@ -110,8 +148,12 @@ class HttpConnection:
     def data(self, side: Direction, data: bytes, timestamp: float) -> None:
         """In-order bytes `side` sent, in a packet captured at `timestamp`."""
         mode = self._mode
-        if mode == "websocket":
-            self._frames(side, data, timestamp)
+        if mode == "websocket":  # most packets: `_frames` without a call
+            if self._upgraded is not None and (reader := self._readers.get(side)) is not None:
+                reader.timestamp = timestamp
+                reader._take(data, reader.scratch)
+                if reader.scratch:
+                    self._frame_events(side, reader.scratch, timestamp)
             return
         if mode != "http" or not data or side in self._ended:
             return  # (b"" would mean end of stream to h11)
@@ -181,6 +223,8 @@ class HttpConnection:
             self.out.append(ExchangeClosed(self._waiting.popleft().id, timestamp, error=reason))
         self._reading_request = None
         self._mode = "broken"
+        self._readers = {}  # they point back here: no cycle left for a paused collector
+        self._batch = None
 
     # --- HTTP --------------------------------------------------------------------------------
 
@@ -192,11 +236,17 @@ class HttpConnection:
             waiting: list[Direction] = [side]
             while waiting and self._mode == "http":
                 if waiting.pop() == "client":
-                    if self._drain_requests(timestamp):
+                    progressed = self._drain_requests(timestamp)
+                    if progressed:
                         waiting.append("server")
-                elif self._responses.our_state is not h11.IDLE and self._drain_responses(timestamp):
-                    waiting.append("client")
-                if self._next_cycle():
+                else:
+                    progressed = self._responses.our_state is not h11.IDLE and (
+                        self._drain_responses(timestamp)
+                    )
+                    if progressed:
+                        waiting.append("client")
+                # Only an event read can end a cycle (states change nowhere else).
+                if progressed and self._next_cycle():
                     waiting = ["server", "client"]
         except h11.ProtocolError as e:
             side = "client" if self._requests.their_state is h11.ERROR else "server"
@@ -219,6 +269,8 @@ class HttpConnection:
         progressed = False
         conn = self._requests
         while True:
+            if _needs_bytes(conn):
+                return progressed
             event = conn.next_event()
             if event is h11.NEED_DATA or event is h11.PAUSED or type(event) is h11.ConnectionClosed:
                 return progressed
@@ -230,7 +282,7 @@ class HttpConnection:
                     self._reading_request.request.body_size += len(event.data)
             elif isinstance(event, h11.EndOfMessage):
                 self._reading_request = None
-                self._responses.send(h11.EndOfMessage())
+                _mirror(self._responses, _END)
 
     def _request(self, event: h11.Request, timestamp: float) -> None:
         self._count += 1
@@ -258,19 +310,14 @@ class HttpConnection:
         self._reading_request = exchange
         self._waiting.append(exchange)
         self.out.append(ExchangeOpened(exchange))
-        self._responses.send(
-            h11.Request(
-                method=event.method,
-                target=event.target,
-                headers=_mirrored(event.headers),
-                http_version=event.http_version,
-            )
-        )
+        _mirror(self._responses, event)
 
     def _drain_responses(self, timestamp: float) -> bool:
         progressed = False
         conn = self._responses
         while self._mode == "http":
+            if _needs_bytes(conn):
+                break
             event = conn.next_event()
             if event is h11.NEED_DATA or event is h11.PAUSED or type(event) is h11.ConnectionClosed:
                 break
@@ -290,7 +337,7 @@ class HttpConnection:
                 if exchange.response is not None:
                     exchange.response.timestamp_end = timestamp
                 self.out.append(ExchangeClosed(exchange.id, timestamp))
-                self._requests.send(h11.EndOfMessage())
+                _mirror(self._requests, _END)
         if conn.their_state is h11.SWITCHED_PROTOCOL or (conn.our_state is h11.SWITCHED_PROTOCOL):
             self._switched(timestamp)
         return progressed
@@ -307,14 +354,7 @@ class HttpConnection:
         )
         self.out.append(ResponseStarted(exchange.id, response))
         exchange.response = response
-        self._requests.send(
-            h11.Response(
-                status_code=event.status_code,
-                headers=_mirrored(event.headers),
-                reason=event.reason,
-                http_version=event.http_version,
-            )
-        )
+        _mirror(self._requests, event)
 
     def _informational(self, event: h11.InformationalResponse, timestamp: float) -> None:
         self._unmatched = 0
@@ -329,13 +369,7 @@ class HttpConnection:
             )
             exchange.response = response
             self.out.append(ResponseStarted(exchange.id, response))
-        self._requests.send(
-            h11.InformationalResponse(
-                status_code=event.status_code,
-                headers=list(event.headers.raw_items()),
-                reason=event.reason,
-            )
-        )
+        _mirror(self._requests, event)
 
     def _switched(self, timestamp: float) -> None:
         """The connection changed protocol: WebSocket frames, or a tunnel left unread."""
@@ -356,7 +390,7 @@ class HttpConnection:
             sides: tuple[Direction, Direction] = ("client", "server")
             wire = self.frames is not None
             self._readers = {
-                side: FrameReader(side, deflate, self.max_message, wire=wire) for side in sides
+                side: _SessionFrames(self, exchange.id, side, deflate, wire) for side in sides
             }
             if client_rest:
                 self._frames("client", bytes(client_rest), timestamp)
@@ -368,28 +402,24 @@ class HttpConnection:
     # --- WebSocket ---------------------------------------------------------------------------
 
     def _frames(self, side: Direction, data: bytes, timestamp: float) -> None:
-        exchange = self._upgraded
-        reader = self._readers.get(side)
-        if exchange is None or reader is None:
+        if self._upgraded is None or (reader := self._readers.get(side)) is None:
             return
+        reader.timestamp = timestamp
+        scratch = reader.scratch
+        reader._take(data, scratch)
+        if scratch:
+            self._frame_events(side, scratch, timestamp)
+
+    def _frame_events(self, side: Direction, events: list[FrameEvent], timestamp: float) -> None:
+        """What a direction's frames gave besides messages: wire frames, notes, an error."""
+        exchange = self._upgraded
+        assert exchange is not None
         frames = self.frames
-        for event in reader.feed(data):
-            if isinstance(event, Message):
-                if event.opcode == 8:
-                    self._close_seen = True
-                self.out.append(
-                    WebSocketMessageSeen(
-                        exchange.id,
-                        WebSocketMessage(
-                            side, event.opcode, event.size, timestamp, compressed=event.compressed
-                        ),
-                        event.payload,
-                    )
-                )
-            elif isinstance(event, WireFrame):
+        for event in events:
+            if isinstance(event, WireFrame):
                 if frames is not None:
                     frames(side, event, timestamp)
-            else:
+            elif isinstance(event, FrameNote | FrameError):
                 then = (
                     "RFC 6455 forbids it; read anyway"
                     if isinstance(event, FrameNote)
@@ -402,6 +432,7 @@ class HttpConnection:
                         f"{side} WebSocket stream at byte {event.offset}: {event.message}; " + then,
                     )
                 )
+        events.clear()
 
     # --- recovery ----------------------------------------------------------------------------
 
@@ -435,3 +466,82 @@ class HttpConnection:
             return None
         self._scan[side] = None
         return data[found.start(1) :]
+
+
+class _SessionFrames(FrameReader):
+    """One direction of a WebSocket session: its messages straight into the model events of
+    the connection, the other frame events (in `scratch`) handed to it in order.
+
+    Messages that follow each other in the event list (nothing else came between them) go into
+    one `WebSocketMessagesSeen`, both directions' alike: the same stream of events, fewer of
+    them."""
+
+    def __init__(
+        self, owner: HttpConnection, exchange_id: str, side: Direction, deflate: bool, wire: bool
+    ) -> None:
+        super().__init__(side, deflate, owner.max_message, wire=wire)
+        self.owner = owner
+        self.exchange_id = exchange_id
+        self.model = owner.out
+        self.scratch: list[FrameEvent] = []
+        self.timestamp = 0.0
+        """When the bytes being read were captured."""
+
+    def _emit(
+        self,
+        out: list[FrameEvent],
+        opcode: int,
+        size: int,
+        payload: bytes,
+        compressed: bool,
+        frames: int,
+    ) -> None:
+        owner = self.owner
+        if out:  # wire frames or a note came first: keep the order
+            owner._frame_events(self.sender, out, self.timestamp)
+        if opcode == 8:
+            owner._close_seen = True
+        message = WebSocketMessage(self.sender, opcode, size, self.timestamp, b"", compressed)
+        model = self.model
+        batch = owner._batch
+        if model and model[-1] is batch:
+            batch.messages.append(message)
+            owner._payloads.raw.append(payload)
+        else:
+            payloads = owner._payloads = _Payloads(payload)
+            owner._batch = WebSocketMessagesSeen(self.exchange_id, [message], payloads.get)
+            model.append(owner._batch)
+
+    def _emit_masked(self, out: list[FrameEvent], opcode: int, raw: bytes, mask: bytes) -> None:
+        # The same as `_emit`, the payload unmasked only if someone asks for it.
+        owner = self.owner
+        if out:
+            owner._frame_events(self.sender, out, self.timestamp)
+        message = WebSocketMessage(self.sender, opcode, len(raw), self.timestamp, b"", False)
+        model = self.model
+        batch = owner._batch
+        if model and model[-1] is batch:
+            batch.messages.append(message)
+            payloads = owner._payloads
+        else:
+            payloads = owner._payloads = _Payloads()
+            owner._batch = WebSocketMessagesSeen(self.exchange_id, [message], payloads.get)
+            model.append(owner._batch)
+        payloads.masks[len(payloads.raw)] = mask
+        payloads.raw.append(raw)
+
+
+class _Payloads:
+    """The payloads of a batch of messages, in order; the masked ones are unmasked when asked
+    for (most never are: the analyzer reads a few, the first client text and the close)."""
+
+    __slots__ = ("masks", "raw")
+
+    def __init__(self, *raw: bytes) -> None:
+        self.raw = list(raw)
+        self.masks: dict[int, bytes] = {}
+
+    def get(self, index: int) -> bytes:
+        """The payload of message `index`, unmasked."""
+        mask = self.masks.get(index)
+        return self.raw[index] if mask is None else unmask(self.raw[index], mask)

@@ -24,7 +24,7 @@ def _delta(a: int, b: int) -> int:
 class StreamReassembler:
     """Bytes of one direction in sequence order."""
 
-    __slots__ = ("delivered", "gaps", "max_pending", "next_seq", "pending", "pending_bytes")
+    __slots__ = ("gaps", "max_pending", "next_seq", "pending", "pending_bytes")
 
     def __init__(self, max_pending: int = MAX_PENDING) -> None:
         self.next_seq: int | None = None
@@ -32,7 +32,6 @@ class StreamReassembler:
         self.pending: dict[int, tuple[bytes, float]] = {}
         self.pending_bytes = 0
         self.max_pending = max_pending
-        self.delivered = 0
         self.gaps = 0
 
     def syn(self, seq: int) -> None:
@@ -63,7 +62,6 @@ class StreamReassembler:
                 return self._skip_to_pending()
             return []
         self.next_seq = (seq + len(payload)) & 0xFFFFFFFF
-        self.delivered += len(payload)
         out: list[Piece] = [(payload, timestamp)]
         if self.pending:
             self._drain(out)
@@ -116,7 +114,6 @@ class StreamReassembler:
                 if -ahead < len(payload):
                     payload = payload[-ahead:] if ahead else payload
                     out.append((payload, timestamp))
-                    self.delivered += len(payload)
                     self.next_seq = expected = (expected + len(payload)) & 0xFFFFFFFF
                 progressed = True
             if not progressed:

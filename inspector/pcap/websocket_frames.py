@@ -109,7 +109,8 @@ class FrameReader:
     ) -> None:
         self.sender = sender
         self.wire = wire
-        """Report every `WireFrame`, not only messages (frame-level checks need them)."""
+        """Report every `WireFrame`, not only messages (frame-level checks need them). This and
+        `keep` are fixed once the reader is made."""
         self.deflate = deflate
         self.max_message = max_message
         self.keep = keep
@@ -133,12 +134,21 @@ class FrameReader:
         self._size = 0
         self._frames = 0
         self._inflate: zlib._Decompress | None = None
+        # The short path of `_parse` (mask bit expected, header length without the extended
+        # length), taken only when no wire view is wanted and whole 16-bit payloads are kept.
+        self._short = (0x80, 6) if self._expect_mask else (0, 2)
+        self._quick = not wire and keep >= 0xFFFF
 
     def feed(self, data: bytes) -> list[FrameEvent]:
         """Frames and messages completed by `data` (an error ends the direction)."""
-        if self.broken is not None or not data:
-            return []
         out: list[FrameEvent] = []
+        self._take(data, out)
+        return out
+
+    def _take(self, data: bytes, out: list[FrameEvent]) -> None:
+        """Parse `data` after what was left over; messages go to `_emit`, the rest to `out`."""
+        if self.broken is not None or not data:
+            return
         buffer = self._buffer + data if self._buffer else data
         try:
             pos = self._parse(buffer, out)
@@ -146,14 +156,34 @@ class FrameReader:
             self.broken = FrameError(f"invalid frame: {e}", self._error_at)
             out.append(self.broken)
             self._buffer = b""
-            return out
+            return
         self._consumed += pos
-        self._buffer = buffer[pos:]
-        return out
+        self._buffer = buffer[pos:] if pos < len(buffer) else b""
+
+    def _emit(
+        self,
+        out: list[FrameEvent],
+        opcode: int,
+        size: int,
+        payload: bytes,
+        compressed: bool,
+        frames: int,
+    ) -> None:
+        """A whole message (or control frame) was read; `out` holds the other events so far."""
+        out.append(Message(opcode, size, payload, compressed, frames))
+
+    def _emit_masked(self, out: list[FrameEvent], opcode: int, raw: bytes, mask: bytes) -> None:
+        """A whole one-frame message, uncompressed, its payload (all of it) still masked."""
+        self._emit(out, opcode, len(raw), unmask(raw, mask), False, 1)
 
     def _parse(self, buffer: bytes, out: list[FrameEvent]) -> int:
         pos = 0
         end = len(buffer)
+        # The usual frame first: a whole one-frame text or binary message of at most 65,535
+        # bytes, masked as its sender should, no message open (nothing else to check but that
+        # its length is minimal). Only when the wire view is not wanted: it makes no WireFrame.
+        expect, skip = self._short
+        quick = self._quick
         while True:
             if self._frame is not None:  # the payload of a frame begun in an earlier feed
                 take = min(self._remaining, end - pos)
@@ -168,6 +198,30 @@ class FrameReader:
             if end - pos < 2:
                 return pos
             first, second = buffer[pos], buffer[pos + 1]
+            if (
+                quick
+                and (first == 0x81 or first == 0x82)
+                and second & 0x80 == expect
+                and self._message is None
+            ):
+                length = second & 0x7F
+                start = pos + skip
+                if length == 126:
+                    length = buffer[pos + 2] << 8 | buffer[pos + 3] if end - pos >= 4 else 0
+                    start += 2
+                    usual = length > 125
+                else:
+                    usual = length < 126
+                if usual and start + length <= end:
+                    pos = start + length
+                    self._compressed = False
+                    if expect:
+                        self._emit_masked(
+                            out, first & 0x0F, buffer[start:pos], buffer[start - 4 : start]
+                        )
+                    else:
+                        self._emit(out, first & 0x0F, length, buffer[start:pos], False, 1)
+                    continue
             self._error_at = self._consumed + pos
             if bool(second & 0x80) != self._expect_mask and not self._noted:
                 self._noted = True
@@ -230,7 +284,7 @@ class FrameReader:
                     raise _Invalid("close frame with a 1-byte payload")
                 if not control:
                     self._compressed = False
-                out.append(Message(opcode, length, payload, False, 1))
+                self._emit(out, opcode, length, payload, False, 1)
                 pos = start + length
                 continue
             # Inflate only a compressed message's frames; a frame out of place is checked (and
@@ -326,7 +380,7 @@ class FrameReader:
             self._error_at = offset
             if opcode == 8 and len(payload) == 1:
                 raise _Invalid("close frame with a 1-byte payload")
-            out.append(Message(opcode, len(payload), payload, False, 1))
+            self._emit(out, opcode, len(payload), payload, False, 1)
             return
         if fin and inflate:
             parts.append(self._inflated(_TAIL))
@@ -345,14 +399,13 @@ class FrameReader:
         if fin:
             message = self._message
             assert message is not None
-            out.append(
-                Message(
-                    message,
-                    self._size,
-                    self._parts[0] if len(self._parts) == 1 else b"".join(self._parts),
-                    self._compressed,
-                    self._frames,
-                )
+            self._emit(
+                out,
+                message,
+                self._size,
+                self._parts[0] if len(self._parts) == 1 else b"".join(self._parts),
+                self._compressed,
+                self._frames,
             )
             self._message = None
             self._parts = []

@@ -11,27 +11,27 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from inspector.events import ModelEvent, SourceProblem
-from inspector.pcap.capture import read_packets
+from inspector.pcap.capture import visit_packets
 from inspector.pcap.connections import Connections
 from inspector.readers.base import CaptureError
 
 
 def read_pcap(fp: BinaryIO, source: int, name: str) -> Iterator[ModelEvent]:
-    """Model events for every HTTP exchange, WebSocket session and TLS connection in a capture."""
+    """Model events for every HTTP exchange, WebSocket session and TLS connection in a capture.
+
+    Events are handed on every few hundred packets (`TALLY_EVERY`): meanwhile consecutive
+    WebSocket messages of a session become one event."""
     connections = Connections(source)
     out = connections.out
-    packet = connections.packet
     last: float | None = None
     packets = 0
-    for item in read_packets(fp):
+    for item in visit_packets(fp, connections.packet):
         if isinstance(item, str):
             if packets == 0:
                 raise CaptureError(f"{name}: {item}")
             out.append(SourceProblem(source, item))
             continue
-        packets += 1
-        number, last, linktype, frame = item
-        packet(number, last, linktype, frame)
+        packets, last = item
         if out:
             yield from out
             out.clear()

@@ -13,6 +13,7 @@ from inspector.events import (
     ResponseStarted,
     SourceProblem,
     WebSocketMessageSeen,
+    WebSocketMessagesSeen,
 )
 from inspector.model import Direction, Exchange, Limits
 from inspector.pcap.capture import read_packets
@@ -46,6 +47,11 @@ def summary(found: list[ModelEvent]) -> list[tuple[object, ...]]:
             case WebSocketMessageSeen():
                 m = event.message
                 out.append(("ws", event.exchange_id, m.direction, m.opcode, m.size, event.payload))
+            case WebSocketMessagesSeen():
+                for i, m in enumerate(event.messages):
+                    out.append(
+                        ("ws", event.exchange_id, m.direction, m.opcode, m.size, event.payload(i))
+                    )
             case ExchangeClosed():
                 body = bytes(bodies.pop(event.exchange_id, b""))
                 out.append(("closed", event.exchange_id, body, event.error is None))

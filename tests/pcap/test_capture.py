@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from inspector.pcap import capture
 from inspector.pcap.capture import read_packets
 from inspector.readers.base import CaptureError
 from tests.pcap.builder import CLIENT6, SERVER6, Conversation, pcapng
@@ -101,3 +102,16 @@ def test_packets_keep_their_numbers() -> None:
         p[0] for p in read_packets(io.BytesIO(conversation().pcap())) if not isinstance(p, str)
     ]
     assert numbers == list(range(1, 8))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=1, max_value=200), st.integers(min_value=0, max_value=400))
+def test_any_read_size_gives_the_same_packets(chunk: int, cut: int) -> None:
+    """Records wholly inside a read are taken in a fast loop, the others one by one: the
+    packets and problems are the same whatever the size of the reads."""
+    data = conversation().pcap()
+    data = data[: len(data) - cut]
+    whole = list(read_packets(io.BytesIO(data)))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(capture, "CHUNK", chunk)
+        assert list(read_packets(io.BytesIO(data))) == whole

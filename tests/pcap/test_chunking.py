@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import h11
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from inspector.model import Direction
+from inspector.pcap import http1
 from inspector.pcap.http1 import HttpConnection
 from tests.conftest import fixture_path
 from tests.pcap.builder import Conversation, ws_frame
@@ -147,6 +149,19 @@ PIECES = [
     b"\x88\x02\x03\xe8",
 ]
 
+MORE_HTTP = [
+    b"GET /a HTTP/1.0\r\nHost: x\r\n\r\n",
+    b"HEAD /h HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"POST /c HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n",
+    b"abc",
+    b"CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n\r\n",
+    b"HTTP/1.1 200 Connection established\r\n\r\n",
+    b"HTTP/1.0 200 OK\r\n\r\nbody until close",
+    b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok",
+    b"HTTP/1.1 204 No Content\r\n\r\n",
+    b"HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n",
+]
+
 
 @settings(max_examples=400, deadline=None)
 @given(
@@ -174,3 +189,104 @@ def test_garbage_never_raises(
     connection.end("client", 99.0)
     connection.close(100.0, None)
     summary(connection.out)
+
+
+def _send_mirror(conn: h11.Connection, event: http1._Sent) -> None:
+    """The mirror as h11's public API does it: the event rebuilt without its framing headers
+    (no body is ever sent through the mirror), then `send`, which also writes its bytes."""
+    framing = {b"content-length", b"transfer-encoding"}
+    if isinstance(event, h11.Request):
+        headers = [(k, v) for k, v in event.headers.raw_items() if k.lower() not in framing]
+        event = h11.Request(
+            method=event.method, target=event.target, headers=headers,
+            http_version=event.http_version,
+        )  # fmt: skip
+    elif isinstance(event, h11.Response):
+        headers = [(k, v) for k, v in event.headers.raw_items() if k.lower() not in framing]
+        event = h11.Response(
+            status_code=event.status_code, headers=headers, reason=event.reason,
+            http_version=event.http_version,
+        )  # fmt: skip
+    conn.send(event)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["client", "server"]),
+            st.one_of(st.binary(max_size=60), st.sampled_from(PIECES + MORE_HTTP)),
+        ),
+        max_size=20,
+    ),
+    st.booleans(),
+)
+def test_mirror_moves_h11_as_send_does(pieces: list[tuple[Direction, bytes]], end: bool) -> None:
+    """The mirror skips `send`'s writing; the events are the same as with `send`."""
+
+    def run() -> list[tuple[object, ...]]:
+        connection = HttpConnection(0, "c1", "c:1", "s:2", midstream=False, max_message=1 << 16)
+        for n, (side, data) in enumerate(pieces):
+            connection.data(side, data, float(n))
+        if end:
+            connection.end("client", 99.0)
+            connection.end("server", 99.0)
+        connection.close(100.0, None)
+        return summary(connection.out)
+
+    fast = run()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(http1, "_mirror", _send_mirror)
+        assert run() == fast
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["client", "server"]),
+            st.one_of(st.binary(max_size=60), st.sampled_from(PIECES + MORE_HTTP)),
+        ),
+        max_size=20,
+    ),
+    st.booleans(),
+)
+def test_skipped_parse_attempts_could_not_succeed(
+    pieces: list[tuple[Direction, bytes]], end: bool
+) -> None:
+    """Whenever the reader skips h11's `next_event` as needing bytes, calling it would have
+    said NEED_DATA or PAUSED (and changed nothing)."""
+    needs_bytes = http1._needs_bytes
+
+    def checked(conn: h11.Connection) -> bool:
+        if not needs_bytes(conn):
+            return False
+        assert conn.next_event() in (h11.NEED_DATA, h11.PAUSED)
+        return True
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(http1, "_needs_bytes", checked)
+        connection = HttpConnection(0, "c1", "c:1", "s:2", midstream=False, max_message=1 << 16)
+        for n, (side, data) in enumerate(pieces):
+            connection.data(side, data, float(n))
+        if end:
+            connection.end("server", 99.0)
+        connection.close(100.0, None)
+
+
+def test_skipped_parse_attempts_in_the_fixtures(monkeypatch: pytest.MonkeyPatch) -> None:
+    needs_bytes = http1._needs_bytes
+    skipped = 0
+
+    def checked(conn: h11.Connection) -> bool:
+        nonlocal skipped
+        if not needs_bytes(conn):
+            return False
+        skipped += 1
+        assert conn.next_event() in (h11.NEED_DATA, h11.PAUSED)
+        return True
+
+    monkeypatch.setattr(http1, "_needs_bytes", checked)
+    for parts in FIXTURES:
+        events(fixture_path(*parts).read_bytes())
+    assert skipped > 100

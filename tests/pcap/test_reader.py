@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import gc
+import io
 import json
 from pathlib import Path
 
 import pytest
 
+from inspector.analysis import Analyzer
 from inspector.cli import main
+from inspector.detect import Detector
+from inspector.events import ModelEvent, WebSocketMessageSeen, WebSocketMessagesSeen
+from inspector.model import Limits
+from inspector.report import Report, Source
+from inspector.report.json_report import write_json
+from tests.conftest import fixture_path
 from tests.pcap.builder import Conversation, pcapng
+from tests.pcap.helpers import events
 
 
 def _polling(count: int = 30, period: float = 2.0) -> Conversation:
@@ -65,3 +75,60 @@ def test_header_only_file_is_unusable(tmp_path: Path, capsys: pytest.CaptureFixt
     path.write_bytes(_polling(1).pcap()[:10])
     assert main(["analyze", str(path)]) == 2
     assert "bad.pcap" in capsys.readouterr().err
+
+
+WS_FIXTURES = [
+    ("zeek", "websocket", "jupyter-websocket.pcap"),
+    ("zeek", "websocket", "pr5646-websocket_compressed.pcap"),
+    ("zeek", "websocket", "two-binary-fragments.pcap"),
+    ("suricata-verify", "websocket-control-frag", "input.pcap"),
+]
+
+
+def _one_by_one(found: list[ModelEvent]) -> list[ModelEvent]:
+    """The same events with each batch of WebSocket messages given a message at a time."""
+    out: list[ModelEvent] = []
+    for event in found:
+        if isinstance(event, WebSocketMessagesSeen):
+            out += [
+                WebSocketMessageSeen(event.exchange_id, m, event.payload(i))
+                for i, m in enumerate(event.messages)
+            ]
+        else:
+            out.append(event)
+    return out
+
+
+def _analysed(found: list[ModelEvent], limits: Limits) -> str:
+    analyzer = Analyzer(limits, detector=Detector(incremental=False))
+    analyzer.run(found)
+    findings = analyzer.finish()
+    buffer = io.StringIO()
+    write_json(Report([Source("x.pcap", "pcap")], analyzer.exchanges, findings), buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "parts", WS_FIXTURES, ids=lambda p: p[-1] if p[-1] != "input.pcap" else p[1]
+)
+@pytest.mark.parametrize("kept", [0, 3, 1000])
+def test_message_batches_analyse_as_single_messages(parts: tuple[str, ...], kept: int) -> None:
+    data = fixture_path(*parts).read_bytes()
+    limits = Limits(ws_messages=kept)
+    batched = events(data)
+    assert any(isinstance(e, WebSocketMessagesSeen) for e in batched)
+    assert _analysed(batched, limits) == _analysed(_one_by_one(events(data)), limits)
+
+
+@pytest.mark.parametrize("parts", WS_FIXTURES[:2], ids=lambda p: p[-1])
+def test_reading_leaves_no_cycles(parts: tuple[str, ...]) -> None:
+    """The analysis runs with the cyclic collector paused: reading a capture must leave no
+    garbage only it could free (a session's frame readers point back at their connection)."""
+    data = fixture_path(*parts).read_bytes()
+    gc.collect()
+    gc.disable()
+    try:
+        events(data)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

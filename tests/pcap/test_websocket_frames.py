@@ -118,11 +118,14 @@ def test_decompression_bomb_is_an_error() -> None:
         (b"\x88\x7e\x01\x02" + b"a" * 258, "258-byte payload"),
         (b"\x88\x01x", "1-byte payload"),
         (b"\xc1\x01x", "Reserved bit"),
+        (b"\x81\x02ok\x81\x7e\x00\x7d" + b"a" * 125, "2 bytes when 1 would have sufficed"),
     ],
 )
-def test_invalid_frames_are_errors(data: bytes, why: str) -> None:
-    found = FrameReader("server").feed(data)
+@pytest.mark.parametrize("wire", [True, False])
+def test_invalid_frames_are_errors(data: bytes, why: str, wire: bool) -> None:
+    found = FrameReader("server", wire=wire).feed(data)
     assert isinstance(found[-1], FrameError) and why in found[-1].message
+    assert found[-1] == FrameReader("server").feed(data)[-1]  # the same offset either way
 
 
 @settings(max_examples=150, deadline=None)

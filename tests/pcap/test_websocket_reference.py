@@ -8,7 +8,13 @@ import zlib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inspector.pcap.websocket_frames import FrameError, FrameEvent, FrameNote, FrameReader
+from inspector.pcap.websocket_frames import (
+    FrameError,
+    FrameEvent,
+    FrameNote,
+    FrameReader,
+    WireFrame,
+)
 from inspector.pcap.websocket_wsproto import WsprotoFrameReader
 from tests.pcap.builder import ws_frame
 
@@ -43,12 +49,18 @@ def _comparable(events: list[FrameEvent]) -> tuple[list[FrameEvent], bool, bool]
 
 def _both(stream: bytes, sender: str, deflate: bool, cuts: list[int]) -> None:
     fast, reference = FrameReader(sender, deflate), WsprotoFrameReader(sender, deflate)  # type: ignore[arg-type]
+    # Without the wire view, the usual frames take a shorter path: the same messages, notes
+    # and errors (offsets included) as with it.
+    quiet = FrameReader(sender, deflate, wire=False)  # type: ignore[arg-type]
     fast_events: list[FrameEvent] = []
+    quiet_events: list[FrameEvent] = []
     start = 0
     for cut in [*sorted({c % (len(stream) + 1) for c in cuts}), len(stream)]:
         fast_events += fast.feed(stream[start:cut])
+        quiet_events += quiet.feed(stream[start:cut])
         start = cut
     assert _comparable(fast_events) == _comparable(reference.feed(stream))
+    assert quiet_events == [e for e in fast_events if not isinstance(e, WireFrame)]
 
 
 @settings(max_examples=300, deadline=None)
