@@ -15,7 +15,6 @@ the parser then looks for the next request (and response) line and resumes there
 from __future__ import annotations
 
 import re
-import sys
 from collections import deque
 from collections.abc import Callable
 
@@ -40,7 +39,11 @@ from inspector.pcap.websocket_frames import (
     WireFrame,
     unmask,
 )
+from inspector.readers.base import StringPool
 from inspector.websocket import negotiated_extensions, upgrade_target
+
+_pooled = StringPool()
+"""Header names, methods, reasons and versions come from untrusted captures: pooled, bounded."""
 
 _REQUEST_LINE = re.compile(
     rb"(?:^|\n)((?:GET|POST|PUT|DELETE|HEAD|OPTIONS|PATCH|CONNECT|TRACE|PROPFIND)"
@@ -59,7 +62,7 @@ FrameObserver = Callable[[Direction, WireFrame, float], None]
 
 def _headers(event: h11.Request | h11.Response | h11.InformationalResponse) -> Headers:
     return tuple(
-        (sys.intern(name.decode("latin-1")), value.decode("latin-1"))
+        (_pooled(name.decode("latin-1")), value.decode("latin-1"))
         for name, value in event.headers.raw_items()
     )
 
@@ -75,15 +78,14 @@ def _mirror(conn: h11.Connection, event: _Sent) -> None:
     exactly as `send` moves it (the same checks; an error leaves it in ERROR), but the event the
     other parser just read is passed as it is, framing headers included, since no writer ever
     sees it. (`send` would also rebuild a response's framing and Connection headers for writing;
-    that never changes the state: keep-alive is already off whenever it adds close.) The one
-    check of h11's writers is kept too: it sends nothing but HTTP/1.1 start lines.
+    that never changes the state: keep-alive is already off whenever it adds close.) h11's
+    writers send only HTTP/1.1; a capture also holds HTTP/1.0, which the state machine knows
+    (no keep-alive, a body read to the close), so that check of `send` is not copied.
     """
     if conn.our_state is h11.ERROR:
         raise h11.LocalProtocolError("Can't send data when our state is ERROR")
     try:
         conn._process_event(conn.our_role, event)
-        if not isinstance(event, h11.EndOfMessage) and event.http_version != b"1.1":
-            raise h11.LocalProtocolError("I only send HTTP/1.1")
     except BaseException:
         conn._process_error(conn.our_role)
         raise
@@ -289,7 +291,7 @@ class HttpConnection:
         headers = _headers(event)
         host = next((v for k, v in headers if k.lower() == "host"), None) or self.server
         target = event.target.decode("latin-1")
-        method = sys.intern(event.method.decode("latin-1"))
+        method = _pooled(event.method.decode("latin-1"))
         if method == "CONNECT" or target.startswith(("http://", "https://")):
             url = target
         else:
@@ -300,7 +302,7 @@ class HttpConnection:
             request=Request(
                 method=method,
                 url=url,
-                http_version=sys.intern("HTTP/" + event.http_version.decode("ascii")),
+                http_version=_pooled("HTTP/" + event.http_version.decode("ascii")),
                 headers=headers,
                 timestamp_start=timestamp,
             ),
@@ -347,8 +349,8 @@ class HttpConnection:
         self._unmatched = 0
         response = Response(
             status=event.status_code,
-            reason=sys.intern(event.reason.decode("latin-1")),
-            http_version=sys.intern("HTTP/" + event.http_version.decode("ascii")),
+            reason=_pooled(event.reason.decode("latin-1")),
+            http_version=_pooled("HTTP/" + event.http_version.decode("ascii")),
             headers=_headers(event),
             timestamp_start=timestamp,
         )
@@ -362,8 +364,8 @@ class HttpConnection:
             exchange = self._waiting[0]
             response = Response(
                 status=101,
-                reason=sys.intern(event.reason.decode("latin-1")),
-                http_version=sys.intern("HTTP/" + event.http_version.decode("ascii")),
+                reason=_pooled(event.reason.decode("latin-1")),
+                http_version=_pooled("HTTP/" + event.http_version.decode("ascii")),
                 headers=_headers(event),
                 timestamp_start=timestamp,
             )

@@ -207,6 +207,15 @@ def _send_mirror(conn: h11.Connection, event: http1._Sent) -> None:
             status_code=event.status_code, headers=headers, reason=event.reason,
             http_version=event.http_version,
         )  # fmt: skip
+    if not isinstance(event, h11.EndOfMessage) and event.http_version != b"1.1":
+        # `send` writes HTTP/1.1 only and refuses the rest; a capture's HTTP/1.0 moves the
+        # state machine alone (tests/pcap/test_http1.py reads it end to end).
+        try:
+            conn._process_event(conn.our_role, event)
+        except BaseException:
+            conn._process_error(conn.our_role)
+            raise
+        return
     conn.send(event)
 
 

@@ -218,3 +218,15 @@ def test_pipelined_bytes_waiting_are_bounded() -> None:
     )
     found = events(c.close().pcap())
     assert any("MiB waiting to be parsed" in p for p in problems(found))
+
+
+def test_http_1_0_is_read_too() -> None:
+    """HTTP/1.0: no keep-alive, the response body runs to the close of the connection."""
+    c = Conversation().handshake()
+    c.send("client", b"GET /old HTTP/1.0\r\nHost: example.com\r\n\r\n")
+    c.send("server", b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nhello, 1996")
+    found = events(c.close().pcap())
+    assert problems(found) == []
+    (opened,) = [e for e in found if isinstance(e, ExchangeOpened)]
+    assert opened.exchange.request.http_version == "HTTP/1.0"
+    assert b"".join(e.data for e in found if isinstance(e, BodyChunk)) == b"hello, 1996"
