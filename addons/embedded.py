@@ -353,7 +353,8 @@ def _loop_exception(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) ->
     if isinstance(exc, asyncio.CancelledError):
         return  # a connection cancelled at shutdown (asyncio.streams in Python 3.12.1 says so)
     logging.getLogger(__name__).error(
-        "pushscope: %s", context.get("message", "unhandled error in the proxy loop"),
+        "pushscope: %s",
+        context.get("message", "unhandled error in the proxy loop"),
         exc_info=exc if isinstance(exc, BaseException) else None,
     )
 
