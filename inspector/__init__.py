@@ -3,9 +3,4 @@
 UI-free and proxy-free: only the mitmproxy flow-file reader touches mitmproxy.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("pushscope")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+unknown"
+__version__ = "0.1.0"
