@@ -12,9 +12,17 @@ from __future__ import annotations
 
 from mitmproxy import http
 
-from inspector.model import Direction, Exchange, Headers, Request, Response, WebSocketMessage
+from inspector.endpoints import request_url
+from inspector.model import (
+    Direction,
+    Exchange,
+    Headers,
+    Request,
+    Response,
+    WebSocketMessage,
+    header,
+)
 
-_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 _TEXT_CACHE_SIZE = 4096
 
 _texts: dict[bytes, str] = {}
@@ -47,35 +55,18 @@ def _address(address: tuple[str, int] | None) -> str | None:
 
 
 def _url(data: http.RequestData, method: str, http_version: str, headers: Headers) -> str:
-    """The URL as the client asked for it, exactly as `inspector.readers.mitm` reads it back
-    from a flow file: the Host header or :authority over the address connected to."""
+    """The URL as the client asked for it, built as `inspector.readers.mitm` builds it when it
+    reads the flow back from a file."""
     if method == "CONNECT":
         return data.authority.decode("utf-8", "replace") or f"{data.host}:{data.port}"
     scheme = _text(data.scheme)
-    host, port = data.host, data.port
     authority = ""
     if http_version.startswith(("HTTP/2", "HTTP/3")):
         authority = data.authority.decode("utf-8", "replace")
-    if not authority:
-        for name, value in headers:
-            if len(name) == 4 and name.lower() == "host":
-                authority = value
-                break
-    if authority:
-        host, named_port = _split_authority(authority)
-        port = named_port or _DEFAULT_PORTS.get(scheme, port)
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = host if _DEFAULT_PORTS.get(scheme) == port else f"{host}:{port}"
-    return f"{scheme}://{netloc}{data.path.decode('utf-8', 'replace')}"
-
-
-def _split_authority(authority: str) -> tuple[str, int | None]:
-    """`example.com:8080` -> ("example.com", 8080); `[::1]` -> ("::1", None)."""
-    host, colon, port = authority.rpartition(":")
-    if not colon or "]" in port or not port.isdigit():
-        return authority.strip("[]"), None
-    return host.strip("[]"), int(port)
+    authority = authority or header(headers, "host") or ""
+    return request_url(
+        scheme, data.host, data.port, authority, data.path.decode("utf-8", "replace")
+    )
 
 
 def exchange_of(flow: http.HTTPFlow, source: int = 0) -> Exchange:

@@ -128,3 +128,28 @@ def _query(query: str) -> list[tuple[str, str]]:
             name, _, value = pair.partition("=")
             pairs.append((name, value))
     return pairs
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+
+
+def request_url(scheme: str, host: str, port: int, authority: str, path: str) -> str:
+    """The URL as the client asked for it: `authority` (HTTP/2's :authority or the Host header)
+    over the address connected to (in transparent and reverse modes only an IP), as mitmproxy's
+    `pretty_url` and HAR export do. The live adapter and the flow-file reader both build URLs
+    here, so a live exchange and the same flow read back agree."""
+    if authority:
+        host, named_port = _split_authority(authority)
+        port = named_port or DEFAULT_PORTS.get(scheme, port)
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host if DEFAULT_PORTS.get(scheme) == port else f"{host}:{port}"
+    return f"{scheme}://{netloc}{path}"
+
+
+def _split_authority(authority: str) -> tuple[str, int | None]:
+    """`example.com:8080` -> ("example.com", 8080); `[::1]` -> ("::1", None)."""
+    host, colon, port = authority.rpartition(":")
+    if not colon or "]" in port or not port.isdigit():
+        return authority.strip("[]"), None
+    return host.strip("[]"), int(port)

@@ -13,8 +13,8 @@ class CaptureError(Exception):
 
 class StringPool:
     """One copy of each short, much-repeated string (methods, versions, reasons), like
-    `sys.intern` but bounded and freed with the pool: interned strings live for ever, and these
-    come from untrusted captures."""
+    `sys.intern` but bounded: interned strings live for ever (Python 3.12), and these come from
+    untrusted captures, so a capture of endless distinct values must not grow it."""
 
     def __init__(self, size: int = 4096) -> None:
         self._strings: dict[str, str] = {}

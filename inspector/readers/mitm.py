@@ -13,6 +13,7 @@ from typing import Any, BinaryIO
 from mitmproxy.io import compat
 from mitmproxy.version import FLOW_FORMAT_VERSION
 
+from inspector.endpoints import request_url
 from inspector.events import (
     MAX_PROBLEMS,
     BodyChunk,
@@ -28,8 +29,6 @@ from inspector.readers.base import CaptureError, StringPool
 from inspector.readers.tnetstring import Keep, Lookup, TnetError, iter_raw, loads
 
 _pooled = StringPool()
-
-_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
 
 # What a flow in the current format is read for; the rest (certificate chains, cipher lists,
@@ -150,21 +149,7 @@ def _url(request: dict[str, Any], headers: Headers) -> str:
     if _text(request.get("http_version")).startswith(("HTTP/2", "HTTP/3")):
         authority = _text(request.get("authority"))
     authority = authority or header(headers, "host") or ""
-    if authority:
-        host, named_port = _split_authority(authority)
-        port = named_port or _DEFAULT_PORTS.get(scheme, port)
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = host if _DEFAULT_PORTS.get(scheme) == port else f"{host}:{port}"
-    return f"{scheme}://{netloc}{_text(request['path'])}"
-
-
-def _split_authority(authority: str) -> tuple[str, int | None]:
-    """`example.com:8080` -> ("example.com", 8080); `[::1]` -> ("::1", None)."""
-    host, colon, port = authority.rpartition(":")
-    if not colon or "]" in port or not port.isdigit():
-        return authority.strip("[]"), None
-    return host.strip("[]"), int(port)
+    return request_url(scheme, host, port, authority, _text(request["path"]))
 
 
 def _flow_events(state: dict[str, Any], source: int) -> Iterator[ModelEvent]:

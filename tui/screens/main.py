@@ -11,7 +11,8 @@ from textual.widgets import Footer, Input, Static
 from tui.filters import FilterError, parse_filter
 from tui.rows import safe
 from tui.traffic import Traffic, Update
-from tui.widgets.exchange_table import ColumnHeader, ExchangeTable
+from tui.widgets.columns import ColumnTitles
+from tui.widgets.exchange_table import COLUMNS, ExchangeTable
 from tui.widgets.findings import FindingsPanel
 from tui.widgets.summary import TrafficSummary
 
@@ -44,7 +45,7 @@ class MainScreen(Screen[None]):
         if self.notice:
             yield Static("\n".join(safe(line) for line in self.notice), id="notice", markup=False)
         yield FilterInput(placeholder=FILTER_HINT, id="filter")
-        yield ColumnHeader()
+        yield ColumnTitles(COLUMNS, classes="table-titles")
         yield ExchangeTable(self.traffic, id="exchanges")
         yield FindingsPanel(id="findings")
         yield Footer()

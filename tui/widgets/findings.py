@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.strip import Strip
-from textual.widget import Widget
 
 from inspector.findings import Finding, Severity
 from inspector.report.summary import seconds
 from tui.rows import safe
-from tui.widgets.exchange_table import Column, _cell
+from tui.widgets.columns import Column, ColumnTitles, fit, row_strip
 from tui.widgets.virtual_list import VirtualList
 
 SEVERITY_STYLES = {
@@ -44,17 +42,14 @@ def advice(finding: Finding) -> str:
     return f"-> {finding.recommendation}" if finding.recommendation else ""
 
 
-def layout(width: int) -> list[Column]:
-    fixed = [
-        Column("severity", 8),
-        Column("finding", 18),
-        Column("endpoint", 10, flex=True),
-        Column("period", 8, right=True),
-        Column("wasted", 7, right=True),
-        Column("advice", 12),
-    ]
-    used = sum(c.width + 1 for c in fixed if not c.flex)
-    return [Column(c.title, max(c.width, width - used - 1)) if c.flex else c for c in fixed]
+COLUMNS = (
+    Column("severity", 8),
+    Column("finding", 18),
+    Column("endpoint", 10, flex=True),
+    Column("period", 8, right=True),
+    Column("wasted", 7, right=True),
+    Column("advice", 12),
+)
 
 
 class FindingsList(VirtualList):
@@ -93,36 +88,20 @@ class FindingsList(VirtualList):
             wasted(finding),
             advice(finding),
         )
-        segments: list[Segment] = []
-        for column, value in zip(layout(width), values, strict=True):
-            cell_style = style
+
+        def accent(column: Column, value: str) -> Style | None:
             if column.title == "severity":
-                cell_style = style + SEVERITY_STYLES[finding.severity]
-            elif column.title == "advice":
-                cell_style = style + ADVICE
-            segments.append(Segment(_cell(value, column), cell_style))
-            segments.append(Segment(" ", style))
-        return Strip(segments)
+                return SEVERITY_STYLES[finding.severity]
+            return ADVICE if column.title == "advice" else None
 
-
-class FindingsHeader(Widget):
-    DEFAULT_CSS = """
-    FindingsHeader { height: 1; color: $text-muted; text-style: bold; }
-    """
-
-    def render_line(self, y: int) -> Strip:
-        width = max(0, self.size.width - 2)
-        text = " ".join(_cell(c.title, c) for c in layout(width))
-        return Strip([Segment(text, self.rich_style)]).crop_extend(
-            0, self.size.width, self.rich_style
-        )
+        return row_strip(fit(COLUMNS, width), values, style, accent)
 
 
 class FindingsPanel(Vertical):
     """The list under a header line, titled with how many there are."""
 
     def compose(self) -> ComposeResult:
-        yield FindingsHeader()
+        yield ColumnTitles(COLUMNS)
         yield FindingsList()
 
     def on_mount(self) -> None:
