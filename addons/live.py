@@ -31,7 +31,7 @@ from inspector.events import (
 )
 from inspector.feed import FeedWriter
 from inspector.findings import Finding
-from inspector.model import Limits, header
+from inspector.model import Limits
 from inspector.report import Report, Source
 from inspector.report.json_report import write_json
 
@@ -211,7 +211,7 @@ class Pushscope:
         self._feed(ResponseStarted(flow.id, response))
         if not self.stream_sse:
             return
-        content_type = header(response.headers, "content-type")
+        content_type = response.fields.get("content-type")
         if content_type and content_type.lower().startswith("text/event-stream"):
             assert flow.response is not None
             tap = SseTap(self, flow.id, self.max_sse_body, flow.response.stream)

@@ -33,7 +33,6 @@ from inspector.model import (
     StreamBody,
     WebSocketMessage,
     WebSocketSession,
-    header,
 )
 from inspector.sse import SseComment, SseError, SseItem, SseParser, SseTally
 from inspector.websocket import is_websocket_request
@@ -201,7 +200,7 @@ class Analyzer:
     def _provisional(self, state: _Open) -> WebSocketSession | None:
         """Classify an exchange not yet classified if it may be a WebSocket; its session."""
         exchange = state.exchange
-        if not exchange.evidence and (state.hint or is_websocket_request(exchange.request.headers)):
+        if not exchange.evidence and (state.hint or is_websocket_request(exchange.request)):
             self._classify(state, framework=False)
         return exchange.websocket
 
@@ -234,7 +233,7 @@ class Analyzer:
             hashlib.blake2b(digest_size=8) if exchange.protocol is Protocol.REST else None,
             bytearray() if limits.body_bytes else None,
         )
-        encoding = header(exchange.response.headers, "content-encoding")
+        encoding = exchange.response.fields.get("content-encoding")
         if encoding:
             try:
                 body.decoder = BodyDecoder(encoding, limits.decoded_body)
@@ -394,8 +393,10 @@ class Analyzer:
             observer.closed(exchange)
         if not self.limits.headers:
             exchange.request.headers = ()
+            exchange.request.known = None
             if exchange.response is not None:
                 exchange.response.headers = ()
+                exchange.response.known = None
 
     def _found(self, findings: list[Finding]) -> None:
         for finding in findings:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
-from inspector.model import Handshake, Protocol, Request, Response, header
+from inspector.model import Handshake, Protocol, Request, Response
 from inspector.websocket import check_handshake, is_websocket_request, upgrade_target
 
 # Media types of streamed bodies that are neither SSE nor WebSocket, and what to call them.
@@ -54,15 +54,15 @@ def classify(
     resource type websocket), for exports that drop the handshake headers.
     """
     status = response.status if response else None
-    response_headers = response.headers if response else ()
-    target = upgrade_target(response_headers) if status == 101 else None
+    fields = response.fields if response else {}
+    target = upgrade_target(response.headers) if response and status == 101 else None
 
     if status == 101 and target is not None and target != "websocket":
         return _other_upgrade(target)
-    if is_websocket_request(request.headers) or target == "websocket" or websocket_hint:
+    if is_websocket_request(request) or target == "websocket" or websocket_hint:
         return _websocket(request, status, response)
 
-    content_type = media_type(header(response_headers, "content-type"))
+    content_type = media_type(fields.get("content-type"))
     if content_type == "text/event-stream":
         evidence = ["Content-Type: text/event-stream"]
         if request.method != "GET":
@@ -109,7 +109,7 @@ def _other_upgrade(target: str) -> Classification:
 def _rest_evidence(request: Request, response: Response | None, content_type: str) -> str:
     if response is None:
         return "request without a response"
-    wanted = media_type(header(request.headers, "accept"))
+    wanted = media_type(request.fields.get("accept"))
     got = f"{response.status} {content_type or 'no Content-Type'}"
     if wanted == "text/event-stream":
         return f"asked for text/event-stream but got {got}"

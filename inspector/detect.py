@@ -104,15 +104,15 @@ class Detector:
         request = exchange.request
         host, client = _client(exchange)
         where = target(request.method, request.url)
-        request_headers = _poll_headers(request.headers)
-        if exchange.protocol is Protocol.REST and _pollable(exchange, request_headers):
+        fields = request.fields
+        if exchange.protocol is Protocol.REST and _pollable(exchange, fields):
             key = (host, where.endpoint)
             series = self._series.get(key)
             if series is None:
                 series = self._series[key] = PollingSeries(
                     client or "", where.endpoint, where.origin, where.family, exchange.framework
                 )
-            series.add(_poll(exchange, where, request_headers))
+            series.add(_poll(exchange, where, fields))
             if self.incremental and _due(len(series.polls), series.evaluated_at):
                 changed += self._evaluate(key, self.window)
         if request.method in WRITE_METHODS:
@@ -120,7 +120,7 @@ class Detector:
                 self._writes[(host, where.origin)],
                 (request.timestamp_start, where.family, where.endpoint),
             )
-        if exchange.protocol is Protocol.SSE or _eventsource_attempt(request_headers):
+        if exchange.protocol is Protocol.SSE or _eventsource_attempt(fields):
             changed += self._stream(exchange, host, client, where)
         for advisory in advise(exchange):
             changed.append(self._advisory(advisory, exchange, client, where))
@@ -309,37 +309,17 @@ def _capture(source: int) -> str:
     return f"capture#{source}"
 
 
-_POLL_HEADERS = frozenset(
-    {"range", "accept", "last-event-id", "if-none-match", "if-modified-since"}
-)
-_POLL_HEADER_SIZES = frozenset(len(name) for name in _POLL_HEADERS)
-
-
-def _poll_headers(headers: Headers) -> dict[str, str]:
-    """`headers_named(headers, _POLL_HEADERS)`, lower-casing only names of a length that may
-    match (most request headers are not among these: this runs for every exchange)."""
-    found: dict[str, str] = {}
-    for key, value in headers:
-        if len(key) in _POLL_HEADER_SIZES:
-            lowered = key.lower()
-            if lowered in _POLL_HEADERS and lowered not in found:
-                found[lowered] = value
-    return found
-
-
-def _pollable(exchange: Exchange, request_headers: dict[str, str]) -> bool:
-    if exchange.request.method in ("OPTIONS", "CONNECT") or "range" in request_headers:
+def _pollable(exchange: Exchange, fields: dict[str, str]) -> bool:
+    if exchange.request.method in ("OPTIONS", "CONNECT") or "range" in fields:
         return False
     if exchange.response is not None and exchange.response.status in (201, 202, 206):
         return False  # a write that created something, or a piece of a download
-    return not _eventsource_attempt(request_headers)
+    return not _eventsource_attempt(fields)
 
 
-def _eventsource_attempt(request_headers: dict[str, str]) -> bool:
+def _eventsource_attempt(fields: dict[str, str]) -> bool:
     """An EventSource (re)connection that got no stream: it belongs to the SSE, not polling."""
-    return "text/event-stream" in request_headers.get("accept", "") or (
-        "last-event-id" in request_headers
-    )
+    return "text/event-stream" in fields.get("accept", "") or ("last-event-id" in fields)
 
 
 def _related(a: str, b: str) -> bool:
@@ -361,7 +341,7 @@ def _headers_size(headers: Headers) -> int:
     return size
 
 
-def _poll(exchange: Exchange, where: Target, request_headers: dict[str, str]) -> Poll:
+def _poll(exchange: Exchange, where: Target, fields: dict[str, str]) -> Poll:
     request, response = exchange.request, exchange.response
     wire = len(request.method) + len(request.url) + 14 + request.body_size
     wire += _headers_size(request.headers)
@@ -375,7 +355,7 @@ def _poll(exchange: Exchange, where: Target, request_headers: dict[str, str]) ->
         response.body_digest if response else None,  # digest
         response.body_size if response else 0,  # body_bytes
         wire,
-        "if-none-match" in request_headers or "if-modified-since" in request_headers,
+        "if-none-match" in fields or "if-modified-since" in fields,
         exchange.client,  # connection
         where.params,
     )

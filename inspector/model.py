@@ -45,14 +45,38 @@ def header(headers: Headers, name: str) -> str | None:
     return None
 
 
+REQUEST_FIELDS = frozenset(
+    {
+        "upgrade",
+        "sec-websocket-key",
+        "accept",
+        "range",
+        "last-event-id",
+        "if-none-match",
+        "if-modified-since",
+    }
+)
+"""The request header fields classification and polling detection read for every exchange."""
+RESPONSE_FIELDS = frozenset({"content-type", "content-encoding", "upgrade"})
+"""The response header fields read for every exchange."""
+
+
 def headers_named(headers: Headers, names: frozenset[str]) -> dict[str, str]:
-    """The first value of each of `names` (lower-case) present, in one pass over the headers."""
+    """The first value of each of `names` (lower-case) present, in one pass over the headers,
+    lower-casing only the names of a length one of `names` has (most are not among them)."""
+    sizes = _SIZES.get(names)
+    if sizes is None:
+        sizes = _SIZES[names] = frozenset(len(name) for name in names)
     found: dict[str, str] = {}
     for key, value in headers:
-        lowered = key.lower()
-        if lowered in names and lowered not in found:
-            found[lowered] = value
+        if len(key) in sizes:
+            lowered = key.lower()
+            if lowered in names and lowered not in found:
+                found[lowered] = value
     return found
+
+
+_SIZES: dict[frozenset[str], frozenset[int]] = {}
 
 
 def header_all(headers: Headers, name: str) -> list[str]:
@@ -94,6 +118,16 @@ class Request:
     timestamp_start: float
     body_size: int = 0
     body: bytes | None = None
+    known: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def fields(self) -> dict[str, str]:
+        """The first value of each of `REQUEST_FIELDS` present, read in one pass when first
+        asked for (set `known` to None after changing the headers)."""
+        known = self.known
+        if known is None:
+            known = self.known = headers_named(self.headers, REQUEST_FIELDS)
+        return known
 
 
 @dataclass(slots=True)
@@ -108,6 +142,15 @@ class Response:
     body: bytes | None = None
     body_digest: str | None = None
     """A short digest of the decoded body, to tell "nothing new" between polls."""
+    known: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def fields(self) -> dict[str, str]:
+        """`Request.fields` for `RESPONSE_FIELDS`."""
+        known = self.known
+        if known is None:
+            known = self.known = headers_named(self.headers, RESPONSE_FIELDS)
+        return known
 
 
 @dataclass(slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 
-from inspector.model import Handshake, Headers, header, header_all
+from inspector.model import Handshake, Headers, Request, header, header_all
 
 _GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
@@ -16,12 +16,13 @@ def accept_for(key: str) -> str:
     return base64.b64encode(digest).decode("ascii")
 
 
-def is_websocket_request(headers: Headers) -> bool:
+def is_websocket_request(request: Request) -> bool:
     """Does the request ask for a WebSocket upgrade?"""
-    upgrade = header(headers, "upgrade")
+    fields = request.fields
+    upgrade = fields.get("upgrade")
     if upgrade is not None and "websocket" in upgrade.lower():
         return True
-    return header(headers, "sec-websocket-key") is not None
+    return "sec-websocket-key" in fields
 
 
 def upgrade_target(headers: Headers) -> str | None:
