@@ -14,31 +14,19 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from mitmproxy import ctx, exceptions, http
 from mitmproxy.addonmanager import Loader
 
-from addons.adapter import exchange_of, last_message, response_of
+from addons import adapter, records
+from addons.records import Record
+from addons.session import LiveAnalysis, Settings
+from addons.worker import CONFIGURE, AnalysisProcess, WorkerError
 from inspector.analysis import Analyzer, Observer
-from inspector.detect import Detector
-from inspector.events import (
-    BodyChunk,
-    ExchangeClosed,
-    ExchangeOpened,
-    ResponseStarted,
-    WebSocketMessageSeen,
-)
-from inspector.feed import FeedWriter
-from inspector.findings import Finding
 from inspector.model import Limits
-from inspector.report import Report, Source
-from inspector.report.json_report import write_json
 
 log = logging.getLogger(__name__)
-
-FEED_FLUSH_INTERVAL = 0.05
-"""Seconds a feed record may wait to be written with the ones after it (see `inspector.feed`)."""
 
 
 def guarded[Hook: Callable[..., Any]](hook: Hook) -> Hook:
@@ -78,24 +66,13 @@ class SseTap:
         return self.then(data) if self.then is not None else data
 
 
-class _FindingLog(Observer):
-    """One log line per new finding, and per finding whose severity changes."""
-
-    def __init__(self) -> None:
-        self.severities: dict[str, int] = {}
-
-    def finding(self, finding: Finding) -> None:
-        if self.severities.get(finding.id) == finding.severity:
-            return
-        self.severities[finding.id] = finding.severity
-        advice = f" -> {finding.recommendation}" if finding.recommendation else ""
-        log.info(
-            "pushscope: %s %s%s %s", finding.severity.label, finding.kind, advice, finding.endpoint
-        )
-
-
 class Pushscope:
-    """Classifies every exchange, parses SSE and WebSocket traffic, finds polling, live."""
+    """Classifies every exchange, parses SSE and WebSocket traffic, finds polling, live.
+
+    The hooks make records (`addons.adapter`); the analysis runs in a process of its own
+    (`addons.worker`), or in mitmproxy's when `pushscope_process` is off, when the process
+    cannot start, or when a program embedding the proxy watches the analyzer (`observers`).
+    """
 
     def __init__(self, observers: Iterable[Observer] = (), limits: Limits | None = None) -> None:
         """`observers` and `limits` are for a program embedding mitmproxy (the TUI); a
@@ -103,14 +80,21 @@ class Pushscope:
         self.failed_hooks: set[str] = set()
         self.observers = list(observers)
         self.limits = limits
-        self.analyzer: Analyzer | None = None
-        self.feed_file: TextIO | None = None
-        self.feed: FeedWriter | None = None
+        self.session: LiveAnalysis | None = None
+        self.process: AnalysisProcess | None = None
+        self.settings = Settings()
+        self.push: Callable[[Record], None] = self._start
         self.taps: dict[str, SseTap] = {}
         # Options read on every exchange, copied in `configure`: `ctx.options` costs a lookup
         # through mitmproxy's option manager on each access.
         self.stream_sse = True
         self.max_sse_body = 16 << 20
+        self.in_process = bool(self.observers)
+
+    @property
+    def analyzer(self) -> Analyzer | None:
+        """The analyzer, when it runs in this process."""
+        return self.session.analyzer if self.session is not None else None
 
     # -- options
 
@@ -152,6 +136,13 @@ class Pushscope:
             16 << 20,
             "Bytes of each streamed SSE body kept so a saved flow (-w) still holds it.",
         )
+        loader.add_option(
+            "pushscope_process",
+            bool,
+            True,
+            "Analyse in a process of its own, so that the analysis costs the proxy almost "
+            "nothing (off: in mitmproxy's process). Read at start-up.",
+        )
 
     def configure(self, updated: set[str]) -> None:
         options = ctx.options
@@ -163,57 +154,40 @@ class Pushscope:
         for name in ("pushscope_feed", "pushscope_report"):
             if name in updated and getattr(options, name):
                 _check_writable(name, getattr(options, name))
-        if self.analyzer is None:
-            self.analyzer = Analyzer(
-                self.limits or Limits(headers=False),
-                Detector(incremental=True),
-                observers=[_FindingLog(), *self.observers],
-            )
-        self.analyzer.limits.ws_messages = options.pushscope_max_messages
-        self.analyzer.limits.sse_events = options.pushscope_max_events
         self.stream_sse = options.pushscope_stream_sse
         self.max_sse_body = options.pushscope_max_sse_body
-        if "pushscope_feed" in updated:
-            self._open_feed(options.pushscope_feed)
+        if self.session is None and self.process is None:
+            self.in_process = self.in_process or not options.pushscope_process
+        self.settings = Settings(
+            options.pushscope_feed,
+            options.pushscope_report,
+            options.pushscope_max_messages,
+            options.pushscope_max_events,
+        )
+        if self.process is not None:
+            self.process.push((CONFIGURE, self.settings))
+            self.process.flush()
+        elif self.session is not None or self.in_process:
+            self._session().configure(self.settings)
 
-    def _open_feed(self, path: str) -> None:
-        assert self.analyzer is not None
-        self._close_feed()
-        if path:
-            self.feed_file = open(os.path.expanduser(path), "w", encoding="utf-8")  # noqa: SIM115
-            self.feed = FeedWriter(
-                self.feed_file, flush_interval=FEED_FLUSH_INTERVAL, schedule=self._schedule
-            )
-            self.analyzer.observers.append(self.feed)
-
-    def _close_feed(self) -> None:
-        """Write out what the feed has gathered and close its file."""
-        try:
-            if self.feed is not None:
-                if self.analyzer is not None and self.feed in self.analyzer.observers:
-                    self.analyzer.observers.remove(self.feed)
-                self.feed.close()
-        finally:
-            self.feed = None
-            if self.feed_file is not None:
-                self.feed_file.close()
-                self.feed_file = None
+    def running(self) -> None:
+        if self.push == self._start:
+            self.push = self._sink()
 
     # -- hooks
 
     @guarded
     def request(self, flow: http.HTTPFlow) -> None:
-        self._feed(ExchangeOpened(exchange_of(flow)))
+        self.push(adapter.opened(flow))
 
     @guarded
     def responseheaders(self, flow: http.HTTPFlow) -> None:
-        response = response_of(flow)
-        self._feed(ResponseStarted(flow.id, response))
+        self.push(adapter.responded(flow))
         if not self.stream_sse:
             return
-        content_type = response.fields.get("content-type")
-        if content_type and content_type.lower().startswith("text/event-stream"):
-            assert flow.response is not None
+        assert flow.response is not None
+        content_type = flow.response.headers.get("content-type", "")
+        if content_type.lower().startswith("text/event-stream"):
             tap = SseTap(self, flow.id, self.max_sse_body, flow.response.stream)
             self.taps[flow.id] = tap
             flow.response.stream = tap
@@ -225,20 +199,21 @@ class Pushscope:
         tap = self.taps.pop(flow.id, None)
         assert flow.response is not None
         ended = flow.response.timestamp_end
+        body_unknown = False
         if tap is not None:
             self._keep_streamed_body(flow, tap)
         elif flow.response.raw_content is None:
             # Streamed by mitmproxy itself (stream_large_bodies) and not stored: the body
             # passed unseen, which is not the same as an empty one.
             length = flow.response.headers.get("content-length", "")
-            self._body_size(flow.id, int(length) if length.isdigit() else 0)
-            self._close(flow.id, ExchangeClosed(flow.id, ended, body_unknown=True))
-            return
+            self.push((records.BODY_SIZE, flow.id, int(length) if length.isdigit() else 0))
+            body_unknown = True
         else:
             body = flow.response.raw_content
-            self._body_size(flow.id, len(body))
-            self._feed(BodyChunk(flow.id, body, ended))
-        self._close(flow.id, ExchangeClosed(flow.id, ended))
+            self.push((records.BODY_SIZE, flow.id, len(body)))
+            if body:
+                self.push((records.BODY, flow.id, body, ended))
+        self.push((records.CLOSED, flow.id, ended, None, None, None, None, body_unknown))
 
     @guarded
     def error(self, flow: http.HTTPFlow) -> None:
@@ -246,57 +221,58 @@ class Pushscope:
         if tap is not None and flow.response is not None:
             self._keep_streamed_body(flow, tap)
         assert flow.error is not None
-        self._close(flow.id, ExchangeClosed(flow.id, flow.error.timestamp, error=flow.error.msg))
+        self.push(
+            (records.CLOSED, flow.id, flow.error.timestamp, flow.error.msg, None, None, None, False)
+        )
 
     @guarded
     def websocket_message(self, flow: http.HTTPFlow) -> None:
-        message, payload = last_message(flow)
-        self._feed(WebSocketMessageSeen(flow.id, message, payload))
+        self.push(adapter.message(flow))
 
     @guarded
     def websocket_end(self, flow: http.HTTPFlow) -> None:
         ws = flow.websocket
         assert ws is not None
-        self._close(
-            flow.id,
-            ExchangeClosed(
-                flow.id,
-                ws.timestamp_end,
-                close_code=ws.close_code,
-                close_reason=ws.close_reason or None,
-                closed_by="client" if ws.closed_by_client else "server",
-            ),
-        )
+        closed_by = "client" if ws.closed_by_client else "server"
+        record = (records.CLOSED, flow.id, ws.timestamp_end, None, ws.close_code)
+        self.push((*record, ws.close_reason or None, closed_by, False))
 
     def done(self) -> None:
-        if self.analyzer is None:
-            return
         try:
-            findings = self.analyzer.finish()
-            path = ctx.options.pushscope_report
-            if path:
-                analyzer = self.analyzer
-                source = Source(
-                    "mitmproxy (live)",
-                    "live",
-                    len(analyzer),
-                    errors=analyzer.problems.get(0, []),
-                    error_count=analyzer.problem_counts.get(0, 0),
-                )
-                report = Report([source], analyzer.exchanges, findings)
-                with open(os.path.expanduser(path), "w", encoding="utf-8") as out:
-                    write_json(report, out)
+            if self.process is not None:
+                self.process.finish()
+            elif self.session is not None or self.settings.report:
+                self._session().finish()
         except Exception:
-            log.exception("pushscope: writing the report failed")
-        finally:
-            self._close_feed()
+            log.exception("pushscope: finishing the analysis failed")
 
     # -- plumbing
+
+    def _start(self, record: Record) -> None:
+        """The first record, when `running` has not said where records go (an addon driven
+        by hand): decide now."""
+        self.push = self._sink()
+        self.push(record)
+
+    def _sink(self) -> Callable[[Record], None]:
+        if not self.in_process:
+            try:
+                self.process = AnalysisProcess(self.settings)
+                return self.process.push
+            except WorkerError as e:
+                log.warning("pushscope: %s; analysing in mitmproxy's process instead", e)
+        return self._session().apply
+
+    def _session(self) -> LiveAnalysis:
+        if self.session is None:
+            self.session = LiveAnalysis(self._schedule, self.observers, self.limits)
+            self.session.configure(self.settings)
+        return self.session
 
     def chunk(self, flow_id: str, data: bytes) -> None:
         """A piece of a streamed body, as it passes."""
         try:
-            self._feed(BodyChunk(flow_id, data, time.time()))
+            self.push((records.BODY, flow_id, data, time.time()))
         except Exception:
             if "stream" not in self.failed_hooks:
                 self.failed_hooks.add("stream")
@@ -309,22 +285,7 @@ class Pushscope:
         if not flow.response.raw_content and tap.kept:
             flow.response.raw_content = bytes(tap.kept)
         tap.kept = bytearray()  # the flow still refers to the tap: do not hold the body twice
-        self._body_size(flow.id, tap.size)
-
-    def _body_size(self, flow_id: str, size: int) -> None:
-        assert self.analyzer is not None
-        exchange = self.analyzer.get(flow_id)
-        if exchange is not None and exchange.response is not None:
-            exchange.response.body_size = size
-
-    def _close(self, flow_id: str, event: ExchangeClosed) -> None:
-        assert self.analyzer is not None
-        if self.analyzer.is_open(flow_id):  # error may follow websocket_end, and so on
-            self._feed(event)
-
-    def _feed(self, event: Any) -> None:
-        assert self.analyzer is not None
-        self.analyzer.feed(event)
+        self.push((records.BODY_SIZE, flow.id, tap.size))
 
     def _schedule(self, delay: float, function: Callable[[], None]) -> None:
         """Run `function` (the feed's timer) after `delay` seconds on mitmproxy's event loop;

@@ -102,6 +102,21 @@ class Proxy(Mitmdump):
             fields = fp.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime (fields 14, 15)
 
+    def helper_cpu_seconds(self) -> float:
+        """CPU time so far of the process's live children (the addon's analysis process)."""
+        total = 0.0
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat") as fp:
+                    fields = fp.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # gone meanwhile
+            if int(fields[1]) == self.pid:  # ppid (field 4)
+                total += (int(fields[11]) + int(fields[12])) / CLK_TCK
+        return total
+
     def memory_kb(self) -> dict[str, int]:
         """VmRSS and VmHWM of the process, in KiB."""
         found: dict[str, int] = {}
@@ -267,36 +282,46 @@ class Series:
 
     rates: list[float] = field(default_factory=list)
     cpu_us: list[float] = field(default_factory=list)
+    helper_cpu_us: list[float] = field(default_factory=list)
+    """CPU of mitmdump's child processes (the addon's analysis process) per item."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "rates": [round(r, 1) for r in self.rates],
             "cpu_us_per_item": [round(c, 1) for c in self.cpu_us],
+            "helper_cpu_us_per_item": [round(c, 1) for c in self.helper_cpu_us],
             "median_rate": round(statistics.median(self.rates), 1),
             "best_rate": round(max(self.rates), 1),
             "median_cpu_us": round(statistics.median(self.cpu_us), 1),
+            "median_helper_cpu_us": round(statistics.median(self.helper_cpu_us), 1),
         }
 
 
 def _interleaved(
-    names: Sequence[str], rounds: int, measure: Callable[[str], tuple[float, float]]
+    names: Sequence[str], rounds: int, measure: Callable[[str], tuple[float, float, float]]
 ) -> dict[str, Series]:
-    """Run `measure(name)` -> (rate, cpu_us) `rounds` times per name, alternating the order."""
+    """Run `measure(name)` -> (rate, cpu_us, helper_cpu_us) `rounds` times per name,
+    alternating the order."""
     results = {name: Series() for name in names}
     for r in range(rounds):
         for name in names if r % 2 == 0 else reversed(names):
-            rate, cpu = measure(name)
+            rate, cpu, helper_cpu = measure(name)
             results[name].rates.append(rate)
             results[name].cpu_us.append(cpu)
+            results[name].helper_cpu_us.append(helper_cpu)
     return results
 
 
 def bench_rest(running: dict[str, Proxy], base: str, args: argparse.Namespace) -> dict[str, Any]:
-    def measure(name: str) -> tuple[float, float]:
+    def measure(name: str) -> tuple[float, float, float]:
         proxy = running[name]
-        cpu = proxy.cpu_seconds()
+        cpu, helper_cpu = proxy.cpu_seconds(), proxy.helper_cpu_seconds()
         seconds = asyncio.run(rest_load(proxy, base, args.requests, args.connections))
-        return args.requests / seconds, (proxy.cpu_seconds() - cpu) / args.requests * 1e6
+        return (
+            args.requests / seconds,
+            (proxy.cpu_seconds() - cpu) / args.requests * 1e6,
+            (proxy.helper_cpu_seconds() - helper_cpu) / args.requests * 1e6,
+        )
 
     for name in running:  # warm-up: imports, caches, the first polling evaluations
         measure(name)
@@ -307,11 +332,15 @@ def bench_rest(running: dict[str, Proxy], base: str, args: argparse.Namespace) -
 def bench_ws(running: dict[str, Proxy], ws_base: str, args: argparse.Namespace) -> dict[str, Any]:
     url = ws_base + FLOOD_PATH
 
-    def measure(name: str) -> tuple[float, float]:
+    def measure(name: str) -> tuple[float, float, float]:
         proxy = running[name]
-        cpu = proxy.cpu_seconds()
+        cpu, helper_cpu = proxy.cpu_seconds(), proxy.helper_cpu_seconds()
         seconds = asyncio.run(ws_flood(proxy.url, url, args.ws_messages, args.ws_size))
-        return args.ws_messages / seconds, (proxy.cpu_seconds() - cpu) / args.ws_messages * 1e6
+        return (
+            args.ws_messages / seconds,
+            (proxy.cpu_seconds() - cpu) / args.ws_messages * 1e6,
+            (proxy.helper_cpu_seconds() - helper_cpu) / args.ws_messages * 1e6,
+        )
 
     for name in running:
         measure(name)
@@ -475,10 +504,12 @@ def _throughput_lines(
 ) -> list[str]:
     lines = [
         title,
-        f"  {'':11}{'median ' + unit:>14}{'best ' + unit:>12}{'CPU us/' + unit[:3]:>12}",
+        f"  {'':11}{'median ' + unit:>14}{'best ' + unit:>12}{'CPU us/' + unit[:3]:>12}"
+        f"{'+ analysis process':>20}",
     ]
     lines += [
         f"  {name:11}{s['median_rate']:>14,.0f}{s['best_rate']:>12,.0f}{s['median_cpu_us']:>12.1f}"
+        f"{s['median_helper_cpu_us']:>20.1f}"
         for name, s in figures.items()
     ]
     bare = figures["bare"]

@@ -1,4 +1,5 @@
-"""The addon's hooks with mitmproxy's own test doubles (taddons, tflow): options, streaming,
+"""The addon's hooks with mitmproxy's own test doubles (taddons, tflow), analysing in-process
+(`pushscope_process=False`, to read the analyzer): options, streaming,
 never breaking traffic, bounded memory."""
 
 from __future__ import annotations
@@ -29,7 +30,11 @@ def test_options_are_validated(tmp_path: Path) -> None:
         with pytest.raises(
             exceptions.OptionsError, match=r"pushscope_feed: directory .* does not exist"
         ):
-            tctx.configure(addon, pushscope_feed=str(tmp_path / "missing" / "feed.jsonl"))
+            tctx.configure(
+                addon,
+                pushscope_process=False,
+                pushscope_feed=str(tmp_path / "missing" / "feed.jsonl"),
+            )
         with pytest.raises(
             exceptions.OptionsError, match="pushscope_max_messages must be 0 or more"
         ):
@@ -40,7 +45,7 @@ def test_options_are_validated(tmp_path: Path) -> None:
 def test_sse_passes_through_unchanged_and_is_parsed(tmp_path: Path) -> None:
     addon = Pushscope()
     with taddons.context(addon) as tctx:
-        tctx.configure(addon, pushscope_feed=str(tmp_path / "feed.jsonl"))
+        tctx.configure(addon, pushscope_process=False, pushscope_feed=str(tmp_path / "feed.jsonl"))
         flow = _sse_flow()
         addon.request(flow)
         addon.responseheaders(flow)
@@ -62,7 +67,7 @@ def test_sse_passes_through_unchanged_and_is_parsed(tmp_path: Path) -> None:
 def test_client_hanging_up_mid_stream_keeps_what_passed(tmp_path: Path) -> None:
     addon = Pushscope()
     with taddons.context(addon) as tctx:
-        tctx.configure(addon, pushscope_max_sse_body=12)
+        tctx.configure(addon, pushscope_process=False, pushscope_max_sse_body=12)
         flow = _sse_flow()
         addon.request(flow)
         addon.responseheaders(flow)
@@ -81,7 +86,7 @@ def test_client_hanging_up_mid_stream_keeps_what_passed(tmp_path: Path) -> None:
 def test_websocket_messages_binary_and_oversized() -> None:
     addon = Pushscope()
     with taddons.context(addon) as tctx:
-        tctx.configure(addon, pushscope_max_messages=2)
+        tctx.configure(addon, pushscope_process=False, pushscope_max_messages=2)
         flow = tflow.twebsocketflow()
         assert flow.websocket is not None
         addon.request(flow)
@@ -110,7 +115,7 @@ def test_websocket_messages_binary_and_oversized() -> None:
 def test_a_failing_hook_never_breaks_traffic(caplog: pytest.LogCaptureFixture) -> None:
     addon = Pushscope()
     with taddons.context(addon) as tctx:
-        tctx.configure(addon)
+        tctx.configure(addon, pushscope_process=False)
         assert addon.analyzer is not None
 
         def explode(event: object) -> None:
@@ -133,7 +138,7 @@ def test_report_written_at_shutdown(tmp_path: Path) -> None:
     addon = Pushscope()
     report = tmp_path / "report.json"
     with taddons.context(addon) as tctx:
-        tctx.configure(addon, pushscope_report=str(report))
+        tctx.configure(addon, pushscope_process=False, pushscope_report=str(report))
         for i in range(6):
             flow = tflow.tflow(resp=True)
             flow.request.timestamp_start = 1000.0 + 2 * i
@@ -151,7 +156,7 @@ def test_report_written_at_shutdown(tmp_path: Path) -> None:
 def test_a_body_streamed_by_mitmproxy_is_unknown_not_empty() -> None:
     addon = Pushscope()
     with taddons.context(addon) as tctx:
-        tctx.configure(addon)
+        tctx.configure(addon, pushscope_process=False)
         flows = []
         for i in range(6):
             flow = tflow.tflow(resp=True)
@@ -176,7 +181,7 @@ def test_a_body_streamed_by_mitmproxy_is_unknown_not_empty() -> None:
 def test_a_finished_stream_does_not_hold_its_body_twice() -> None:
     addon = Pushscope()
     with taddons.context(addon) as tctx:
-        tctx.configure(addon)
+        tctx.configure(addon, pushscope_process=False)
         flow = _sse_flow()
         addon.request(flow)
         addon.responseheaders(flow)
@@ -196,7 +201,7 @@ def test_the_feed_reaches_a_tailing_reader_soon_and_whole_at_done(tmp_path: Path
     async def main() -> tuple[list[str], list[str], list[str]]:
         addon = Pushscope()
         with taddons.context(addon) as tctx:  # on this running loop: the feed's timer runs
-            tctx.configure(addon, pushscope_feed=str(feed))
+            tctx.configure(addon, pushscope_process=False, pushscope_feed=str(feed))
             flow = tflow.tflow(resp=True)
             addon.request(flow)
             at_once = types()
