@@ -186,8 +186,7 @@ class Pushscope:
         if not self.stream_sse:
             return
         assert flow.response is not None
-        content_type = flow.response.headers.get("content-type", "")
-        if content_type.lower().startswith("text/event-stream"):
+        if adapter.is_event_stream(flow):
             tap = SseTap(self, flow.id, self.max_sse_body, flow.response.stream)
             self.taps[flow.id] = tap
             flow.response.stream = tap
@@ -197,32 +196,41 @@ class Pushscope:
         if flow.websocket is not None:
             return  # closed at websocket_end
         tap = self.taps.pop(flow.id, None)
-        assert flow.response is not None
-        ended = flow.response.timestamp_end
-        body_unknown = False
+        response = flow.response
+        assert response is not None
+        closed = (records.CLOSED, flow.id, response.timestamp_end, None, None, None, None)
+        body = response.raw_content
         if tap is not None:
-            self._keep_streamed_body(flow, tap)
-        elif flow.response.raw_content is None:
+            self.push((*closed, False, self._keep_streamed_body(flow, tap), None))
+        elif body is None:
             # Streamed by mitmproxy itself (stream_large_bodies) and not stored: the body
             # passed unseen, which is not the same as an empty one.
-            length = flow.response.headers.get("content-length", "")
-            self.push((records.BODY_SIZE, flow.id, int(length) if length.isdigit() else 0))
-            body_unknown = True
+            length = response.headers.get("content-length", "")
+            self.push((*closed, True, int(length) if length.isdigit() else 0, None))
         else:
-            body = flow.response.raw_content
-            self.push((records.BODY_SIZE, flow.id, len(body)))
-            if body:
-                self.push((records.BODY, flow.id, body, ended))
-        self.push((records.CLOSED, flow.id, ended, None, None, None, None, body_unknown))
+            self.push((*closed, False, len(body), body))
 
     @guarded
     def error(self, flow: http.HTTPFlow) -> None:
         tap = self.taps.pop(flow.id, None)
+        size = None
         if tap is not None and flow.response is not None:
-            self._keep_streamed_body(flow, tap)
+            size = self._keep_streamed_body(flow, tap)
         assert flow.error is not None
+        error = flow.error
         self.push(
-            (records.CLOSED, flow.id, flow.error.timestamp, flow.error.msg, None, None, None, False)
+            (
+                records.CLOSED,
+                flow.id,
+                error.timestamp,
+                error.msg,
+                None,
+                None,
+                None,
+                False,
+                size,
+                None,
+            )
         )
 
     @guarded
@@ -234,8 +242,8 @@ class Pushscope:
         ws = flow.websocket
         assert ws is not None
         closed_by = "client" if ws.closed_by_client else "server"
-        record = (records.CLOSED, flow.id, ws.timestamp_end, None, ws.close_code)
-        self.push((*record, ws.close_reason or None, closed_by, False))
+        closed = (records.CLOSED, flow.id, ws.timestamp_end, None, ws.close_code)
+        self.push((*closed, ws.close_reason or None, closed_by, False, None, None))
 
     def done(self) -> None:
         try:
@@ -278,14 +286,14 @@ class Pushscope:
                 self.failed_hooks.add("stream")
                 log.exception("pushscope: parsing a stream failed; traffic is unaffected")
 
-    def _keep_streamed_body(self, flow: http.HTTPFlow, tap: SseTap) -> None:
+    def _keep_streamed_body(self, flow: http.HTTPFlow, tap: SseTap) -> int:
         """mitmproxy keeps no streamed body (and loses it when the client hangs up): put back
-        what passed, within the cap, before the save addon writes the flow."""
+        what passed, within the cap, before the save addon writes the flow. Its size."""
         assert flow.response is not None
         if not flow.response.raw_content and tap.kept:
             flow.response.raw_content = bytes(tap.kept)
         tap.kept = bytearray()  # the flow still refers to the tap: do not hold the body twice
-        self.push((records.BODY_SIZE, flow.id, tap.size))
+        return tap.size
 
     def _schedule(self, delay: float, function: Callable[[], None]) -> None:
         """Run `function` (the feed's timer) after `delay` seconds on mitmproxy's event loop;

@@ -37,12 +37,11 @@ RESPONDED = 1
 """status, reason, http_version, header fields, timestamp_start, timestamp_end:
 `ResponseStarted`."""
 BODY = 2
-"""data, arrival time: `BodyChunk`."""
-BODY_SIZE = 3
-"""size: the response body's size, once known (a streamed body's)."""
-CLOSED = 4
-"""timestamp, error, close_code, close_reason, closed_by, body_unknown: `ExchangeClosed`."""
-MESSAGE = 5
+"""data, arrival time: `BodyChunk` (a piece of a streamed body)."""
+CLOSED = 3
+"""timestamp, error, close_code, close_reason, closed_by, body_unknown: `ExchangeClosed`;
+then the response body's size if known, and the body itself if it was read whole."""
+MESSAGE = 4
 """from_client, opcode, size, timestamp, the payload's first `PAYLOAD_BYTES`:
 `WebSocketMessageSeen`."""
 
@@ -117,7 +116,7 @@ def message(record: Record) -> tuple[WebSocketMessage, bytes]:
 
 def closed(record: Record) -> ExchangeClosed:
     """The end a `CLOSED` record describes."""
-    _, flow_id, timestamp, error, close_code, close_reason, closed_by, body_unknown = record
+    flow_id, timestamp, error, close_code, close_reason, closed_by, body_unknown = record[1:8]
     return ExchangeClosed(
         flow_id, timestamp, error, close_code, close_reason, closed_by, body_unknown=body_unknown
     )

@@ -103,12 +103,15 @@ class LiveAnalysis:
         elif kind == records.RESPONDED:
             analyzer.feed(ResponseStarted(flow_id, records.response(record)))
         elif kind == records.CLOSED:
+            body_size, body = record[8], record[9]
+            if body_size is not None:
+                exchange = analyzer.get(flow_id)
+                if exchange is not None and exchange.response is not None:
+                    exchange.response.body_size = body_size
             if analyzer.is_open(flow_id):  # error may follow websocket_end, and so on
+                if body:
+                    analyzer.feed(BodyChunk(flow_id, body, record[2]))
                 analyzer.feed(records.closed(record))
-        elif kind == records.BODY_SIZE:
-            exchange = analyzer.get(flow_id)
-            if exchange is not None and exchange.response is not None:
-                exchange.response.body_size = record[2]
 
     def finish(self) -> None:
         """The end: the last findings, the report if asked for, the feed written out."""

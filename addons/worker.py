@@ -125,14 +125,22 @@ class AnalysisProcess:
         self._scheduled = False
         if not self._pending or not self.alive:
             return
-        frame = pickle.dumps(self._pending, protocol=pickle.HIGHEST_PROTOCOL)
-        self._pending = []
+        batch, self._pending = self._pending, []
+        try:
+            frame = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:
+            log.exception("pushscope: a batch of records could not be sent; it is left out")
+            return
         try:
             # Blocking: a process that falls behind slows the proxy rather than fill memory.
+            # (Its log lines never block it in turn: see `_LineHandler`.)
             self._stdin.write(len(frame).to_bytes(_HEADER, "big") + frame)
             self._stdin.flush()
         except (OSError, ValueError):
             self._died()
+            return
+        if self._reader_loop is None:
+            self._drain()
 
     def finish(self) -> None:
         """End of the traffic: wait until the process has written the report and the feed."""
@@ -161,6 +169,16 @@ class AnalysisProcess:
         if code and self.alive:
             log.error("pushscope: the analysis process ended with exit code %s", code)
         self.alive = False
+
+    def _drain(self) -> None:
+        """Log what the process has written so far, without waiting (no event loop to say)."""
+        fd = self._stdout.fileno()
+        while select.select([fd], [], [], 0)[0]:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return
+            self._logged += chunk
+        self._relay()
 
     def _read_log(self) -> None:
         try:
@@ -223,23 +241,53 @@ class _Timers:
 
 
 class _LineHandler(logging.Handler):
-    """Log records as JSON lines `[level, message]` for the proxy's side to log."""
+    """Log records as JSON lines `[level, message]` for the proxy's side to log.
 
-    def __init__(self, out: IO[bytes]) -> None:
+    Written without blocking: the proxy's side may be busy writing records to this process,
+    which must then go on reading them. Lines wait (a bounded number) until they can go."""
+
+    LIMIT = 1 << 20
+
+    def __init__(self, fd: int) -> None:
         super().__init__()
-        self.out = out
+        self.fd = fd
+        self.waiting = bytearray()
+        self.dropped = 0
+        os.set_blocking(fd, False)
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
             line = json.dumps([record.levelno, self.format(record)]) + "\n"
-            self.out.write(line.encode())
-            self.out.flush()
+            if len(self.waiting) + len(line) > self.LIMIT:
+                self.dropped += 1
+                return
+            self.waiting += line.encode()
+            self.pump()
         except Exception:
             self.handleError(record)
 
+    def pump(self) -> None:
+        """Write what can be written now."""
+        while self.waiting:
+            try:
+                written = os.write(self.fd, self.waiting)
+            except BlockingIOError:
+                return
+            del self.waiting[:written]
 
-def _frames(fd: int, timers: _Timers) -> Any:
-    """Yield each frame's records, running due timers between reads; end at end of input."""
+    def close(self) -> None:
+        """Write the rest, waiting if need be (the end: the proxy's side reads it all)."""
+        if self.dropped:
+            line = [logging.WARNING, f"pushscope: {self.dropped} log lines were dropped"]
+            self.waiting += (json.dumps(line) + "\n").encode()
+        os.set_blocking(self.fd, True)
+        self.pump()
+        super().close()
+
+
+def _frames(fd: int, timers: _Timers, handler: _LineHandler) -> Any:
+    """Yield each frame's records, running due timers and writing waiting log lines between
+    reads; end at end of input."""
     buffer = bytearray()
     while True:
         while len(buffer) >= _HEADER:
@@ -249,18 +297,19 @@ def _frames(fd: int, timers: _Timers) -> Any:
             frame = bytes(buffer[_HEADER : _HEADER + size])
             del buffer[: _HEADER + size]
             yield pickle.loads(frame)
-        if select.select([fd], [], [], timers.wait())[0]:
+        writable = [handler.fd] if handler.waiting else []
+        if fd in select.select([fd], writable, [], timers.wait())[0]:
             chunk = os.read(fd, 1 << 20)
             if not chunk:
                 return
             buffer += chunk
         timers.run_due()
+        handler.pump()
 
 
 def main() -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the proxy's side says when to stop
-    out = sys.stdout.buffer
-    handler = _LineHandler(out)
+    handler = _LineHandler(sys.stdout.fileno())
     handler.setFormatter(logging.Formatter("%(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -268,9 +317,8 @@ def main() -> int:
     timers = _Timers()
     session = LiveAnalysis(timers)
     failed: set[int] = set()
-    out.write(_READY)
-    out.flush()
-    for batch in _frames(sys.stdin.fileno(), timers):
+    os.write(sys.stdout.fileno(), _READY)
+    for batch in _frames(sys.stdin.fileno(), timers, handler):
         for record in batch:
             try:
                 if record[0] == CONFIGURE:
@@ -283,6 +331,7 @@ def main() -> int:
                     log.exception("pushscope: analysing a record of kind %s failed", record[0])
     session.finish()
     timers.run_due()
+    handler.close()
     return 0
 
 

@@ -102,9 +102,9 @@ class Proxy(Mitmdump):
             fields = fp.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime (fields 14, 15)
 
-    def helper_cpu_seconds(self) -> float:
-        """CPU time so far of the process's live children (the addon's analysis process)."""
-        total = 0.0
+    def _children(self) -> dict[int, list[str]]:
+        """The process's live children (the addon's analysis process): pid -> stat fields."""
+        found = {}
         for entry in os.scandir("/proc"):
             if not entry.name.isdigit():
                 continue
@@ -114,17 +114,25 @@ class Proxy(Mitmdump):
             except OSError:
                 continue  # gone meanwhile
             if int(fields[1]) == self.pid:  # ppid (field 4)
-                total += (int(fields[11]) + int(fields[12])) / CLK_TCK
-        return total
+                found[int(entry.name)] = fields
+        return found
+
+    def helper_cpu_seconds(self) -> float:
+        """CPU time so far of the process's live children."""
+        return sum(
+            (int(fields[11]) + int(fields[12])) / CLK_TCK for fields in self._children().values()
+        )
 
     def memory_kb(self) -> dict[str, int]:
-        """VmRSS and VmHWM of the process, in KiB."""
-        found: dict[str, int] = {}
-        with open(f"/proc/{self.pid}/status") as fp:
-            for line in fp:
-                name, _, value = line.partition(":")
-                if name in ("VmRSS", "VmHWM"):
-                    found[name] = int(value.split()[0])
+        """VmRSS and VmHWM, in KiB, of the process and its children together (the sum of the
+        peaks: at most the peak of the sum)."""
+        found = {"VmRSS": 0, "VmHWM": 0}
+        for pid in (self.pid, *self._children()):
+            with contextlib.suppress(OSError), open(f"/proc/{pid}/status") as fp:
+                for line in fp:
+                    name, _, value = line.partition(":")
+                    if name in found:
+                        found[name] += int(value.split()[0])
         return found
 
     def problems(self) -> list[str]:

@@ -87,7 +87,10 @@ def workload(addon: Pushscope, kind: str, n: int) -> Callable[[], None]:
 async def measure(args: argparse.Namespace, feed: Path | None) -> float:
     addon = Pushscope()
     with taddons.context(addon) as tctx:
-        tctx.configure(addon, pushscope_feed=str(feed) if feed else "")
+        tctx.configure(
+            addon, pushscope_feed=str(feed) if feed else "", pushscope_process=not args.in_process
+        )
+        addon.running()
         run = workload(addon, args.kind, args.n)
         gc.collect()
         profiler = cProfile.Profile() if args.profile else None
@@ -110,6 +113,9 @@ def main() -> None:
     parser.add_argument("kind", choices=("rest", "ws"))
     parser.add_argument("--n", type=int, help="exchanges (20,000) or messages (100,000)")
     parser.add_argument("--feed", action="store_true", help="also write the live feed")
+    parser.add_argument(
+        "--in-process", action="store_true", help="the analysis in this process (the viewer's way)"
+    )
     parser.add_argument("--profile", metavar="SORT", help="cProfile, sorted by SORT (tottime...)")
     args = parser.parse_args()
     args.n = args.n or (20_000 if args.kind == "rest" else 100_000)
