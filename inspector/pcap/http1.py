@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 import h11
 from h11._readers import ContentLengthReader
+from h11._state import SEND_BODY
 
 from inspector.events import (
     BodyChunk,
@@ -102,6 +103,35 @@ def _needs_bytes(conn: h11.Connection) -> bool:
     if type(reader) is ContentLengthReader and reader._remaining == 0:
         return False
     return conn.their_state is not h11.ERROR  # (which raises: left to next_event)
+
+
+def _next_event(conn: h11.Connection) -> h11.Event | type[h11.NEED_DATA] | type[h11.PAUSED]:
+    """`conn.next_event()`, the same events, states and errors, but a body's `Data` is not
+    passed through the state machine: in SEND_BODY, where alone a reader gives one, it leaves
+    every state as it was (SEND_BODY to SEND_BODY, the rest already at their fixed point) and
+    changes only `client_is_waiting_for_100_continue` (off, for a client's body). The bodies
+    of SSE streams and REST answers are a third of a capture's HTTP events."""
+    if conn.their_state is h11.ERROR:
+        raise h11.RemoteProtocolError("Can't receive data when peer state is ERROR")
+    try:
+        event = conn._extract_next_receive_event()
+        if type(event) is h11.Data and conn.their_state is SEND_BODY:
+            if conn.their_role is h11.CLIENT:
+                conn.client_is_waiting_for_100_continue = False
+            return event
+        if event is h11.NEED_DATA:
+            if len(conn._receive_buffer) > conn._max_incomplete_event_size:
+                raise h11.RemoteProtocolError("Receive buffer too long", error_status_hint=431)
+            if conn._receive_buffer_closed:
+                raise h11.RemoteProtocolError("peer unexpectedly closed connection")
+        elif event is not h11.PAUSED:
+            conn._process_event(conn.their_role, event)  # type: ignore[arg-type]
+        return event
+    except BaseException as exc:
+        conn._process_error(conn.their_role)
+        if isinstance(exc, h11.LocalProtocolError):
+            exc._reraise_as_remote_protocol_error()
+        raise
 
 
 class HttpConnection:
@@ -273,7 +303,7 @@ class HttpConnection:
         while True:
             if _needs_bytes(conn):
                 return progressed
-            event = conn.next_event()
+            event = _next_event(conn)
             if event is h11.NEED_DATA or event is h11.PAUSED or type(event) is h11.ConnectionClosed:
                 return progressed
             progressed = True
@@ -320,7 +350,7 @@ class HttpConnection:
         while self._mode == "http":
             if _needs_bytes(conn):
                 break
-            event = conn.next_event()
+            event = _next_event(conn)
             if event is h11.NEED_DATA or event is h11.PAUSED or type(event) is h11.ConnectionClosed:
                 break
             progressed = True

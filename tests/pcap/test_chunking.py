@@ -3,6 +3,8 @@ sizes), the model events are the same as when they come whole."""
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
 from pathlib import Path
 
 import h11
@@ -299,3 +301,81 @@ def test_skipped_parse_attempts_in_the_fixtures(monkeypatch: pytest.MonkeyPatch)
     for parts in FIXTURES:
         events(fixture_path(*parts).read_bytes())
     assert skipped > 100
+
+
+def _events_of(conn: h11.Connection, pieces: list[bytes], step: Callable[[], object]) -> list[str]:
+    """Each piece fed, then events taken until h11 needs data: what was read, the states after
+    each event, and the error if one was raised (h11's message included)."""
+    seen: list[str] = []
+    for piece in pieces:
+        conn.receive_data(piece)
+        while True:
+            try:
+                event = step()
+            except h11.ProtocolError as e:
+                seen.append(f"{type(e).__name__}: {e}")
+                return seen
+            seen.append(
+                f"{event!r} {conn.states} {conn.client_is_waiting_for_100_continue} "
+                f"{conn.their_http_version!r} {bytes(conn._receive_buffer)!r}"
+            )
+            if event in (h11.NEED_DATA, h11.PAUSED) or type(event) is h11.ConnectionClosed:
+                break
+            if conn.states == {h11.CLIENT: h11.DONE, h11.SERVER: h11.DONE}:
+                conn.start_next_cycle()
+    return seen
+
+
+REQUESTS = [
+    b"POST /c HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n",
+    b"abc",
+    b"POST /p HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+    b"5\r\nhello\r\n",
+    b"0\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET /a HTTP/1.0\r\nHost: x\r\n\r\n",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.one_of(st.binary(max_size=40), st.sampled_from(REQUESTS)), max_size=12),
+    st.lists(st.integers(min_value=0, max_value=200), max_size=8),
+)
+def test_next_event_is_h11s_next_event(pieces: list[bytes], cuts: list[int]) -> None:
+    """`_next_event`, which skips the state machine for a body's data, reads what h11's own
+    `next_event` reads: the same events, states, flags and errors, however the bytes come."""
+    data = b"".join(pieces)
+    bounds = sorted({c % (len(data) + 1) for c in cuts} | {0, len(data)})
+    split = [data[a:b] for a, b in itertools.pairwise(bounds) if b > a] + [b""]
+    fast, slow = h11.Connection(h11.SERVER), h11.Connection(h11.SERVER)
+    expected = _events_of(slow, split, slow.next_event)
+    assert _events_of(fast, split, lambda: http1._next_event(fast)) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.binary(max_size=40), st.sampled_from(MORE_HTTP + PIECES[2:6])), max_size=10
+    ),
+    st.sampled_from([b"GET", b"HEAD", b"POST"]),
+)
+def test_next_event_reads_responses_as_h11_does(pieces: list[bytes], method: bytes) -> None:
+    def connection() -> h11.Connection:
+        conn = h11.Connection(h11.CLIENT)
+        conn.send(h11.Request(method=method, target="/", headers=[("Host", "x")]))
+        conn.send(h11.EndOfMessage())
+        return conn
+
+    fast, slow = connection(), connection()
+    split = [*filter(None, pieces), b""]  # (b"" is the end of the stream)
+    expected = _events_of(slow, split, slow.next_event)
+    assert _events_of(fast, split, lambda: http1._next_event(fast)) == expected
+
+
+def test_next_event_in_the_fixtures(monkeypatch: pytest.MonkeyPatch) -> None:
+    for parts in FIXTURES:
+        fast = summary(events(fixture_path(*parts).read_bytes()))
+        with monkeypatch.context() as patch:
+            patch.setattr(http1, "_next_event", lambda conn: conn.next_event())
+            assert summary(events(fixture_path(*parts).read_bytes())) == fast
