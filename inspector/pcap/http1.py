@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 import h11
 from h11._readers import ContentLengthReader
-from h11._state import SEND_BODY
+from h11._state import DONE, MIGHT_SWITCH_PROTOCOL, SEND_BODY, SWITCHED_PROTOCOL
 
 from inspector.events import (
     BodyChunk,
@@ -97,12 +97,14 @@ def _needs_bytes(conn: h11.Connection) -> bool:
     closed, and the reader needs bytes to say anything (every one does but a Content-Length
     body with nothing left, whose end is an event). About half the calls a capture makes were
     such attempts that cannot succeed; this skips them, with the same outcome."""
-    if conn._receive_buffer or conn._receive_buffer_closed:
+    # (h11's internals read directly: its `ReceiveBuffer.__bool__` and `their_state` are
+    # Python calls, made some twenty times an exchange.)
+    if conn._receive_buffer._data or conn._receive_buffer_closed:
         return False
     reader = conn._reader
     if type(reader) is ContentLengthReader and reader._remaining == 0:
         return False
-    return conn.their_state is not h11.ERROR  # (which raises: left to next_event)
+    return conn._cstate.states[conn.their_role] is not h11.ERROR  # (raises: left to next_event)
 
 
 def _next_event(conn: h11.Connection) -> h11.Event | type[h11.NEED_DATA] | type[h11.PAUSED]:
@@ -110,25 +112,43 @@ def _next_event(conn: h11.Connection) -> h11.Event | type[h11.NEED_DATA] | type[
     passed through the state machine: in SEND_BODY, where alone a reader gives one, it leaves
     every state as it was (SEND_BODY to SEND_BODY, the rest already at their fixed point) and
     changes only `client_is_waiting_for_100_continue` (off, for a client's body). The bodies
-    of SSE streams and REST answers are a third of a capture's HTTP events."""
-    if conn.their_state is h11.ERROR:
+    of SSE streams and REST answers are a third of a capture's HTTP events. (h11's
+    `_extract_next_receive_event` is inlined, its properties read directly.)"""
+    role = conn.their_role
+    state = conn._cstate.states[role]
+    if state is h11.ERROR:
         raise h11.RemoteProtocolError("Can't receive data when peer state is ERROR")
     try:
-        event = conn._extract_next_receive_event()
-        if type(event) is h11.Data and conn.their_state is SEND_BODY:
-            if conn.their_role is h11.CLIENT:
+        buffer = conn._receive_buffer
+        event: h11.Event | type[h11.NEED_DATA] | type[h11.PAUSED] | None
+        if (state is DONE and buffer._data) or (
+            state is MIGHT_SWITCH_PROTOCOL or state is SWITCHED_PROTOCOL
+        ):
+            return h11.PAUSED
+        reader = conn._reader
+        assert reader is not None
+        event = reader(buffer)
+        if event is None:
+            if not buffer._data and conn._receive_buffer_closed:
+                # (A body read to the close ends there; anything else is a closed stream.)
+                read_eof = getattr(reader, "read_eof", None)
+                event = h11.ConnectionClosed() if read_eof is None else read_eof()
+            if event is None:
+                event = h11.NEED_DATA
+        elif type(event) is h11.Data and state is SEND_BODY:
+            if role is h11.CLIENT:
                 conn.client_is_waiting_for_100_continue = False
             return event
         if event is h11.NEED_DATA:
-            if len(conn._receive_buffer) > conn._max_incomplete_event_size:
+            if len(buffer._data) > conn._max_incomplete_event_size:
                 raise h11.RemoteProtocolError("Receive buffer too long", error_status_hint=431)
             if conn._receive_buffer_closed:
                 raise h11.RemoteProtocolError("peer unexpectedly closed connection")
-        elif event is not h11.PAUSED:
-            conn._process_event(conn.their_role, event)  # type: ignore[arg-type]
+        else:
+            conn._process_event(role, event)  # type: ignore[arg-type]
         return event
     except BaseException as exc:
-        conn._process_error(conn.their_role)
+        conn._process_error(role)
         if isinstance(exc, h11.LocalProtocolError):
             exc._reraise_as_remote_protocol_error()
         raise
@@ -198,7 +218,7 @@ class HttpConnection:
         if side == "client":
             self._requests.receive_data(data)
         else:
-            if self._responses.our_state is h11.IDLE:
+            if self._responses._cstate.states[h11.CLIENT] is h11.IDLE:
                 self._unmatched += len(data)
                 if self._unmatched > _MAX_UNMATCHED:
                     self._lost(
@@ -210,7 +230,7 @@ class HttpConnection:
         conn = self._requests if side == "client" else self._responses
         # Bytes h11 holds unparsed (pipelined requests waiting for the answers before them):
         # bounded, so a side that never gets its turn cannot exhaust memory.
-        if self._mode == "http" and len(conn._receive_buffer) > _MAX_WAITING:
+        if self._mode == "http" and len(conn._receive_buffer._data) > _MAX_WAITING:
             self._lost(side, f"more than {_MAX_WAITING >> 20} MiB waiting to be parsed")
 
     def gap(self, side: Direction, size: int, timestamp: float, where: str) -> None:
@@ -272,7 +292,7 @@ class HttpConnection:
                     if progressed:
                         waiting.append("server")
                 else:
-                    progressed = self._responses.our_state is not h11.IDLE and (
+                    progressed = self._responses._cstate.states[h11.CLIENT] is not h11.IDLE and (
                         self._drain_responses(timestamp)
                     )
                     if progressed:
@@ -286,11 +306,12 @@ class HttpConnection:
 
     def _next_cycle(self) -> bool:
         requests, responses = self._requests, self._responses
+        ours, theirs = requests._cstate.states, responses._cstate.states
         if (
-            requests.our_state is h11.DONE
-            and requests.their_state is h11.DONE
-            and responses.our_state is h11.DONE
-            and responses.their_state is h11.DONE
+            ours[h11.CLIENT] is DONE
+            and ours[h11.SERVER] is DONE
+            and theirs[h11.CLIENT] is DONE
+            and theirs[h11.SERVER] is DONE
         ):
             requests.start_next_cycle()
             responses.start_next_cycle()
@@ -370,7 +391,8 @@ class HttpConnection:
                     exchange.response.timestamp_end = timestamp
                 self.out.append(ExchangeClosed(exchange.id, timestamp))
                 _mirror(self._requests, _END)
-        if conn.their_state is h11.SWITCHED_PROTOCOL or (conn.our_state is h11.SWITCHED_PROTOCOL):
+        states = conn._cstate.states
+        if states[h11.SERVER] is SWITCHED_PROTOCOL or states[h11.CLIENT] is SWITCHED_PROTOCOL:
             self._switched(timestamp)
         return progressed
 
