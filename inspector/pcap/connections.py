@@ -28,6 +28,7 @@ from inspector.pcap.tcp import StreamReassembler
 from inspector.pcap.tls import MAX_HELLO, client_hello_sni, looks_like_tls
 from inspector.pcap.websocket_frames import MAX_MESSAGE
 
+_unpack_ethernet_ipv4_tcp = ETHERNET_IPV4_TCP.unpack_from
 _HTTP_REQUEST = re.compile(rb"[A-Z]{3,10} \S")
 _HTTP_RESPONSE = b"HTTP/1."
 _ACK = 0x10
@@ -236,11 +237,19 @@ class Connections:
         self._count = 0
 
     def packet(self, number: int, timestamp: float, linktype: int, frame: bytes) -> None:
-        if linktype == ETHERNET and len(frame) >= 54:
+        """Take packet `number`, captured at `timestamp`: a frame of link type `linktype`."""
+        self.packet_in(number, timestamp, linktype, frame, 0, len(frame))
+
+    def packet_in(
+        self, number: int, timestamp: float, linktype: int, buffer: bytes, start: int, end: int
+    ) -> None:
+        """`packet` of the frame `buffer[start:end]`, read where it lies in the file's buffer
+        (`visit_packets` hands packets on so): the usual packet is never copied whole."""
+        if linktype == ETHERNET and end - start >= 54:
             # The usual packet, in one unpack and one lookup: Ethernet, IPv4 without options,
             # TCP, no SYN, FIN or RST, the next bytes of a direction with none waiting.
             ethertype, version, total, fragment, protocol, key, seq, _, offset, flags = (
-                ETHERNET_IPV4_TCP.unpack_from(frame)
+                _unpack_ethernet_ipv4_tcp(buffer, start)
             )
             if (
                 ethertype == 0x0800
@@ -253,7 +262,13 @@ class Connections:
             ):
                 owner, side, stream, peer = half
                 if not (flags & 0x10 and peer.pending):  # an ACK may end a hole in the peer's
-                    payload = frame[34 + (offset >> 4) * 4 : 14 + total if total >= 20 else None]
+                    # (The IP total length, unless 0 (segmentation offload) or past the frame.)
+                    stop = start + 14 + total
+                    payload = buffer[
+                        start + 34 + (offset >> 4) * 4 : stop
+                        if total >= 20 and stop <= end
+                        else end
+                    ]
                     if not payload:
                         owner.last = timestamp
                         return
@@ -266,6 +281,7 @@ class Connections:
                         else:
                             owner._deliver(side, payload, timestamp, number)
                         return
+        frame = buffer[start:end] if start or end != len(buffer) else buffer
         segment = tcp_segment(linktype, frame)
         if segment is None:
             return
