@@ -23,7 +23,7 @@ from inspector.pcap.capture import (
     address,
     tcp_segment,
 )
-from inspector.pcap.http1 import FrameObserver, HttpConnection
+from inspector.pcap.http1 import FrameObserver, HttpConnection, Sink
 from inspector.pcap.tcp import StreamReassembler
 from inspector.pcap.tls import MAX_HELLO, client_hello_sni, looks_like_tls
 from inspector.pcap.websocket_frames import MAX_MESSAGE
@@ -198,6 +198,10 @@ class TcpConnection:
                 frames=self.table.frames,
             )
             self.reader.out = self.out  # one list for the whole capture, in packet order
+            self.reader.on_websocket = self._sink
+
+    def _sink(self, side: Direction, sink: Sink) -> None:
+        self.streams[side].sink = sink
 
     def finish(self, timestamp: float, error: str | None, number: int) -> None:
         """The connection ended: deliver what waits behind holes, close its exchanges."""
@@ -211,6 +215,8 @@ class TcpConnection:
         if reader is not None:
             reader.close(timestamp, error)
         self.reader = None
+        for stream in self.streams.values():
+            stream.sink = None  # it leads back here (through the reader): no cycle left
 
 
 _Half = tuple[TcpConnection, Direction, StreamReassembler, StreamReassembler]
@@ -264,17 +270,19 @@ class Connections:
                 if not (flags & 0x10 and peer.pending):  # an ACK may end a hole in the peer's
                     # (The IP total length, unless 0 (segmentation offload) or past the frame.)
                     stop = start + 14 + total
-                    payload = buffer[
-                        start + 34 + (offset >> 4) * 4 : stop
-                        if total >= 20 and stop <= end
-                        else end
-                    ]
-                    if not payload:
+                    if total < 20 or stop > end:
+                        stop = end
+                    first = start + 34 + (offset >> 4) * 4
+                    if first >= stop:  # no payload
                         owner.last = timestamp
                         return
                     if stream.next_seq == seq and not stream.pending:
                         owner.last = timestamp
-                        stream.next_seq = (seq + len(payload)) & 0xFFFFFFFF
+                        stream.next_seq = (seq + stop - first) & 0xFFFFFFFF
+                        if (sink := stream.sink) is not None:  # read in place
+                            sink(buffer, first, stop, timestamp)
+                            return
+                        payload = buffer[first:stop]
                         if owner.decided:
                             if (reader := owner.reader) is not None:
                                 reader.data(side, payload, timestamp)

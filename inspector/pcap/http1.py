@@ -59,6 +59,8 @@ _MAX_WAITING = 8 << 20
 """Unparsed bytes one direction may hold (pipelined behind an unanswered request)."""
 
 FrameObserver = Callable[[Direction, WireFrame, float], None]
+Sink = Callable[[bytes, int, int, float], None]
+"""Takes a direction's next in-order bytes, `buffer[start:end]`, and when they were captured."""
 
 
 def _headers(event: h11.Request | h11.Response | h11.InformationalResponse) -> Headers:
@@ -194,6 +196,9 @@ class HttpConnection:
         }
         self._unmatched = 0
         self._ended: set[Direction] = set()
+        self.on_websocket: Callable[[Direction, Sink], None] | None = None
+        """Told, when a WebSocket session begins, where each side's bytes may go straight:
+        what `data` does with them then, without its call and checks, or a copy of them."""
 
     # --- input -------------------------------------------------------------------------------
 
@@ -202,10 +207,7 @@ class HttpConnection:
         mode = self._mode
         if mode == "websocket":  # most packets: `_frames` without a call
             if self._upgraded is not None and (reader := self._readers.get(side)) is not None:
-                reader.timestamp = timestamp
-                reader._take(data, reader.scratch)
-                if reader.scratch:
-                    self._frame_events(side, reader.scratch, timestamp)
+                reader.take(data, 0, len(data), timestamp)
             return
         if mode != "http" or not data or side in self._ended:
             return  # (b"" would mean end of stream to h11)
@@ -450,6 +452,9 @@ class HttpConnection:
                 self._frames("client", bytes(client_rest), timestamp)
             if server_rest:
                 self._frames("server", bytes(server_rest), timestamp)
+            if self.on_websocket is not None:
+                for side, reader in self._readers.items():
+                    self.on_websocket(side, reader.take)
         else:
             self._mode = "tunnel"
 
@@ -458,11 +463,7 @@ class HttpConnection:
     def _frames(self, side: Direction, data: bytes, timestamp: float) -> None:
         if self._upgraded is None or (reader := self._readers.get(side)) is None:
             return
-        reader.timestamp = timestamp
-        scratch = reader.scratch
-        reader._take(data, scratch)
-        if scratch:
-            self._frame_events(side, scratch, timestamp)
+        reader.take(data, 0, len(data), timestamp)
 
     def _frame_events(self, side: Direction, events: list[FrameEvent], timestamp: float) -> None:
         """What a direction's frames gave besides messages: wire frames, notes, an error."""
@@ -540,6 +541,14 @@ class _SessionFrames(FrameReader):
         self.scratch: list[FrameEvent] = []
         self.timestamp = 0.0
         """When the bytes being read were captured."""
+
+    def take(self, buffer: bytes, start: int, end: int, timestamp: float) -> None:
+        """The side's next bytes, `buffer[start:end]`, captured at `timestamp`."""
+        self.timestamp = timestamp
+        scratch = self.scratch
+        self._take(buffer, start, end, scratch)
+        if scratch:
+            self.owner._frame_events(self.sender, scratch, timestamp)
 
     def _emit(
         self,

@@ -142,7 +142,7 @@ class FrameReader:
     def feed(self, data: bytes) -> list[FrameEvent]:
         """Frames and messages completed by `data` (an error ends the direction)."""
         out: list[FrameEvent] = []
-        self._take(data, out)
+        self._take(data, 0, len(data), out)
         return out
 
     def _emit(
@@ -161,13 +161,15 @@ class FrameReader:
         """A whole one-frame message, uncompressed, its payload (all of it) still masked."""
         self._emit(out, opcode, len(raw), unmask(raw, mask), False, 1)
 
-    def _take(self, data: bytes, out: list[FrameEvent]) -> None:
-        """Parse `data` after what was left over; messages go to `_emit`, the rest to `out`."""
-        if self.broken is not None or not data:
+    def _take(self, buffer: bytes, pos: int, end: int, out: list[FrameEvent]) -> None:
+        """Parse `buffer[pos:end]` after what was left over (read in place: a packet's payload
+        is not copied out of the file's buffer); messages go to `_emit`, the rest to `out`."""
+        if self.broken is not None or pos >= end:
             return
-        buffer = self._buffer + data if self._buffer else data
-        pos = 0
-        end = len(buffer)
+        if self._buffer:
+            buffer = self._buffer + buffer[pos:end]
+            pos, end = 0, len(buffer)
+        base = self._consumed - pos  # the stream offset of buffer[0]
         # The usual frame first: a whole one-frame text or binary message of at most 65,535
         # bytes, masked as its sender should, no message open (nothing else to check but that
         # its length is minimal). Only when the wire view is not wanted: it makes no WireFrame.
@@ -212,7 +214,7 @@ class FrameReader:
                         else:
                             self._emit(out, first & 0x0F, length, buffer[start:pos], False, 1)
                         continue
-                self._error_at = self._consumed + pos
+                self._error_at = base + pos
                 if bool(second & 0x80) != self._expect_mask and not self._noted:
                     self._noted = True
                     word = "unmasked" if self._expect_mask else "masked"
@@ -228,7 +230,7 @@ class FrameReader:
                     if not fin:
                         raise _Invalid("Invalid attempt to fragment control frame")
                     if length > 125:
-                        self._control_too_long(buffer, pos, opcode, length)
+                        self._control_too_long(buffer, pos, end, opcode, length)
                 if length == 126:
                     if end - pos < 4:
                         break
@@ -284,7 +286,7 @@ class FrameReader:
                 inflate = self.deflate and (
                     self._compressed if opcode == 0 else (bool(rsv & 0x04) and not control)
                 )
-                self._frame = (bool(fin), rsv, opcode, mask, length, self._consumed + pos, inflate)
+                self._frame = (bool(fin), rsv, opcode, mask, length, base + pos, inflate)
                 self._remaining = length
                 self._frame_parts = []
                 self._frame_seen = 0
@@ -294,12 +296,14 @@ class FrameReader:
             out.append(self.broken)
             self._buffer = b""
             return
-        self._consumed += pos
-        self._buffer = buffer[pos:] if pos < end else b""
+        self._consumed = base + pos
+        self._buffer = buffer[pos:end] if pos < end else b""
 
-    def _control_too_long(self, buffer: bytes, pos: int, opcode: int, length: int) -> None:
+    def _control_too_long(
+        self, buffer: bytes, pos: int, end: int, opcode: int, length: int
+    ) -> None:
         width = 2 if length == 126 else 8 if length == 127 else 0
-        if width and len(buffer) - pos >= 2 + width:
+        if width and end - pos >= 2 + width:
             declared = int.from_bytes(buffer[pos + 2 : pos + 2 + width])
             if declared <= 125:
                 raise _Invalid(f"{_NAMES[opcode]} frame length in an extended field")

@@ -12,8 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from inspector.events import ModelEvent, WebSocketMessagesSeen
 from inspector.model import Direction
 from inspector.pcap import http1
+from inspector.pcap.connections import TcpConnection
 from inspector.pcap.http1 import HttpConnection
 from tests.conftest import fixture_path
 from tests.pcap.builder import Conversation, ws_frame
@@ -379,3 +381,27 @@ def test_next_event_in_the_fixtures(monkeypatch: pytest.MonkeyPatch) -> None:
         with monkeypatch.context() as patch:
             patch.setattr(http1, "_next_event", lambda conn: conn.next_event())
             assert summary(events(fixture_path(*parts).read_bytes())) == fast
+
+
+def _detailed(found: list[ModelEvent]) -> list[object]:
+    """Every event in full, each WebSocket message with its time and payload."""
+    out: list[object] = []
+    for event in found:
+        if isinstance(event, WebSocketMessagesSeen):
+            out += [(event.exchange_id, m, event.payload(i)) for i, m in enumerate(event.messages)]
+        else:
+            out.append(repr(event))
+    return out
+
+
+@pytest.mark.parametrize("mss", [1, 7, 100_000])
+def test_websocket_bytes_sent_straight_read_as_through_the_connection(
+    mss: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once a session begins, each side's usual packets go straight to its frame reader, read
+    where they lie in the file's buffer: the same events as through `HttpConnection.data`."""
+    captures = [_conversation(mss)] + [fixture_path(*parts).read_bytes() for parts in FIXTURES]
+    straight = [_detailed(events(data)) for data in captures]
+    with monkeypatch.context() as patch:
+        patch.setattr(TcpConnection, "_sink", lambda self, side, sink: None)
+        assert [_detailed(events(data)) for data in captures] == straight
