@@ -235,7 +235,8 @@ def _send_mirror(conn: h11.Connection, event: http1._Sent) -> None:
     st.booleans(),
 )
 def test_mirror_moves_h11_as_send_does(pieces: list[tuple[Direction, bytes]], end: bool) -> None:
-    """The mirror skips `send`'s writing; the events are the same as with `send`."""
+    """The mirror skips `send`'s writing, and `_Receiver` h11's writers: the events are the
+    same as with `send` on h11's own connections."""
 
     def run() -> list[tuple[object, ...]]:
         connection = HttpConnection(0, "c1", "c:1", "s:2", midstream=False, max_message=1 << 16)
@@ -250,6 +251,7 @@ def test_mirror_moves_h11_as_send_does(pieces: list[tuple[Direction, bytes]], en
     fast = run()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(http1, "_mirror", _send_mirror)
+        patch.setattr(http1, "_Receiver", h11.Connection)  # which keeps its writers
         assert run() == fast
 
 
@@ -405,3 +407,11 @@ def test_websocket_bytes_sent_straight_read_as_through_the_connection(
     with monkeypatch.context() as patch:
         patch.setattr(TcpConnection, "_sink", lambda self, side, sink: None)
         assert [_detailed(events(data)) for data in captures] == straight
+
+
+def test_mirror_and_receiver_in_the_fixtures(monkeypatch: pytest.MonkeyPatch) -> None:
+    captures = [_conversation(100)] + [fixture_path(*parts).read_bytes() for parts in FIXTURES]
+    fast = [_detailed(events(data)) for data in captures]
+    monkeypatch.setattr(http1, "_mirror", _send_mirror)
+    monkeypatch.setattr(http1, "_Receiver", h11.Connection)
+    assert [_detailed(events(data)) for data in captures] == fast
