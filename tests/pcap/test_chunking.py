@@ -347,12 +347,13 @@ REQUESTS = [
     st.lists(st.integers(min_value=0, max_value=200), max_size=8),
 )
 def test_next_event_is_h11s_next_event(pieces: list[bytes], cuts: list[int]) -> None:
-    """`_next_event`, which skips the state machine for a body's data, reads what h11's own
-    `next_event` reads: the same events, states, flags and errors, however the bytes come."""
+    """`_next_event` of a `_Receiver`, which skips the state machine for a body's data and
+    h11's writers and casts, reads what h11's own `next_event` of its own connection reads:
+    the same events, states, flags and errors, however the bytes come."""
     data = b"".join(pieces)
     bounds = sorted({c % (len(data) + 1) for c in cuts} | {0, len(data)})
     split = [data[a:b] for a, b in itertools.pairwise(bounds) if b > a] + [b""]
-    fast, slow = h11.Connection(h11.SERVER), h11.Connection(h11.SERVER)
+    fast, slow = http1._Receiver(h11.SERVER), h11.Connection(h11.SERVER)
     expected = _events_of(slow, split, slow.next_event)
     assert _events_of(fast, split, lambda: http1._next_event(fast)) == expected
 
@@ -365,13 +366,18 @@ def test_next_event_is_h11s_next_event(pieces: list[bytes], cuts: list[int]) -> 
     st.sampled_from([b"GET", b"HEAD", b"POST"]),
 )
 def test_next_event_reads_responses_as_h11_does(pieces: list[bytes], method: bytes) -> None:
-    def connection() -> h11.Connection:
-        conn = h11.Connection(h11.CLIENT)
-        conn.send(h11.Request(method=method, target="/", headers=[("Host", "x")]))
-        conn.send(h11.EndOfMessage())
+    def connection(kind: type[h11.Connection]) -> h11.Connection:
+        conn = kind(h11.CLIENT)
+        request = h11.Request(method=method, target="/", headers=[("Host", "x")])
+        if kind is h11.Connection:
+            conn.send(request)
+            conn.send(h11.EndOfMessage())
+        else:
+            http1._mirror(conn, request)
+            http1._mirror(conn, h11.EndOfMessage())
         return conn
 
-    fast, slow = connection(), connection()
+    fast, slow = connection(http1._Receiver), connection(h11.Connection)
     split = [*filter(None, pieces), b""]  # (b"" is the end of the stream)
     expected = _events_of(slow, split, slow.next_event)
     assert _events_of(fast, split, lambda: http1._next_event(fast)) == expected
