@@ -363,7 +363,8 @@ class HttpConnection:
                     )
                     if progressed:
                         waiting.append("client")
-                # Only an event read can end a cycle (states change nowhere else).
+                # Only an event read can end a cycle (states change nowhere else), and a
+                # body's data changes none.
                 if progressed and self._next_cycle():
                     waiting = ["server", "client"]
         except h11.ProtocolError as e:
@@ -385,6 +386,7 @@ class HttpConnection:
         return False
 
     def _drain_requests(self, timestamp: float) -> bool:
+        """Read the client's events; True if one could let the server's go on."""
         progressed = False
         conn = self._requests
         while True:
@@ -393,12 +395,13 @@ class HttpConnection:
             event = _next_event(conn)
             if event is h11.NEED_DATA or event is h11.PAUSED or type(event) is h11.ConnectionClosed:
                 return progressed
+            if type(event) is h11.Data:  # (mirrored nowhere: the server's side is as it was)
+                if self._reading_request is not None:
+                    self._reading_request.request.body_size += len(event.data)
+                continue
             progressed = True
             if isinstance(event, h11.Request):
                 self._request(event, timestamp)
-            elif isinstance(event, h11.Data):
-                if self._reading_request is not None:
-                    self._reading_request.request.body_size += len(event.data)
             elif isinstance(event, h11.EndOfMessage):
                 self._reading_request = None
                 _mirror(self._responses, _END)
@@ -432,6 +435,8 @@ class HttpConnection:
         _mirror(self._responses, event)
 
     def _drain_responses(self, timestamp: float) -> bool:
+        """Read the server's events; True if one could let the client's go on (a body's data,
+        most of an SSE stream, cannot: it is mirrored nowhere and changes no state)."""
         progressed = False
         conn = self._responses
         while self._mode == "http":
@@ -440,14 +445,15 @@ class HttpConnection:
             event = _next_event(conn)
             if event is h11.NEED_DATA or event is h11.PAUSED or type(event) is h11.ConnectionClosed:
                 break
-            progressed = True
-            if isinstance(event, h11.Data):
+            if type(event) is h11.Data:
                 exchange = self._waiting[0]
                 response = exchange.response
                 assert response is not None
                 response.body_size += len(event.data)
                 self.out.append(BodyChunk(exchange.id, bytes(event.data), timestamp))
-            elif isinstance(event, h11.Response):
+                continue
+            progressed = True
+            if isinstance(event, h11.Response):
                 self._response(event, timestamp)
             elif isinstance(event, h11.InformationalResponse):
                 self._informational(event, timestamp)

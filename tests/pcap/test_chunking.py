@@ -421,3 +421,68 @@ def test_mirror_and_receiver_in_the_fixtures(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(http1, "_mirror", _send_mirror)
     monkeypatch.setattr(http1, "_Receiver", h11.Connection)
     assert [_detailed(events(data)) for data in captures] == fast
+
+
+def _waking_for_any_event(patch: pytest.MonkeyPatch) -> None:
+    """Drains that say they may let the other side go on for any event read, data too."""
+    read = [0]
+    next_event = http1._next_event
+
+    def counted(conn: h11.Connection) -> object:
+        event = next_event(conn)
+        if event is not h11.NEED_DATA and event is not h11.PAUSED:
+            read[0] += type(event) is not h11.ConnectionClosed
+        return event
+
+    def any_event(drain: Callable[[HttpConnection, float], bool]) -> object:
+        def drained(self: HttpConnection, timestamp: float) -> bool:
+            before = read[0]
+            return drain(self, timestamp) or read[0] > before
+
+        return drained
+
+    patch.setattr(http1, "_next_event", counted)
+    for name in ("_drain_requests", "_drain_responses"):
+        patch.setattr(HttpConnection, name, any_event(getattr(HttpConnection, name)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["client", "server"]),
+            st.one_of(st.binary(max_size=60), st.sampled_from(PIECES + MORE_HTTP)),
+        ),
+        max_size=20,
+    ),
+    st.booleans(),
+)
+def test_body_data_does_not_wake_the_other_side(
+    pieces: list[tuple[Direction, bytes]], end: bool
+) -> None:
+    """A side's drain says it may let the other go on only for events that move a state
+    machine, not for a body's data: the same events as waking the other side for any."""
+
+    def run() -> list[object]:
+        connection = HttpConnection(0, "c1", "c:1", "s:2", midstream=False, max_message=1 << 16)
+        for n, (side, data) in enumerate(pieces):
+            connection.data(side, data, float(n))
+        if end:
+            connection.end("client", 99.0)
+            connection.end("server", 99.0)
+        connection.close(100.0, None)
+        return _detailed(connection.out)
+
+    fast = run()
+    with pytest.MonkeyPatch.context() as patch:
+        _waking_for_any_event(patch)
+        assert run() == fast
+
+
+def test_body_data_does_not_wake_the_other_side_in_the_fixtures(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    captures = [_conversation(100)] + [fixture_path(*parts).read_bytes() for parts in FIXTURES]
+    fast = [_detailed(events(data)) for data in captures]
+    _waking_for_any_event(monkeypatch)
+    assert [_detailed(events(data)) for data in captures] == fast
