@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
-
-from rich.console import Console
+from typing import TYPE_CHECKING, TextIO
 
 from inspector import __version__
 from inspector.findings import Severity
 from inspector.pipeline import Progress, analyze_paths
 from inspector.report import Report
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -134,24 +136,52 @@ def addon_path() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "pushscope.py"
 
 
+class _Errors:
+    """Problem lines on stderr, through a Rich console made when first needed: importing Rich
+    costs some 20 ms, and a JSON report with no problems and no progress bar never uses it."""
+
+    def __init__(self) -> None:
+        self._console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=True, highlight=False, soft_wrap=True)
+        return self._console
+
+    def print(self, text: str, style: str | None = None) -> None:
+        self.console.print(text, markup=False, style=style)
+
+    def may_be_terminal(self) -> bool:
+        """False when the console, if made, would not be a terminal (Rich says yes only for
+        TTY_COMPATIBLE=1, a non-empty FORCE_COLOR, or a stderr that is a tty)."""
+        environ = os.environ
+        return bool(
+            self._console is not None
+            or environ.get("TTY_COMPATIBLE") == "1"
+            or environ.get("FORCE_COLOR")
+            or sys.stderr.isatty()
+        )
+
+
 def analyze(args: argparse.Namespace) -> int:
-    errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    errors = _Errors()
     with _progress(args.paths, errors) as progress:
         report, fatal = analyze_paths(args.paths, redact=args.redact, progress=progress)
     for source in report.sources:
         for problem in source.errors:
-            errors.print(f"pushscope: {source.path}: {problem}", markup=False)
+            errors.print(f"pushscope: {source.path}: {problem}")
         hidden = source.error_count - len(source.errors)
         if hidden > 0:
-            errors.print(f"pushscope: {source.path}: and {hidden} more problems", markup=False)
+            errors.print(f"pushscope: {source.path}: and {hidden} more problems")
     for message in fatal:
-        errors.print(f"pushscope: error: {message}", markup=False, style="red")
+        errors.print(f"pushscope: error: {message}", style="red")
     try:
         _write(report, args.format, args.output)
     except OSError as e:
-        errors.print(
-            f"pushscope: error: cannot write {args.output}: {e.strerror or e}", markup=False
-        )
+        errors.print(f"pushscope: error: cannot write {args.output}: {e.strerror or e}")
         return EXIT_UNUSABLE
     if fatal:
         return EXIT_UNUSABLE
@@ -192,6 +222,8 @@ def _write(report: Report, fmt: str, output: Path | None) -> None:
 
             out.write(render_markdown(report))
         else:
+            from rich.console import Console
+
             from inspector.report.text import write_text
 
             console = Console(file=out, highlight=False) if output else Console(highlight=False)
@@ -204,11 +236,12 @@ def _stdout() -> Iterator[TextIO]:
 
 
 @contextmanager
-def _progress(paths: Sequence[Path], console: Console) -> Iterator[Progress | None]:
+def _progress(paths: Sequence[Path], errors: _Errors) -> Iterator[Progress | None]:
     total = sum(p.stat().st_size for p in paths if p.is_file())
-    if not console.is_terminal or total < PROGRESS_MIN_BYTES:
+    if total < PROGRESS_MIN_BYTES or not errors.may_be_terminal() or not errors.console.is_terminal:
         yield None
         return
+    console = errors.console
     from rich.progress import BarColumn, DownloadColumn, TextColumn
     from rich.progress import Progress as Bar
 

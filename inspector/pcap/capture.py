@@ -31,8 +31,9 @@ _IPV6_SKIPPABLE = frozenset({0, 43, 60})  # hop-by-hop, routing, destination opt
 
 Packet = tuple[int, float, int, bytes]
 """(packet number from 1, timestamp, link type, frame bytes)."""
-Visit = Callable[[int, float, int, bytes], None]
-"""Called with each packet: (packet number from 1, timestamp, link type, frame bytes)."""
+Visit = Callable[[int, float, int, bytes, int, int], None]
+"""Called with each packet: (packet number from 1, timestamp, link type, buffer, start, end);
+the frame is `buffer[start:end]`, not cut out (most packets need only their payload)."""
 Tally = tuple[int, float | None]
 """(packets read so far, timestamp of the last one)."""
 TALLY_EVERY = 256
@@ -112,8 +113,8 @@ def visit_packets(fp: BinaryIO, visit: Visit) -> Iterator[Tally | str]:
             yield number, timestamp
             yield item
             continue
-        number, timestamp = item[0], item[1]
-        visit(*item)
+        number, timestamp, linktype, frame = item
+        visit(number, timestamp, linktype, frame, 0, len(frame))
         if not number % TALLY_EVERY:
             yield number, timestamp
     yield number, timestamp
@@ -122,8 +123,10 @@ def visit_packets(fp: BinaryIO, visit: Visit) -> Iterator[Tally | str]:
 def _listed(source: _Source) -> Iterator[Packet | str]:
     packets: list[Packet] = []
 
-    def keep(number: int, timestamp: float, linktype: int, frame: bytes) -> None:
-        packets.append((number, timestamp, linktype, frame))
+    def keep(
+        number: int, timestamp: float, linktype: int, buffer: bytes, start: int, end: int
+    ) -> None:
+        packets.append((number, timestamp, linktype, buffer[start:end]))
 
     for item in _pcap(source, keep):
         yield from packets
@@ -162,7 +165,7 @@ def _pcap(source: _Source, visit: Visit) -> Iterator[Tally | str]:
                 break
             number += 1
             timestamp = seconds + fraction * scale
-            visit(number, timestamp, linktype, buffer[pos + 16 : stop])
+            visit(number, timestamp, linktype, buffer, pos + 16, stop)
             pos = stop
             if not number & every:
                 source.pos = pos
@@ -190,7 +193,7 @@ def _pcap(source: _Source, visit: Visit) -> Iterator[Tally | str]:
         start = source.pos
         source.pos += caplen
         timestamp = seconds + fraction * scale
-        visit(number, timestamp, linktype, source.buffer[start : source.pos])
+        visit(number, timestamp, linktype, source.buffer, start, source.pos)
         if not number & every:
             yield number, timestamp
     yield number, timestamp

@@ -23,11 +23,12 @@ from inspector.pcap.capture import (
     address,
     tcp_segment,
 )
-from inspector.pcap.http1 import FrameObserver, HttpConnection
+from inspector.pcap.http1 import FrameObserver, HttpConnection, Sink
 from inspector.pcap.tcp import StreamReassembler
 from inspector.pcap.tls import MAX_HELLO, client_hello_sni, looks_like_tls
 from inspector.pcap.websocket_frames import MAX_MESSAGE
 
+_unpack_ethernet_ipv4_tcp = ETHERNET_IPV4_TCP.unpack_from
 _HTTP_REQUEST = re.compile(rb"[A-Z]{3,10} \S")
 _HTTP_RESPONSE = b"HTTP/1."
 _ACK = 0x10
@@ -197,6 +198,10 @@ class TcpConnection:
                 frames=self.table.frames,
             )
             self.reader.out = self.out  # one list for the whole capture, in packet order
+            self.reader.on_websocket = self._sink
+
+    def _sink(self, side: Direction, sink: Sink) -> None:
+        self.streams[side].sink = sink
 
     def finish(self, timestamp: float, error: str | None, number: int) -> None:
         """The connection ended: deliver what waits behind holes, close its exchanges."""
@@ -210,6 +215,8 @@ class TcpConnection:
         if reader is not None:
             reader.close(timestamp, error)
         self.reader = None
+        for stream in self.streams.values():
+            stream.sink = None  # it leads back here (through the reader): no cycle left
 
 
 _Half = tuple[TcpConnection, Direction, StreamReassembler, StreamReassembler]
@@ -236,11 +243,19 @@ class Connections:
         self._count = 0
 
     def packet(self, number: int, timestamp: float, linktype: int, frame: bytes) -> None:
-        if linktype == ETHERNET and len(frame) >= 54:
+        """Take packet `number`, captured at `timestamp`: a frame of link type `linktype`."""
+        self.packet_in(number, timestamp, linktype, frame, 0, len(frame))
+
+    def packet_in(
+        self, number: int, timestamp: float, linktype: int, buffer: bytes, start: int, end: int
+    ) -> None:
+        """`packet` of the frame `buffer[start:end]`, read where it lies in the file's buffer
+        (`visit_packets` hands packets on so): the usual packet is never copied whole."""
+        if linktype == ETHERNET and end - start >= 54:
             # The usual packet, in one unpack and one lookup: Ethernet, IPv4 without options,
             # TCP, no SYN, FIN or RST, the next bytes of a direction with none waiting.
             ethertype, version, total, fragment, protocol, key, seq, _, offset, flags = (
-                ETHERNET_IPV4_TCP.unpack_from(frame)
+                _unpack_ethernet_ipv4_tcp(buffer, start)
             )
             if (
                 ethertype == 0x0800
@@ -253,19 +268,28 @@ class Connections:
             ):
                 owner, side, stream, peer = half
                 if not (flags & 0x10 and peer.pending):  # an ACK may end a hole in the peer's
-                    payload = frame[34 + (offset >> 4) * 4 : 14 + total if total >= 20 else None]
-                    if not payload:
+                    # (The IP total length, unless 0 (segmentation offload) or past the frame.)
+                    stop = start + 14 + total
+                    if total < 20 or stop > end:
+                        stop = end
+                    first = start + 34 + (offset >> 4) * 4
+                    if first >= stop:  # no payload
                         owner.last = timestamp
                         return
                     if stream.next_seq == seq and not stream.pending:
                         owner.last = timestamp
-                        stream.next_seq = (seq + len(payload)) & 0xFFFFFFFF
+                        stream.next_seq = (seq + stop - first) & 0xFFFFFFFF
+                        if (sink := stream.sink) is not None:  # read in place
+                            sink(buffer, first, stop, timestamp)
+                            return
+                        payload = buffer[first:stop]
                         if owner.decided:
                             if (reader := owner.reader) is not None:
                                 reader.data(side, payload, timestamp)
                         else:
                             owner._deliver(side, payload, timestamp, number)
                         return
+        frame = buffer[start:end] if start or end != len(buffer) else buffer
         segment = tcp_segment(linktype, frame)
         if segment is None:
             return

@@ -7,6 +7,8 @@ bytes are declared a gap and the stream resumes at the earliest waiting segment.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 MAX_PENDING = 4 << 20
 """Bytes of out-of-order segments held per direction before a hole is declared a gap."""
 
@@ -24,7 +26,7 @@ def _delta(a: int, b: int) -> int:
 class StreamReassembler:
     """Bytes of one direction in sequence order."""
 
-    __slots__ = ("gaps", "max_pending", "next_seq", "pending", "pending_bytes")
+    __slots__ = ("gaps", "max_pending", "next_seq", "pending", "pending_bytes", "sink")
 
     def __init__(self, max_pending: int = MAX_PENDING) -> None:
         self.next_seq: int | None = None
@@ -33,6 +35,9 @@ class StreamReassembler:
         self.pending_bytes = 0
         self.max_pending = max_pending
         self.gaps = 0
+        self.sink: Callable[[bytes, int, int, float], None] | None = None
+        """Where the bytes of a usual in-order segment may go straight, as (buffer, start, end,
+        timestamp), if whoever reads this direction asks for it (a WebSocket session's frames)."""
 
     def syn(self, seq: int) -> None:
         """The SYN: data starts one after its sequence number."""

@@ -134,7 +134,7 @@ class FrameReader:
         self._size = 0
         self._frames = 0
         self._inflate: zlib._Decompress | None = None
-        # The short path of `_parse` (mask bit expected, header length without the extended
+        # The short path of `_take` (mask bit expected, header length without the extended
         # length), taken only when no wire view is wanted and whole 16-bit payloads are kept.
         self._short = (0x80, 6) if self._expect_mask else (0, 2)
         self._quick = not wire and keep >= 0xFFFF
@@ -142,23 +142,8 @@ class FrameReader:
     def feed(self, data: bytes) -> list[FrameEvent]:
         """Frames and messages completed by `data` (an error ends the direction)."""
         out: list[FrameEvent] = []
-        self._take(data, out)
+        self._take(data, 0, len(data), out)
         return out
-
-    def _take(self, data: bytes, out: list[FrameEvent]) -> None:
-        """Parse `data` after what was left over; messages go to `_emit`, the rest to `out`."""
-        if self.broken is not None or not data:
-            return
-        buffer = self._buffer + data if self._buffer else data
-        try:
-            pos = self._parse(buffer, out)
-        except _Invalid as e:
-            self.broken = FrameError(f"invalid frame: {e}", self._error_at)
-            out.append(self.broken)
-            self._buffer = b""
-            return
-        self._consumed += pos
-        self._buffer = buffer[pos:] if pos < len(buffer) else b""
 
     def _emit(
         self,
@@ -176,131 +161,149 @@ class FrameReader:
         """A whole one-frame message, uncompressed, its payload (all of it) still masked."""
         self._emit(out, opcode, len(raw), unmask(raw, mask), False, 1)
 
-    def _parse(self, buffer: bytes, out: list[FrameEvent]) -> int:
-        pos = 0
-        end = len(buffer)
+    def _take(self, buffer: bytes, pos: int, end: int, out: list[FrameEvent]) -> None:
+        """Parse `buffer[pos:end]` after what was left over (read in place: a packet's payload
+        is not copied out of the file's buffer); messages go to `_emit`, the rest to `out`."""
+        if self.broken is not None or pos >= end:
+            return
+        if self._buffer:
+            buffer = self._buffer + buffer[pos:end]
+            pos, end = 0, len(buffer)
+        base = self._consumed - pos  # the stream offset of buffer[0]
         # The usual frame first: a whole one-frame text or binary message of at most 65,535
         # bytes, masked as its sender should, no message open (nothing else to check but that
         # its length is minimal). Only when the wire view is not wanted: it makes no WireFrame.
         expect, skip = self._short
         quick = self._quick
-        while True:
-            if self._frame is not None:  # the payload of a frame begun in an earlier feed
-                take = min(self._remaining, end - pos)
-                if take:
-                    self._frame_piece(buffer[pos : pos + take])
-                    pos += take
-                    self._remaining -= take
-                if self._remaining:
-                    return pos
-                self._frame_end(out)
-                continue
-            if end - pos < 2:
-                return pos
-            first, second = buffer[pos], buffer[pos + 1]
-            if (
-                quick
-                and (first == 0x81 or first == 0x82)
-                and second & 0x80 == expect
-                and self._message is None
-            ):
-                length = second & 0x7F
-                start = pos + skip
-                if length == 126:
-                    length = buffer[pos + 2] << 8 | buffer[pos + 3] if end - pos >= 4 else 0
-                    start += 2
-                    usual = length > 125
-                else:
-                    usual = length < 126
-                if usual and start + length <= end:
-                    pos = start + length
-                    self._compressed = False
-                    if expect:
-                        self._emit_masked(
-                            out, first & 0x0F, buffer[start:pos], buffer[start - 4 : start]
-                        )
-                    else:
-                        self._emit(out, first & 0x0F, length, buffer[start:pos], False, 1)
+        try:
+            while True:
+                if self._frame is not None:  # the payload of a frame begun in an earlier feed
+                    take = min(self._remaining, end - pos)
+                    if take:
+                        self._frame_piece(buffer[pos : pos + take])
+                        pos += take
+                        self._remaining -= take
+                    if self._remaining:
+                        break
+                    self._frame_end(out)
                     continue
-            self._error_at = self._consumed + pos
-            if bool(second & 0x80) != self._expect_mask and not self._noted:
-                self._noted = True
-                word = "unmasked" if self._expect_mask else "masked"
-                out.append(FrameNote(f"{word} frames from the {self.sender}", self._error_at))
-            opcode = first & 0x0F
-            fin = first >> 7
-            length = second & 0x7F
-            head = 2
-            if opcode not in _OPCODES:
-                raise _Invalid(f"Invalid opcode {opcode:#x}")
-            control = opcode >= 8
-            if control:
-                if not fin:
-                    raise _Invalid("Invalid attempt to fragment control frame")
-                if length > 125:
-                    self._control_too_long(buffer, pos, opcode, length)
-            if length == 126:
-                if end - pos < 4:
-                    return pos
-                length = int.from_bytes(buffer[pos + 2 : pos + 4])
-                head = 4
-                if length <= 125:
-                    raise _Invalid("Payload length used 2 bytes when 1 would have sufficed")
-            elif length == 127:
-                if end - pos < 10:
-                    return pos
-                length = int.from_bytes(buffer[pos + 2 : pos + 10])
-                head = 10
-                if length <= 0xFFFF:
-                    raise _Invalid("Payload length used 8 bytes when 2 would have sufficed")
-                if length >> 63:
-                    raise _Invalid("8-byte payload length with non-zero MSB")
-            rsv = (first >> 4) & 0x07
-            if rsv:
-                self._check_rsv(rsv, opcode)
-            masked = second & 0x80
-            mask: bytes | None = None
-            if masked:
-                if end - pos < head + 4:
-                    return pos
-                mask = buffer[pos + head : pos + head + 4]
-                head += 4
-            available = end - pos - head
-            if control and length > available:
-                return pos  # control frames are read whole
-            if (control or (fin and not rsv and opcode and self._message is None)) and (
-                length <= available
-            ):
-                # The common case, whole in the buffer: a control frame or a one-frame message.
-                start = pos + head
-                payload = buffer[start : start + min(length, self.keep)]
-                if mask is not None:
-                    payload = unmask(payload, mask)
-                if self.wire:
-                    out.append(
-                        WireFrame(True, rsv, opcode, _key(mask), length, self._error_at, payload)
-                    )
-                if opcode == 8 and length == 1:
-                    raise _Invalid("close frame with a 1-byte payload")
-                if not control:
-                    self._compressed = False
-                self._emit(out, opcode, length, payload, False, 1)
-                pos = start + length
-                continue
-            # Inflate only a compressed message's frames; a frame out of place is checked (and
-            # refused) once it is whole, as wsproto does.
-            inflate = self.deflate and (
-                self._compressed if opcode == 0 else (bool(rsv & 0x04) and not control)
-            )
-            self._frame = (bool(fin), rsv, opcode, mask, length, self._consumed + pos, inflate)
-            self._remaining = length
-            self._frame_parts = []
-            self._frame_seen = 0
-            pos += head
+                if end - pos < 2:
+                    break
+                first, second = buffer[pos], buffer[pos + 1]
+                if (
+                    quick
+                    and (first == 0x81 or first == 0x82)
+                    and second & 0x80 == expect
+                    and self._message is None
+                ):
+                    length = second & 0x7F
+                    start = pos + skip
+                    if length == 126:
+                        length = buffer[pos + 2] << 8 | buffer[pos + 3] if end - pos >= 4 else 0
+                        start += 2
+                        usual = length > 125
+                    else:
+                        usual = length < 126
+                    if usual and start + length <= end:
+                        pos = start + length
+                        self._compressed = False
+                        if expect:
+                            self._emit_masked(
+                                out, first & 0x0F, buffer[start:pos], buffer[start - 4 : start]
+                            )
+                        else:
+                            self._emit(out, first & 0x0F, length, buffer[start:pos], False, 1)
+                        continue
+                self._error_at = base + pos
+                if bool(second & 0x80) != self._expect_mask and not self._noted:
+                    self._noted = True
+                    word = "unmasked" if self._expect_mask else "masked"
+                    out.append(FrameNote(f"{word} frames from the {self.sender}", self._error_at))
+                opcode = first & 0x0F
+                fin = first >> 7
+                length = second & 0x7F
+                head = 2
+                if opcode not in _OPCODES:
+                    raise _Invalid(f"Invalid opcode {opcode:#x}")
+                control = opcode >= 8
+                if control:
+                    if not fin:
+                        raise _Invalid("Invalid attempt to fragment control frame")
+                    if length > 125:
+                        self._control_too_long(buffer, pos, end, opcode, length)
+                if length == 126:
+                    if end - pos < 4:
+                        break
+                    length = int.from_bytes(buffer[pos + 2 : pos + 4])
+                    head = 4
+                    if length <= 125:
+                        raise _Invalid("Payload length used 2 bytes when 1 would have sufficed")
+                elif length == 127:
+                    if end - pos < 10:
+                        break
+                    length = int.from_bytes(buffer[pos + 2 : pos + 10])
+                    head = 10
+                    if length <= 0xFFFF:
+                        raise _Invalid("Payload length used 8 bytes when 2 would have sufficed")
+                    if length >> 63:
+                        raise _Invalid("8-byte payload length with non-zero MSB")
+                rsv = (first >> 4) & 0x07
+                if rsv:
+                    self._check_rsv(rsv, opcode)
+                masked = second & 0x80
+                mask: bytes | None = None
+                if masked:
+                    if end - pos < head + 4:
+                        break
+                    mask = buffer[pos + head : pos + head + 4]
+                    head += 4
+                available = end - pos - head
+                if control and length > available:
+                    break  # control frames are read whole
+                if (control or (fin and not rsv and opcode and self._message is None)) and (
+                    length <= available
+                ):
+                    # The common case, whole in the buffer: a control frame or a one-frame message.
+                    start = pos + head
+                    payload = buffer[start : start + min(length, self.keep)]
+                    if mask is not None:
+                        payload = unmask(payload, mask)
+                    if self.wire:
+                        out.append(
+                            WireFrame(
+                                True, rsv, opcode, _key(mask), length, self._error_at, payload
+                            )
+                        )
+                    if opcode == 8 and length == 1:
+                        raise _Invalid("close frame with a 1-byte payload")
+                    if not control:
+                        self._compressed = False
+                    self._emit(out, opcode, length, payload, False, 1)
+                    pos = start + length
+                    continue
+                # Inflate only a compressed message's frames; a frame out of place is checked (and
+                # refused) once it is whole, as wsproto does.
+                inflate = self.deflate and (
+                    self._compressed if opcode == 0 else (bool(rsv & 0x04) and not control)
+                )
+                self._frame = (bool(fin), rsv, opcode, mask, length, base + pos, inflate)
+                self._remaining = length
+                self._frame_parts = []
+                self._frame_seen = 0
+                pos += head
+        except _Invalid as e:
+            self.broken = FrameError(f"invalid frame: {e}", self._error_at)
+            out.append(self.broken)
+            self._buffer = b""
+            return
+        self._consumed = base + pos
+        self._buffer = buffer[pos:end] if pos < end else b""
 
-    def _control_too_long(self, buffer: bytes, pos: int, opcode: int, length: int) -> None:
+    def _control_too_long(
+        self, buffer: bytes, pos: int, end: int, opcode: int, length: int
+    ) -> None:
         width = 2 if length == 126 else 8 if length == 127 else 0
-        if width and len(buffer) - pos >= 2 + width:
+        if width and end - pos >= 2 + width:
             declared = int.from_bytes(buffer[pos + 2 : pos + 2 + width])
             if declared <= 125:
                 raise _Invalid(f"{_NAMES[opcode]} frame length in an extended field")

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import io
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inspector.pcap import capture
+from inspector.pcap import capture, connections
 from inspector.pcap.capture import read_packets
+from inspector.pcap.connections import Connections
 from inspector.readers.base import CaptureError
-from tests.pcap.builder import CLIENT6, SERVER6, Conversation, pcapng
+from tests.pcap.builder import CLIENT6, SERVER6, Conversation, pcapng, ws_frame
 from tests.pcap.helpers import events, problems, summary
 
 REQUEST = b"GET /items HTTP/1.1\r\nHost: example.com\r\n\r\n"
@@ -115,3 +117,81 @@ def test_any_read_size_gives_the_same_packets(chunk: int, cut: int) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(capture, "CHUNK", chunk)
         assert list(read_packets(io.BytesIO(data))) == whole
+
+
+def _ws_conversation() -> Conversation:
+    c = Conversation().handshake().send("client", REQUEST).send("server", RESPONSE)
+    c.send(
+        "client",
+        b"GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    )
+    c.send(
+        "server",
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n",
+    )
+    for n in range(4):
+        c.send("client", ws_frame(1, b"ping %d" % n, mask=b"\x01\x02\x03\x04"))
+        c.send("server", ws_frame(1, b"pong %d" % n) * (n + 1))
+    c.send("client", ws_frame(8, b"\x03\xe8", mask=b"\x01\x02\x03\x04"))
+    c.send("server", ws_frame(8, b"\x03\xe8"))
+    return c.close()
+
+
+WS_PACKETS = [
+    p for p in read_packets(io.BytesIO(_ws_conversation().pcap())) if isinstance(p, tuple)
+]
+
+
+def _altered(frame: bytes, change: int, size: int) -> bytes:
+    """The frame with Ethernet padding after the IP packet (1), an IP total length of 0 as
+    with segmentation offload (2), its end cut off as by a short snap length (3)."""
+    if change == 1:
+        return frame + bytes(size)
+    if change == 2:
+        return frame[:16] + b"\x00\x00" + frame[18:]
+    if change == 3:
+        return frame[: max(14, len(frame) - size)]
+    return frame
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(min_value=0, max_value=3), st.integers(min_value=1, max_value=40)),
+        min_size=len(WS_PACKETS),
+        max_size=len(WS_PACKETS),
+    ),
+    st.binary(max_size=30),
+)
+def test_usual_packets_read_in_place_as_by_the_general_path(
+    changes: list[tuple[int, int]], noise: bytes
+) -> None:
+    """The usual packet (Ethernet, IPv4, TCP) is read by one unpack where it lies in the file's
+    buffer: the same events as the general path (`tcp_segment`) gives for a copy of the frame,
+    with padding, an IP total length of 0 or a cut frame too."""
+    packets = [
+        (number, timestamp, linktype, _altered(frame, change, size))
+        for (number, timestamp, linktype, frame), (change, size) in zip(
+            WS_PACKETS, changes, strict=True
+        )
+    ]
+
+    def read(feed: Callable[[Connections, tuple[int, float, int, bytes]], None]) -> list[object]:
+        table = Connections(0)
+        for packet in packets:
+            feed(table, packet)
+        table.finish(None)
+        return summary(table.out)
+
+    def in_place(table: Connections, packet: tuple[int, float, int, bytes]) -> None:
+        number, timestamp, linktype, frame = packet
+        buffer = noise + frame + noise
+        table.packet_in(number, timestamp, linktype, buffer, len(noise), len(noise) + len(frame))
+
+    fast = read(in_place)
+    assert fast == read(lambda table, packet: table.packet(*packet))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(connections, "ETHERNET", -1)  # only `tcp_segment` knows it now
+        assert read(lambda table, packet: table.packet(*packet)) == fast

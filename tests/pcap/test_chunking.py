@@ -3,6 +3,8 @@ sizes), the model events are the same as when they come whole."""
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
 from pathlib import Path
 
 import h11
@@ -10,8 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from inspector.events import ModelEvent, WebSocketMessagesSeen
 from inspector.model import Direction
 from inspector.pcap import http1
+from inspector.pcap.connections import TcpConnection
 from inspector.pcap.http1 import HttpConnection
 from tests.conftest import fixture_path
 from tests.pcap.builder import Conversation, ws_frame
@@ -231,7 +235,8 @@ def _send_mirror(conn: h11.Connection, event: http1._Sent) -> None:
     st.booleans(),
 )
 def test_mirror_moves_h11_as_send_does(pieces: list[tuple[Direction, bytes]], end: bool) -> None:
-    """The mirror skips `send`'s writing; the events are the same as with `send`."""
+    """The mirror skips `send`'s writing, and `_Receiver` h11's writers: the events are the
+    same as with `send` on h11's own connections."""
 
     def run() -> list[tuple[object, ...]]:
         connection = HttpConnection(0, "c1", "c:1", "s:2", midstream=False, max_message=1 << 16)
@@ -246,6 +251,7 @@ def test_mirror_moves_h11_as_send_does(pieces: list[tuple[Direction, bytes]], en
     fast = run()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(http1, "_mirror", _send_mirror)
+        patch.setattr(http1, "_Receiver", h11.Connection)  # which keeps its writers
         assert run() == fast
 
 
@@ -299,3 +305,184 @@ def test_skipped_parse_attempts_in_the_fixtures(monkeypatch: pytest.MonkeyPatch)
     for parts in FIXTURES:
         events(fixture_path(*parts).read_bytes())
     assert skipped > 100
+
+
+def _events_of(conn: h11.Connection, pieces: list[bytes], step: Callable[[], object]) -> list[str]:
+    """Each piece fed, then events taken until h11 needs data: what was read, the states after
+    each event, and the error if one was raised (h11's message included)."""
+    seen: list[str] = []
+    for piece in pieces:
+        conn.receive_data(piece)
+        while True:
+            try:
+                event = step()
+            except h11.ProtocolError as e:
+                seen.append(f"{type(e).__name__}: {e}")
+                return seen
+            seen.append(
+                f"{event!r} {conn.states} {conn.client_is_waiting_for_100_continue} "
+                f"{conn.their_http_version!r} {bytes(conn._receive_buffer)!r}"
+            )
+            if event in (h11.NEED_DATA, h11.PAUSED) or type(event) is h11.ConnectionClosed:
+                break
+            if conn.states == {h11.CLIENT: h11.DONE, h11.SERVER: h11.DONE}:
+                conn.start_next_cycle()
+    return seen
+
+
+REQUESTS = [
+    b"POST /c HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n",
+    b"abc",
+    b"POST /p HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+    b"5\r\nhello\r\n",
+    b"0\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET /a HTTP/1.0\r\nHost: x\r\n\r\n",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.one_of(st.binary(max_size=40), st.sampled_from(REQUESTS)), max_size=12),
+    st.lists(st.integers(min_value=0, max_value=200), max_size=8),
+)
+def test_next_event_is_h11s_next_event(pieces: list[bytes], cuts: list[int]) -> None:
+    """`_next_event` of a `_Receiver`, which skips the state machine for a body's data and
+    h11's writers and casts, reads what h11's own `next_event` of its own connection reads:
+    the same events, states, flags and errors, however the bytes come."""
+    data = b"".join(pieces)
+    bounds = sorted({c % (len(data) + 1) for c in cuts} | {0, len(data)})
+    split = [data[a:b] for a, b in itertools.pairwise(bounds) if b > a] + [b""]
+    fast, slow = http1._Receiver(h11.SERVER), h11.Connection(h11.SERVER)
+    expected = _events_of(slow, split, slow.next_event)
+    assert _events_of(fast, split, lambda: http1._next_event(fast)) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.binary(max_size=40), st.sampled_from(MORE_HTTP + PIECES[2:6])), max_size=10
+    ),
+    st.sampled_from([b"GET", b"HEAD", b"POST"]),
+)
+def test_next_event_reads_responses_as_h11_does(pieces: list[bytes], method: bytes) -> None:
+    def connection(kind: type[h11.Connection]) -> h11.Connection:
+        conn = kind(h11.CLIENT)
+        request = h11.Request(method=method, target="/", headers=[("Host", "x")])
+        if kind is h11.Connection:
+            conn.send(request)
+            conn.send(h11.EndOfMessage())
+        else:
+            http1._mirror(conn, request)
+            http1._mirror(conn, h11.EndOfMessage())
+        return conn
+
+    fast, slow = connection(http1._Receiver), connection(h11.Connection)
+    split = [*filter(None, pieces), b""]  # (b"" is the end of the stream)
+    expected = _events_of(slow, split, slow.next_event)
+    assert _events_of(fast, split, lambda: http1._next_event(fast)) == expected
+
+
+def test_next_event_in_the_fixtures(monkeypatch: pytest.MonkeyPatch) -> None:
+    for parts in FIXTURES:
+        fast = summary(events(fixture_path(*parts).read_bytes()))
+        with monkeypatch.context() as patch:
+            patch.setattr(http1, "_next_event", lambda conn: conn.next_event())
+            assert summary(events(fixture_path(*parts).read_bytes())) == fast
+
+
+def _detailed(found: list[ModelEvent]) -> list[object]:
+    """Every event in full, each WebSocket message with its time and payload."""
+    out: list[object] = []
+    for event in found:
+        if isinstance(event, WebSocketMessagesSeen):
+            out += [(event.exchange_id, m, event.payload(i)) for i, m in enumerate(event.messages)]
+        else:
+            out.append(repr(event))
+    return out
+
+
+@pytest.mark.parametrize("mss", [1, 7, 100_000])
+def test_websocket_bytes_sent_straight_read_as_through_the_connection(
+    mss: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once a session begins, each side's usual packets go straight to its frame reader, read
+    where they lie in the file's buffer: the same events as through `HttpConnection.data`."""
+    captures = [_conversation(mss)] + [fixture_path(*parts).read_bytes() for parts in FIXTURES]
+    straight = [_detailed(events(data)) for data in captures]
+    with monkeypatch.context() as patch:
+        patch.setattr(TcpConnection, "_sink", lambda self, side, sink: None)
+        assert [_detailed(events(data)) for data in captures] == straight
+
+
+def test_mirror_and_receiver_in_the_fixtures(monkeypatch: pytest.MonkeyPatch) -> None:
+    captures = [_conversation(100)] + [fixture_path(*parts).read_bytes() for parts in FIXTURES]
+    fast = [_detailed(events(data)) for data in captures]
+    monkeypatch.setattr(http1, "_mirror", _send_mirror)
+    monkeypatch.setattr(http1, "_Receiver", h11.Connection)
+    assert [_detailed(events(data)) for data in captures] == fast
+
+
+def _waking_for_any_event(patch: pytest.MonkeyPatch) -> None:
+    """Drains that say they may let the other side go on for any event read, data too."""
+    read = [0]
+    next_event = http1._next_event
+
+    def counted(conn: h11.Connection) -> object:
+        event = next_event(conn)
+        if event is not h11.NEED_DATA and event is not h11.PAUSED:
+            read[0] += type(event) is not h11.ConnectionClosed
+        return event
+
+    def any_event(drain: Callable[[HttpConnection, float], bool]) -> object:
+        def drained(self: HttpConnection, timestamp: float) -> bool:
+            before = read[0]
+            return drain(self, timestamp) or read[0] > before
+
+        return drained
+
+    patch.setattr(http1, "_next_event", counted)
+    for name in ("_drain_requests", "_drain_responses"):
+        patch.setattr(HttpConnection, name, any_event(getattr(HttpConnection, name)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["client", "server"]),
+            st.one_of(st.binary(max_size=60), st.sampled_from(PIECES + MORE_HTTP)),
+        ),
+        max_size=20,
+    ),
+    st.booleans(),
+)
+def test_body_data_does_not_wake_the_other_side(
+    pieces: list[tuple[Direction, bytes]], end: bool
+) -> None:
+    """A side's drain says it may let the other go on only for events that move a state
+    machine, not for a body's data: the same events as waking the other side for any."""
+
+    def run() -> list[object]:
+        connection = HttpConnection(0, "c1", "c:1", "s:2", midstream=False, max_message=1 << 16)
+        for n, (side, data) in enumerate(pieces):
+            connection.data(side, data, float(n))
+        if end:
+            connection.end("client", 99.0)
+            connection.end("server", 99.0)
+        connection.close(100.0, None)
+        return _detailed(connection.out)
+
+    fast = run()
+    with pytest.MonkeyPatch.context() as patch:
+        _waking_for_any_event(patch)
+        assert run() == fast
+
+
+def test_body_data_does_not_wake_the_other_side_in_the_fixtures(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    captures = [_conversation(100)] + [fixture_path(*parts).read_bytes() for parts in FIXTURES]
+    fast = [_detailed(events(data)) for data in captures]
+    _waking_for_any_event(monkeypatch)
+    assert [_detailed(events(data)) for data in captures] == fast
