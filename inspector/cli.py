@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -245,15 +246,25 @@ def _progress(paths: Sequence[Path], errors: _Errors) -> Iterator[Progress | Non
     from rich.progress import BarColumn, DownloadColumn, TextColumn
     from rich.progress import Progress as Bar
 
+    # Refreshed from `update`, not by Rich's own thread: a process with no other thread may
+    # fork a reader (`inspector.readers.ahead`).
     with Bar(
-        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), console=console
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        console=console,
+        auto_refresh=False,
     ) as bar:
         task = bar.add_task("reading", total=total)
         done: dict[str, int] = {}
+        shown = [0.0]
 
         def update(path: str, position: int, size: int) -> None:
             done[path] = min(position, size)
             bar.update(task, completed=sum(done.values()), description=Path(path).name)
+            if (now := time.monotonic()) - shown[0] >= 0.1:
+                shown[0] = now
+                bar.refresh()
 
         yield update
 

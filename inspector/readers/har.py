@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
+import os
 from collections.abc import Iterator
 from datetime import datetime
 from operator import itemgetter
@@ -31,6 +33,7 @@ from inspector.model import (
     Response,
     WebSocketMessage,
 )
+from inspector.readers.ahead import read_ahead
 from inspector.readers.base import CaptureError, StringPool
 from inspector.readers.jsonstream import JsonStream, JsonStreamError
 
@@ -46,7 +49,34 @@ _NUMBER = (int, float)
 
 
 def read_har(fp: BinaryIO, source: int, name: str) -> Iterator[ModelEvent]:
-    """Model events for every entry of a HAR file."""
+    """Model events for every entry of a HAR file.
+
+    Reading is two steps: an entry's JSON becomes a plain record (`_entries`), the record
+    becomes model events (`_events`). A large file is read in a process of its own, the first
+    step there and the second here, so that decoding the JSON and analysing run side by side.
+    """
+    records = read_ahead(lambda: _entries(fp, name)) if _read_ahead(fp) else _entries(fp, name)
+    for record in records:
+        if isinstance(record, str):
+            yield SourceProblem(source, record)
+        else:
+            yield from _events(record, source)
+
+
+def _read_ahead(fp: BinaryIO) -> bool:
+    try:
+        return os.fstat(fp.fileno()).st_size >= READ_AHEAD_SIZE
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return False  # not a file (a test's bytes), or a compressed one: read here
+
+
+READ_AHEAD_SIZE = 16 << 20
+"""Files from this size are read in a process of their own (if the platform allows)."""
+
+
+def _entries(fp: BinaryIO, name: str) -> Iterator[_Entry | str]:
+    """Each entry's record, or a problem (a string) where an entry or the rest of the file
+    cannot be used. Raises CaptureError if the file is not HAR at all."""
     stream = JsonStream(fp)
     index = -1
     found_entries = False
@@ -68,28 +98,28 @@ def read_har(fp: BinaryIO, source: int, name: str) -> Iterator[ModelEvent]:
                 if stream.peek() != "[":
                     raise CaptureError(f"{name}: not a HAR file: 'log.entries' is not a list")
                 for index, entry in enumerate(stream.items()):
-                    yield from _checked_entry(entry, source, index)
+                    yield _checked_entry(entry, index)
     except JsonStreamError as e:
         where = f"after entry {index}" if index >= 0 else "before the first entry"
         if index < 0:
             raise CaptureError(f"{name}: invalid JSON {where}: {e}") from None
-        yield SourceProblem(source, f"invalid JSON {where}: {e}; the rest of the file was not read")
+        yield f"invalid JSON {where}: {e}; the rest of the file was not read"
         return
     if not found_entries:
         if "request" in bare and "response" in bare:
-            yield from _checked_entry(bare, source, 0)
+            yield _checked_entry(bare, 0)
         else:
             raise CaptureError(f"{name}: not a HAR file: no log.entries")
 
 
-def _checked_entry(entry: Any, source: int, index: int) -> list[ModelEvent]:
-    """The entry's events, or one problem naming the entry if it cannot be used."""
+def _checked_entry(entry: Any, index: int) -> _Entry | str:
+    """The entry's record, or a problem naming the entry if it cannot be used."""
     try:
         if not isinstance(entry, dict):
             raise _EntryError(f"an entry must be an object, not {type(entry).__name__}")
-        return _entry_events(entry, source, index)
+        return _entry(entry, index)
     except (_EntryError, KeyError, TypeError, ValueError, AttributeError) as e:
-        return [SourceProblem(source, f"entry {index}: {_describe(e)}; entry skipped")]
+        return f"entry {index}: {_describe(e)}; entry skipped"
 
 
 def _describe(error: Exception) -> str:
@@ -138,18 +168,21 @@ def _body(content: dict[str, Any]) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-def _entry_events(entry: dict[str, Any], source: int, index: int) -> list[ModelEvent]:
-    # Model objects are built with positional arguments: keywords make a dataclass's
-    # __init__ over twice as slow, and this runs for every entry.
-    events: list[ModelEvent] = []
+_Entry = tuple[Any, ...]
+"""An entry reduced to what the model needs, in plain values (cheap to pickle): index,
+started, ended, a problem with the start time or None, method, url, HTTP version, request
+headers, request body size, server address, WebSocket hint, response (status, reason,
+version, headers, start, body size, body) or None, error, WebSocket messages or None."""
+
+
+def _entry(entry: dict[str, Any], index: int) -> _Entry:
     get = entry.get
     req = entry["request"]
     started_at = get("startedDateTime")
+    problem = None
     if started_at is None:
         started = 0.0
-        events.append(
-            SourceProblem(source, f"entry {index}: no startedDateTime; its time is unknown")
-        )
+        problem = f"entry {index}: no startedDateTime; its time is unknown"
     else:
         try:  # the usual ISO 8601 text without a call; anything else as `_time` takes it
             started = _iso_time(started_at.strip().replace(" ", "T", 1)).timestamp()
@@ -157,30 +190,17 @@ def _entry_events(entry: dict[str, Any], source: int, index: int) -> list[ModelE
             started = _time(started_at, "startedDateTime")
     duration = get("time")
     ended = started + duration / 1000 if isinstance(duration, _NUMBER) and duration >= 0 else None
-    exchange_id = f"{source}-{index}"
     post = req.get("postData") or {}
     request_size = req.get("bodySize")
     posted = len(post.get("text") or "")
     if type(request_size) is not int or request_size < 0:  # the usual case without a call
         request_size = _size(request_size, posted)
     version = req.get("httpVersion")
-    # Short, much-repeated strings (method, HTTP version, reason) are pooled: stored once.
-    request = Request(
-        _intern(str(req["method"])),
-        str(req["url"]),
-        _intern(str(version)) if version else None,
-        _headers(req.get("headers")),
-        started,
-        request_size,
-    )
-    exchange = Exchange(exchange_id, source, request, None, get("serverIPAddress") or None)
     messages = get("_webSocketMessages")
-    hint = get("_resourceType") == "websocket" or bool(messages)
-    events.append(ExchangeOpened(exchange, hint))
-
     resp = get("response") or {}
     status = resp.get("status")
     error = get("_error") or resp.get("_error") or None
+    response = None
     if isinstance(status, int) and status > 0:
         content = resp.get("content") or {}
         body = _body(content)
@@ -189,24 +209,73 @@ def _entry_events(entry: dict[str, Any], source: int, index: int) -> list[ModelE
         if type(response_size) is not int or response_size < 0:
             response_size = _size(response_size, content_size, len(body))
         reason = resp.get("statusText")
-        version = resp.get("httpVersion")
-        response = Response(
+        response_version = resp.get("httpVersion")
+        response = (
             status,
-            _intern(str(reason)) if reason else "",
-            _intern(str(version)) if version else None,
+            str(reason) if reason else "",
+            str(response_version) if response_version else None,
             _headers(resp.get("headers")),
             _response_start(started, get("timings")),
-            ended,
             response_size,
+            body,
         )
-        events.append(ResponseStarted(exchange_id, response))
-        if body:
-            events.append(BodyChunk(exchange_id, body, ended, False))
     elif error is None:
         error = "no response"
-    if messages:
-        events.append(_ws_messages(exchange_id, messages))
-    events.append(ExchangeClosed(exchange_id, ended, str(error) if error else None))
+    return (
+        index,
+        started,
+        ended,
+        problem,
+        str(req["method"]),
+        str(req["url"]),
+        str(version) if version else None,
+        _headers(req.get("headers")),
+        request_size,
+        get("serverIPAddress") or None,
+        get("_resourceType") == "websocket" or bool(messages),
+        response,
+        str(error) if error else None,
+        _ws_messages(messages) if messages else None,
+    )
+
+
+def _events(record: _Entry, source: int) -> list[ModelEvent]:
+    """The model events of an entry's record."""
+    # Model objects are built with positional arguments: keywords make a dataclass's
+    # __init__ over twice as slow, and this runs for every entry.
+    index, started, ended, problem, method, url, version, headers, size, server = record[:10]
+    hint, response, error, messages = record[10:]
+    events: list[ModelEvent] = []
+    if problem is not None:
+        events.append(SourceProblem(source, problem))
+    exchange_id = f"{source}-{index}"
+    # Short, much-repeated strings (method, HTTP version, reason) are pooled: stored once.
+    request = Request(
+        _intern(method), url, _intern(version) if version else None, headers, started, size
+    )
+    exchange = Exchange(exchange_id, source, request, None, server)
+    events.append(ExchangeOpened(exchange, hint))
+    if response is not None:
+        status, reason, version, headers, response_start, response_size, body = response
+        events.append(
+            ResponseStarted(
+                exchange_id,
+                Response(
+                    status,
+                    _intern(reason),
+                    _intern(version) if version else None,
+                    headers,
+                    response_start,
+                    ended,
+                    response_size,
+                ),
+            )
+        )
+        if body:
+            events.append(BodyChunk(exchange_id, body, ended, False))
+    if messages is not None:
+        events.append(_ws_event(exchange_id, *messages))
+    events.append(ExchangeClosed(exchange_id, ended, error))
     return events
 
 
@@ -227,10 +296,11 @@ def _response_start(started: float, timings: Any) -> float | None:
 _MESSAGE_FIELDS = itemgetter("type", "time", "opcode", "data")
 
 
-def _ws_messages(exchange_id: str, messages: Any) -> WebSocketMessagesSeen:
-    """All of a session's messages as one event. A text message's payload is its UTF-8
-    encoding, made only if asked for: its size needs no encoding when it is ASCII."""
-    seen: list[WebSocketMessage] = []
+def _ws_messages(messages: Any) -> tuple[list[tuple[str, int, int, float | None]], list[Any]]:
+    """A session's messages as (direction, opcode, size, time), and their payloads. A text
+    message's payload is its text, encoded only if asked for: its size needs no encoding when
+    it is ASCII."""
+    seen: list[tuple[str, int, int, float | None]] = []
     payloads: list[str | bytes] = []
     for message in messages:
         try:  # one lookup for the four fields of the usual message
@@ -259,7 +329,7 @@ def _ws_messages(exchange_id: str, messages: Any) -> WebSocketMessagesSeen:
                 payload = data.encode("utf-8", "surrogatepass")
             size = len(payload)
         seen.append(
-            WebSocketMessage(
+            (
                 "client" if kind == "send" else "server",
                 opcode,
                 size,
@@ -267,9 +337,17 @@ def _ws_messages(exchange_id: str, messages: Any) -> WebSocketMessagesSeen:
             )
         )
         payloads.append(payload)
+    return seen, payloads
+
+
+def _ws_event(
+    exchange_id: str, seen: list[tuple[Any, int, int, float | None]], payloads: list[Any]
+) -> WebSocketMessagesSeen:
+    """All of a session's messages as one event."""
 
     def payload_of(i: int) -> bytes:
         payload = payloads[i]
         return payload.encode("utf-8", "surrogatepass") if isinstance(payload, str) else payload
 
-    return WebSocketMessagesSeen(exchange_id, seen, payload_of)
+    messages = [WebSocketMessage(*message) for message in seen]
+    return WebSocketMessagesSeen(exchange_id, messages, payload_of)
