@@ -3,8 +3,8 @@ this process goes on with what the child has read, so that both cores of a machi
 
 The child writes its items to a pipe in pickled batches (frames: a 4-byte length, then the
 pickle); this process unpickles and yields them. What the child raises reaches here as the
-same `CaptureError`. Where no child can be forked safely (no `fork`, other threads running),
-the items are made here, as if there were no child.
+same `CaptureError`. Where a child would not help (one CPU) or could not be forked safely (no
+`fork`, other threads running), the items are made here, as if there were no child.
 """
 
 from __future__ import annotations
@@ -33,9 +33,13 @@ _FAILED = b"err"
 
 
 def can_fork() -> bool:
-    """Is forking safe here? (Linux, and no other thread whose locks the child could inherit
-    held.)"""
-    return sys.platform == "linux" and threading.active_count() == 1
+    """Is reading ahead worth it and safe here? Linux, a second CPU to run on, and no other
+    thread whose locks the child could inherit held."""
+    return (
+        sys.platform == "linux"
+        and len(os.sched_getaffinity(0)) > 1
+        and threading.active_count() == 1
+    )
 
 
 def read_ahead[T](produce: Callable[[], Iterator[T]]) -> Iterator[T]:

@@ -120,3 +120,8 @@ def test_with_other_threads_running_the_items_are_made_here() -> None:
     finally:
         stop.set()
         thread.join()
+
+
+def test_with_one_cpu_there_is_no_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ahead.os, "sched_getaffinity", lambda pid: {0})
+    assert not ahead.can_fork()
