@@ -1,8 +1,10 @@
 """The pushscope mitmproxy addon: classify traffic as it flows, stream SSE event by event,
 write the live feed and, at shutdown, the report.
 
-Hooks hand off to the core analyzer through `addons.adapter`; nothing here classifies or
-detects. An exception inside the addon is logged once per hook and the traffic goes on.
+Hooks copy what they need of a flow into records (`addons.adapter`) and hand them to the
+analysis: in a process of its own (`addons.worker`) or in this one (`addons.session`). Nothing
+here classifies or detects. An exception inside the addon is logged once per hook and the
+traffic goes on.
 """
 
 from __future__ import annotations

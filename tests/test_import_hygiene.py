@@ -18,6 +18,7 @@ CORE = [
     "inspector.redact",
     "inspector.readers",
     "inspector.readers.har",
+    "inspector.readers.ahead",
     "inspector.readers.pcap",
     "inspector.pcap.capture",
     "inspector.pcap.connections",
@@ -60,3 +61,9 @@ def test_reading_a_har_does_not_load_mitmproxy() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.split() == ["False", "False"]
+
+
+def test_the_addons_analysis_process_loads_neither_mitmproxy_nor_textual() -> None:
+    loaded = _loaded_after_import(["addons.worker", "addons.session", "addons.records"])
+    assert "mitmproxy" not in loaded
+    assert "textual" not in loaded
