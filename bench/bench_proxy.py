@@ -648,7 +648,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS))
     parser.add_argument("--requests", type=int, default=3000, help="GETs per REST round")
     parser.add_argument("--connections", type=int, default=4, help="keep-alive connections")
-    parser.add_argument("--rounds", type=int, default=7, help="REST rounds per configuration")
+    parser.add_argument("--rounds", type=int, default=15, help="REST rounds per configuration")
     parser.add_argument("--sse-events", type=int, default=60, help="events per SSE stream")
     parser.add_argument("--sse-interval", type=float, default=10, help="ms between events")
     parser.add_argument("--sse-rounds", type=int, default=6, help="streams per configuration")
