@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import heapq
 import itertools
 import json
@@ -32,6 +31,7 @@ from typing import IO, Any
 
 from addons.records import Record
 from addons.session import LiveAnalysis, Settings
+from inspector import pipes
 
 log = logging.getLogger("addons.live")
 
@@ -43,9 +43,6 @@ FLUSH_DELAY = 0.01
 START_TIMEOUT = 30.0
 FINISH_TIMEOUT = 300.0
 """How long mitmproxy's shutdown waits for the report (a long session's takes seconds)."""
-PIPE_SIZE = 1 << 20
-"""The pipe's capacity, where Linux allows: bursts pass without blocking the proxy."""
-_HEADER = 4
 _READY = b"ready\n"
 
 
@@ -57,6 +54,8 @@ class AnalysisProcess:
     """The proxy's side: starts the analysis process, sends it records, relays its log."""
 
     def __init__(self, settings: Settings) -> None:
+        if os.name != "posix":
+            raise WorkerError("the analysis process needs POSIX pipes")
         root = str(Path(__file__).resolve().parent.parent)  # where `addons` is importable
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
@@ -78,8 +77,7 @@ class AnalysisProcess:
         self._scheduled = False
         self._reader_loop: asyncio.AbstractEventLoop | None = None
         self.alive = True
-        with contextlib.suppress(OSError):  # F_SETPIPE_SZ: Linux only, and capped
-            fcntl.fcntl(self._stdin.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_SIZE)
+        pipes.enlarge(self._stdin.fileno())  # bursts pass without blocking the proxy
         self._wait_ready()
         self.push((CONFIGURE, settings))
         self.flush()
@@ -127,14 +125,14 @@ class AnalysisProcess:
             return
         batch, self._pending = self._pending, []
         try:
-            frame = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+            body = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:
             log.exception("pushscope: a batch of records could not be sent; it is left out")
             return
         try:
             # Blocking: a process that falls behind slows the proxy rather than fill memory.
             # (Its log lines never block it in turn: see `_LineHandler`.)
-            self._stdin.write(len(frame).to_bytes(_HEADER, "big") + frame)
+            self._stdin.write(pipes.frame(body))
             self._stdin.flush()
         except (OSError, ValueError):
             self._died()
@@ -290,13 +288,8 @@ def _frames(fd: int, timers: _Timers, handler: _LineHandler) -> Any:
     reads; end at end of input."""
     buffer = bytearray()
     while True:
-        while len(buffer) >= _HEADER:
-            size = int.from_bytes(buffer[:_HEADER], "big")
-            if len(buffer) < _HEADER + size:
-                break
-            frame = bytes(buffer[_HEADER : _HEADER + size])
-            del buffer[: _HEADER + size]
-            yield pickle.loads(frame)
+        for body in pipes.split_frames(buffer):
+            yield pickle.loads(body)
         writable = [handler.fd] if handler.waiting else []
         if fd in select.select([fd], writable, [], timers.wait())[0]:
             chunk = os.read(fd, 1 << 20)

@@ -10,7 +10,6 @@ same `CaptureError`. Where a child would not help (one CPU) or could not be fork
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import pickle
 import signal
@@ -19,13 +18,11 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from inspector import pipes
 from inspector.readers.base import CaptureError
 
 BATCH = 128
 """Items per frame."""
-PIPE_SIZE = 1 << 20
-"""The pipe's capacity, where Linux allows (an unprivileged process may ask for 1 MiB)."""
-_HEADER = 4
 _END = b"end"
 """The last frame's body: every item was sent."""
 _FAILED = b"err"
@@ -50,8 +47,7 @@ def read_ahead[T](produce: Callable[[], Iterator[T]]) -> Iterator[T]:
     sys.stdout.flush()  # or the child would write what waits here a second time
     sys.stderr.flush()
     read_end, write_end = os.pipe()
-    with contextlib.suppress(OSError):  # a larger pipe: fewer turns of the two processes
-        fcntl.fcntl(write_end, getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_SIZE)
+    pipes.enlarge(write_end)
     pid = os.fork()
     if pid == 0:  # the child: never returns
         os.close(read_end)
@@ -77,8 +73,8 @@ def read_ahead[T](produce: Callable[[], Iterator[T]]) -> Iterator[T]:
 
 
 def _frame(pipe: Any) -> bytes:
-    header = pipe.read(_HEADER)
-    if len(header) < _HEADER:
+    header = pipe.read(pipes.HEADER)
+    if len(header) < pipes.HEADER:
         raise CaptureError("the reading process stopped before the end of the file")
     size = int.from_bytes(header, "big")
     body: bytes = pipe.read(size)
@@ -95,7 +91,7 @@ def _child[T](produce: Callable[[], Iterator[T]], fd: int) -> None:
         with open(fd, "wb", buffering=1 << 20) as pipe:
 
             def send(body: bytes) -> None:
-                pipe.write(len(body).to_bytes(_HEADER, "big") + body)
+                pipe.write(pipes.frame(body))
 
             batch: list[T] = []
             try:
