@@ -124,8 +124,8 @@ class Proxy(Mitmdump):
         )
 
     def memory_kb(self) -> dict[str, int]:
-        """VmRSS and VmHWM, in KiB, of the process and its children together (the sum of the
-        peaks: at most the peak of the sum)."""
+        """VmRSS and VmHWM, in KiB, of the process and its children together (VmHWM: the sum of
+        the peaks, which is at least the peak of the sum)."""
         found = {"VmRSS": 0, "VmHWM": 0}
         for pid in (self.pid, *self._children()):
             with contextlib.suppress(OSError), open(f"/proc/{pid}/status") as fp:
