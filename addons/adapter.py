@@ -13,7 +13,7 @@ from mitmproxy import http
 
 from addons import records
 from addons.records import Record
-from inspector.model import Exchange, Response, WebSocketMessage
+from inspector.model import Exchange, Response
 
 
 def opened(flow: http.HTTPFlow) -> Record:
@@ -88,8 +88,3 @@ def exchange_of(flow: http.HTTPFlow, source: int = 0) -> Exchange:
 
 def response_of(flow: http.HTTPFlow) -> Response:
     return records.response(responded(flow))
-
-
-def last_message(flow: http.HTTPFlow) -> tuple[WebSocketMessage, bytes]:
-    """The WebSocket message that just passed, and what is kept of its payload."""
-    return records.message(message(flow))

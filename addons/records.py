@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from inspector.endpoints import request_url
+from inspector.endpoints import flow_url, peer_address
 from inspector.events import ExchangeClosed
 from inspector.model import (
     Direction,
@@ -23,7 +23,6 @@ from inspector.model import (
     Request,
     Response,
     WebSocketMessage,
-    header,
 )
 
 Record = tuple[Any, ...]
@@ -72,13 +71,6 @@ def headers(fields: tuple[tuple[bytes, bytes], ...]) -> Headers:
     return tuple([(text(name), text(value)) for name, value in fields])
 
 
-def address(peer: tuple[Any, ...] | None) -> str | None:
-    if not peer:
-        return None
-    host, port = peer[0], peer[1]
-    return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
-
-
 def exchange(record: Record, source: int = 0) -> Exchange:
     """The exchange an `OPENED` record describes."""
     (_, flow_id, method_raw, scheme, host, port, authority, path, version_raw) = record[:9]
@@ -86,17 +78,18 @@ def exchange(record: Record, source: int = 0) -> Exchange:
     method = text(method_raw)
     http_version = text(version_raw)
     request_headers = headers(fields)
-    if method == "CONNECT":
-        url = authority.decode("utf-8", "replace") or f"{host}:{port}"
-    else:
-        named = ""
-        if http_version.startswith(("HTTP/2", "HTTP/3")):
-            named = authority.decode("utf-8", "replace")
-        if not named:
-            named = header(request_headers, "host") or ""
-        url = request_url(text(scheme), host, port, named, path.decode("utf-8", "replace"))
+    url = flow_url(
+        method,
+        text(scheme),
+        host,
+        port,
+        authority.decode("utf-8", "replace"),
+        path.decode("utf-8", "replace"),
+        http_version,
+        request_headers,
+    )
     request = Request(method, url, http_version or None, request_headers, started, body_size)
-    opened = Exchange(flow_id, source, request, address(client), address(server))
+    opened = Exchange(flow_id, source, request, peer_address(client), peer_address(server))
     opened.tls_sni = sni
     return opened
 

@@ -148,15 +148,9 @@ class AnalysisProcess:
                 self._reader_loop.remove_reader(self._stdout.fileno())
         with contextlib.suppress(OSError):
             self._stdin.close()
-        fd = self._stdout.fileno()
-        os.set_blocking(fd, True)
+        os.set_blocking(self._stdout.fileno(), True)
         deadline = time.monotonic() + FINISH_TIMEOUT
-        while (left := deadline - time.monotonic()) > 0 and select.select([fd], [], [], left)[0]:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                break
-            self._logged += chunk
-            self._relay()
+        self._drain(deadline)
         try:
             code = self.process.wait(max(0.0, deadline - time.monotonic()) + 1)
         except subprocess.TimeoutExpired:
@@ -168,13 +162,17 @@ class AnalysisProcess:
             log.error("pushscope: the analysis process ended with exit code %s", code)
         self.alive = False
 
-    def _drain(self) -> None:
-        """Log what the process has written so far, without waiting (no event loop to say)."""
+    def _drain(self, until: float | None = None) -> None:
+        """Log what the process has written so far (no event loop says when it writes); with
+        `until` (a `time.monotonic()` deadline), all it writes before it ends."""
         fd = self._stdout.fileno()
-        while select.select([fd], [], [], 0)[0]:
+        while True:
+            wait = 0.0 if until is None else max(0.0, until - time.monotonic())
+            if not select.select([fd], [], [], wait)[0]:
+                break
             chunk = os.read(fd, 65536)
-            if not chunk:
-                return
+            if not chunk:  # the end: the process closed its side
+                break
             self._logged += chunk
         self._relay()
 

@@ -1,7 +1,8 @@
-"""The addon's hooks in-process, without a proxy: microseconds per REST exchange or WebSocket
-message, optionally under cProfile. For finding where the addon's time goes; the ratios that
-count come from `bench_proxy.py` (inside mitmdump the same hooks cost about twice as much:
-colder caches, and the collector walks mitmproxy's heap too).
+"""The addon's hooks driven by hand, without a proxy: microseconds per REST exchange or
+WebSocket message on the hooks' side (the analysis in its own process, or with `--in-process`
+here), optionally under cProfile. For finding where the addon's time goes; the ratios that
+count come from `bench_proxy.py` (inside mitmdump the same work costs two to three times as
+much: colder caches, and the collector walks mitmproxy's heap too).
 
     .venv/bin/python bench/profile_hooks.py rest            # REST exchanges, addon only
     .venv/bin/python bench/profile_hooks.py ws --feed       # WebSocket messages, with the feed

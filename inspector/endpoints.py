@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
+
+from inspector.model import Headers, header
 
 # Path segments that identify one resource rather than name a kind of resource.
 _ID_SEGMENT = re.compile(
@@ -136,8 +138,7 @@ DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 def request_url(scheme: str, host: str, port: int, authority: str, path: str) -> str:
     """The URL as the client asked for it: `authority` (HTTP/2's :authority or the Host header)
     over the address connected to (in transparent and reverse modes only an IP), as mitmproxy's
-    `pretty_url` and HAR export do. The live adapter and the flow-file reader both build URLs
-    here, so a live exchange and the same flow read back agree."""
+    `pretty_url` and HAR export do (the pcap reader builds its URLs here too)."""
     if authority:
         host, named_port = _split_authority(authority)
         port = named_port or DEFAULT_PORTS.get(scheme, port)
@@ -153,3 +154,32 @@ def _split_authority(authority: str) -> tuple[str, int | None]:
     if not colon or "]" in port or not port.isdigit():
         return authority.strip("[]"), None
     return host.strip("[]"), int(port)
+
+
+def flow_url(
+    method: str,
+    scheme: str,
+    host: str,
+    port: int,
+    authority: str,
+    path: str,
+    http_version: str,
+    headers: Headers,
+) -> str:
+    """The URL of a mitmproxy flow's request (its fields decoded): a CONNECT's is its
+    authority; otherwise HTTP/2's and HTTP/3's :authority, or the Host header, over the
+    address, as `request_url` builds it. The live addon and the flow-file reader both call
+    this, so an exchange seen live and the same flow read back have the same URL."""
+    if method == "CONNECT":
+        return authority or f"{host}:{port}"
+    if not http_version.startswith(("HTTP/2", "HTTP/3")):
+        authority = ""
+    return request_url(scheme, host, port, authority or header(headers, "host") or "", path)
+
+
+def peer_address(peer: Any) -> str | None:
+    """A connection's (host, port, ...) as `host:port` (`[host]:port` for IPv6), or None."""
+    if not peer:
+        return None
+    host, port = peer[0], peer[1]
+    return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from typing import BinaryIO
 
 HEADER = 4
 """Bytes of a frame's length, big-endian, before its body."""
@@ -14,6 +15,16 @@ PIPE_SIZE = 1 << 20
 
 def frame(body: bytes) -> bytes:
     return len(body).to_bytes(HEADER, "big") + body
+
+
+def read_frame(pipe: BinaryIO) -> bytes | None:
+    """The next frame's body from a blocking pipe; None at its end, or where it was cut."""
+    header = pipe.read(HEADER)
+    if len(header) < HEADER:
+        return None
+    size = int.from_bytes(header, "big")
+    body = pipe.read(size)
+    return body if len(body) == size else None
 
 
 def split_frames(buffer: bytearray) -> list[bytes]:

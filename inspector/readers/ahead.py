@@ -16,7 +16,6 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from inspector import pipes
 from inspector.readers.base import CaptureError
@@ -57,7 +56,9 @@ def read_ahead[T](produce: Callable[[], Iterator[T]]) -> Iterator[T]:
     try:
         with open(read_end, "rb", buffering=1 << 20) as pipe:
             while True:
-                frame = _frame(pipe)
+                frame = pipes.read_frame(pipe)
+                if frame is None:
+                    raise CaptureError("the reading process stopped before the end of the file")
                 if frame == _END:
                     finished = True
                     return
@@ -70,17 +71,6 @@ def read_ahead[T](produce: Callable[[], Iterator[T]]) -> Iterator[T]:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
-
-
-def _frame(pipe: Any) -> bytes:
-    header = pipe.read(pipes.HEADER)
-    if len(header) < pipes.HEADER:
-        raise CaptureError("the reading process stopped before the end of the file")
-    size = int.from_bytes(header, "big")
-    body: bytes = pipe.read(size)
-    if len(body) < size:
-        raise CaptureError("the reading process stopped in the middle of a batch")
-    return body
 
 
 def _child[T](produce: Callable[[], Iterator[T]], fd: int) -> None:

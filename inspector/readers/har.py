@@ -55,7 +55,7 @@ def read_har(fp: BinaryIO, source: int, name: str) -> Iterator[ModelEvent]:
     becomes model events (`_events`). A large file is read in a process of its own, the first
     step there and the second here, so that decoding the JSON and analysing run side by side.
     """
-    records = read_ahead(lambda: _entries(fp, name)) if _read_ahead(fp) else _entries(fp, name)
+    records = read_ahead(lambda: _entries(fp, name)) if _large(fp) else _entries(fp, name)
     for record in records:
         if isinstance(record, str):
             yield SourceProblem(source, record)
@@ -63,7 +63,8 @@ def read_har(fp: BinaryIO, source: int, name: str) -> Iterator[ModelEvent]:
             yield from _events(record, source)
 
 
-def _read_ahead(fp: BinaryIO) -> bool:
+def _large(fp: BinaryIO) -> bool:
+    """Is this a file of `READ_AHEAD_SIZE` or more?"""
     try:
         return os.fstat(fp.fileno()).st_size >= READ_AHEAD_SIZE
     except (OSError, ValueError, io.UnsupportedOperation):

@@ -13,7 +13,7 @@ from typing import Any, BinaryIO
 from mitmproxy.io import compat
 from mitmproxy.version import FLOW_FORMAT_VERSION
 
-from inspector.endpoints import request_url
+from inspector.endpoints import flow_url, peer_address
 from inspector.events import (
     MAX_PROBLEMS,
     BodyChunk,
@@ -24,7 +24,7 @@ from inspector.events import (
     SourceProblem,
     WebSocketMessageSeen,
 )
-from inspector.model import Exchange, Headers, Request, Response, WebSocketMessage, header
+from inspector.model import Exchange, Headers, Request, Response, WebSocketMessage
 from inspector.readers.base import CaptureError, StringPool
 from inspector.readers.tnetstring import Keep, Lookup, TnetError, iter_raw, loads
 
@@ -130,26 +130,17 @@ def _headers(fields: list[list[bytes]]) -> Headers:
     return tuple((_text(k), _text(v)) for k, v in fields)
 
 
-def _address(addr: Any) -> str | None:
-    if not addr:
-        return None
-    host, port = addr[0], addr[1]
-    return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
-
-
 def _url(request: dict[str, Any], headers: Headers) -> str:
-    """The URL as the client asked for it: the Host header or :authority is preferred over the
-    address connected to (in transparent and reverse modes that is only an IP), as mitmproxy's
-    own `pretty_url` and HAR export do."""
-    scheme = _text(request["scheme"])
-    if _text(request["method"]) == "CONNECT":
-        return _text(request.get("authority")) or f"{_text(request['host'])}:{request['port']}"
-    host, port = _text(request["host"]), int(request["port"])
-    authority = ""
-    if _text(request.get("http_version")).startswith(("HTTP/2", "HTTP/3")):
-        authority = _text(request.get("authority"))
-    authority = authority or header(headers, "host") or ""
-    return request_url(scheme, host, port, authority, _text(request["path"]))
+    return flow_url(
+        _text(request["method"]),
+        _text(request["scheme"]),
+        _text(request["host"]),
+        int(request["port"]),
+        _text(request.get("authority")),
+        _text(request["path"]),
+        _text(request.get("http_version")),
+        headers,
+    )
 
 
 def _flow_events(state: dict[str, Any], source: int) -> Iterator[ModelEvent]:
@@ -168,8 +159,8 @@ def _flow_events(state: dict[str, Any], source: int) -> Iterator[ModelEvent]:
             timestamp_start=float(req["timestamp_start"]),
             body_size=len(content) if content else 0,
         ),
-        client=_address(state.get("client_conn", {}).get("peername")),
-        server=_address((state.get("server_conn") or {}).get("address")),
+        client=peer_address(state.get("client_conn", {}).get("peername")),
+        server=peer_address((state.get("server_conn") or {}).get("address")),
     )
     client_conn = state.get("client_conn") or {}
     if client_conn.get("tls"):
