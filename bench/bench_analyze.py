@@ -560,13 +560,13 @@ def child(kind: str, path: str, output: str) -> dict[str, Any]:
 
     elif kind == "analyze":
         # Import what the CLI imports lazily, so that neither time nor memory counts imports.
-        import inspector.report.json_report
-        from inspector.cli import main
+        import pushscope.inspector.report.json_report
+        from pushscope.cli import main
 
         if path.endswith(".har"):
-            import inspector.readers.har
+            import pushscope.inspector.readers.har
         else:
-            import inspector.readers.mitm  # noqa: F401
+            import pushscope.inspector.readers.mitm  # noqa: F401
 
         def work() -> int:
             return -main(["analyze", path, "--format", "json", "--output", output])
@@ -764,10 +764,10 @@ def code_version() -> str:
         return proc.stdout.strip() if proc.returncode == 0 else ""
 
     commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    if not git("status", "--porcelain", "--", "inspector"):
+    if not git("status", "--porcelain", "--", "pushscope"):
         return commit
     digest = hashlib.sha1()
-    for path in sorted((root / "inspector").rglob("*.py")):
+    for path in sorted((root / "pushscope").rglob("*.py")):
         digest.update(path.read_bytes())
     return f"{commit}+dirty:{digest.hexdigest()[:8]}"
 

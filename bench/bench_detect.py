@@ -226,11 +226,11 @@ def child(mode: str, path: str) -> dict[str, Any]:
 
     from memory import peak_kb, reset_peak  # bench/memory.py, beside this script
 
-    import inspector.readers.mitm  # noqa: F401 - loads mitmproxy before the baseline is taken
-    from inspector.analysis import Analyzer
-    from inspector.detect import Detector
-    from inspector.model import Limits
-    from inspector.readers import read_capture
+    import pushscope.inspector.readers.mitm  # noqa: F401 - loads mitmproxy before the baseline is taken
+    from pushscope.inspector.analysis import Analyzer
+    from pushscope.inspector.detect import Detector
+    from pushscope.inspector.model import Limits
+    from pushscope.inspector.readers import read_capture
 
     baseline = reset_peak()
     detector = None if mode == "read" else Detector(incremental=mode == "live")

@@ -285,7 +285,7 @@ def run(cmd: list[str]) -> tuple[float, float, int]:
 
 
 def pushscope_cmd(path: Path) -> list[str]:
-    return [sys.executable, "-m", "inspector.cli", "analyze", str(path), "--format", "json",
+    return [sys.executable, "-m", "pushscope", "analyze", str(path), "--format", "json",
             "--output", os.devnull]  # fmt: skip
 
 

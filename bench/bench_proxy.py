@@ -51,10 +51,10 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import connect
 
-from demo.bench_app import FLOOD_PATH, SSE_PATH
-from demo.common import TIMEOUT, http_client, sse_blocks
-from demo.proxy import Mitmdump
-from inspector.cli import addon_path
+from pushscope.cli import addon_path
+from pushscope.demo.bench_app import FLOOD_PATH, SSE_PATH
+from pushscope.demo.common import TIMEOUT, http_client, sse_blocks
+from pushscope.demo.proxy import Mitmdump
 
 HERE = Path(__file__).resolve().parent
 STREAM_ONLY = HERE / "stream_only_addon.py"
@@ -148,7 +148,7 @@ class Proxy(Mitmdump):
 def bench_servers() -> Iterator[tuple[str, str]]:
     """Run `demo.bench_app` in a child process; yield its HTTP base URL and WebSocket base URL."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "demo.bench_app"],
+        [sys.executable, "-m", "pushscope.demo.bench_app"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -158,7 +158,7 @@ def bench_servers() -> Iterator[tuple[str, str]]:
         ready, _, _ = select.select([proc.stdout], [], [], 30)
         line = proc.stdout.readline() if ready else ""
         if not line:
-            raise RuntimeError("demo.bench_app did not start")
+            raise RuntimeError("pushscope.demo.bench_app did not start")
         ports = json.loads(line)
         yield f"http://127.0.0.1:{ports['http']}", f"ws://127.0.0.1:{ports['ws']}"
     finally:

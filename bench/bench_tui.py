@@ -100,9 +100,9 @@ async def _key(pilot: Any, key: str) -> float:
 async def measure_capture(path: str) -> dict[str, Any]:
     from memory import peak_kb, reset_peak
 
-    from tui.app import PushscopeApp
-    from tui.sources import CaptureSource
-    from tui.widgets.exchange_table import ExchangeTable
+    from pushscope.tui.app import PushscopeApp
+    from pushscope.tui.sources import CaptureSource
+    from pushscope.tui.widgets.exchange_table import ExchangeTable
 
     baseline_kb = reset_peak()
     first_frame: list[float] = []
@@ -163,8 +163,8 @@ class Flood:
     """A producer thread: WebSocket messages at `rate` a second into a real analyzer."""
 
     def __init__(self, rate: int, seconds: float) -> None:
-        from inspector.analysis import Analyzer
-        from tui.sources import TrafficSource, view_limits
+        from pushscope.inspector.analysis import Analyzer
+        from pushscope.tui.sources import TrafficSource, view_limits
 
         self.rate, self.seconds = rate, seconds
         self.sent = 0
@@ -174,14 +174,14 @@ class Flood:
         self.done = threading.Event()
 
     def run(self) -> None:
-        from inspector.events import (
+        from pushscope.inspector.events import (
             BodyChunk,
             ExchangeClosed,
             ExchangeOpened,
             ResponseStarted,
             WebSocketMessageSeen,
         )
-        from inspector.model import Exchange, Request, Response, WebSocketMessage
+        from pushscope.inspector.model import Exchange, Request, Response, WebSocketMessage
 
         key, accept = "dGhlIHNhbXBsZSBub25jZQ==", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
         upgrade = (("Upgrade", "websocket"), ("Connection", "Upgrade"))
@@ -223,7 +223,7 @@ class Flood:
 
 
 async def measure_flood(rate: int, seconds: float) -> dict[str, Any]:
-    from tui.app import PushscopeApp
+    from pushscope.tui.app import PushscopeApp
 
     flood = Flood(rate, seconds)
     app = PushscopeApp(flood.source)

@@ -30,7 +30,7 @@ from mitmproxy import http
 from mitmproxy.test import taddons, tflow
 from mitmproxy.websocket import WebSocketMessage
 
-from addons.live import Pushscope
+from pushscope.addons.live import Pushscope
 
 ITEM = b'{"id":1,"name":"a thing","price":3,"tags":["x","y"]}'
 

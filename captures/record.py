@@ -32,16 +32,16 @@ from pathlib import Path
 from statistics import median
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # run as a script from a checkout: make `demo` importable
+if str(ROOT) not in sys.path:  # run as a script from a checkout: make `pushscope` importable
     sys.path.insert(0, str(ROOT))
 
 from mitmproxy import http  # noqa: E402
 from mitmproxy.io import FlowReader  # noqa: E402
 
-from demo.clients import SCENARIOS, SOLO_SCENARIOS, demo_mix  # noqa: E402
-from demo.common import Scenario  # noqa: E402
-from demo.proxy import Mitmdump  # noqa: E402
-from demo.servers import run_servers  # noqa: E402
+from pushscope.demo.clients import SCENARIOS, SOLO_SCENARIOS, demo_mix  # noqa: E402
+from pushscope.demo.common import Scenario  # noqa: E402
+from pushscope.demo.proxy import Mitmdump  # noqa: E402
+from pushscope.demo.servers import run_servers  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from packets import PacketCapture, capture_tool, server_ports  # noqa: E402
@@ -174,8 +174,8 @@ def describe(flows_path: Path) -> list[str]:
 
 def describe_pcap(path: Path) -> list[str]:
     """What pushscope reads from a pcap: one line per exchange, and its size."""
-    from inspector.model import Limits
-    from inspector.pipeline import analyze_paths
+    from pushscope.inspector.model import Limits
+    from pushscope.inspector.pipeline import analyze_paths
 
     report, fatal = analyze_paths([path], limits=Limits())
     lines = [f"  pcap: {path.stat().st_size} B, {len(report.exchanges)} exchanges"]

@@ -10,8 +10,8 @@ from pathlib import Path
 from mitmproxy.io import FlowWriter
 from mitmproxy.test import tflow
 
-from inspector.pipeline import analyze_paths
-from inspector.sse import SseError, SseEvent, SseParser
+from pushscope.inspector.pipeline import analyze_paths
+from pushscope.inspector.sse import SseError, SseEvent, SseParser
 from tests.conftest import CAPTURES
 
 

@@ -8,7 +8,7 @@ import zlib
 import brotli
 import pytest
 
-from inspector.bodies import BodyDecoder, BodyError
+from pushscope.inspector.bodies import BodyDecoder, BodyError
 
 try:
     from compression import zstd  # type: ignore[import-not-found]

@@ -11,7 +11,7 @@ from statistics import fmean, pstdev
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inspector.cadence import SHORT, SHORT_MAX_JITTER, cadence
+from pushscope.inspector.cadence import SHORT, SHORT_MAX_JITTER, cadence
 
 
 def _times(intervals: list[float]) -> list[float]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from inspector.classify import classify
-from inspector.model import Protocol, Request, Response
-from inspector.websocket import accept_for, check_handshake, negotiated_extensions
+from pushscope.inspector.classify import classify
+from pushscope.inspector.model import Protocol, Request, Response
+from pushscope.inspector.websocket import accept_for, check_handshake, negotiated_extensions
 
 RFC_KEY = "dGhlIHNhbXBsZSBub25jZQ=="  # RFC 6455 section 1.3
 RFC_ACCEPT = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from inspector.cli import main
+from pushscope.cli import main
 from tests.conftest import CAPTURES, fixture_path
 
 MIX = CAPTURES / "demo-mix.mitm"
@@ -133,7 +133,7 @@ def test_no_traceback_from_the_installed_command(tmp_path: Path) -> None:
     broken = tmp_path / "broken.har"
     broken.write_text('{"log": {"entries": [{"request": ')
     result = subprocess.run(
-        [sys.executable, "-m", "inspector.cli", "analyze", str(broken)],
+        [sys.executable, "-m", "pushscope", "analyze", str(broken)],
         capture_output=True,
         text=True,
         timeout=60,

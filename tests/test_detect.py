@@ -7,10 +7,10 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inspector.analysis import Analyzer, Observer
-from inspector.detect import Detector
-from inspector.events import ModelEvent
-from inspector.findings import Finding, Severity
+from pushscope.inspector.analysis import Analyzer, Observer
+from pushscope.inspector.detect import Detector
+from pushscope.inspector.events import ModelEvent
+from pushscope.inspector.findings import Finding, Severity
 from tests.traffic import http, in_time_order, polls, sse, websocket
 
 T0 = 1_700_000_000.0

@@ -15,13 +15,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inspector.analysis import Analyzer, Observer
-from inspector.detect import Detector
-from inspector.model import Limits, WebSocketMessage, WebSocketSession
-from inspector.readers.har import read_har
-from inspector.report.json_report import exchange_dict
-from inspector.sse import SseComment, SseEvent, SseParser, SseTally
-from inspector.websocket import check_handshake
+from pushscope.inspector.analysis import Analyzer, Observer
+from pushscope.inspector.detect import Detector
+from pushscope.inspector.model import Limits, WebSocketMessage, WebSocketSession
+from pushscope.inspector.readers.har import read_har
+from pushscope.inspector.report.json_report import exchange_dict
+from pushscope.inspector.sse import SseComment, SseEvent, SseParser, SseTally
+from pushscope.inspector.websocket import check_handshake
 from tests.test_sse import SSE_VECTORS, _chunks
 
 CAPTURES = Path(__file__).resolve().parent.parent / "captures"

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from inspector import feed
-from inspector.feed import FeedWriter
-from inspector.findings import Finding, Severity
-from inspector.model import (
+from pushscope.inspector import feed
+from pushscope.inspector.feed import FeedWriter
+from pushscope.inspector.findings import Finding, Severity
+from pushscope.inspector.model import (
     Exchange,
     Handshake,
     Opcode,

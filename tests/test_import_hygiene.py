@@ -6,30 +6,30 @@ import subprocess
 import sys
 
 CORE = [
-    "inspector.model",
-    "inspector.events",
-    "inspector.sse",
-    "inspector.websocket",
-    "inspector.classify",
-    "inspector.frameworks",
-    "inspector.bodies",
-    "inspector.analysis",
-    "inspector.endpoints",
-    "inspector.redact",
-    "inspector.readers",
-    "inspector.readers.har",
-    "inspector.readers.ahead",
-    "inspector.readers.pcap",
-    "inspector.pcap.capture",
-    "inspector.pcap.connections",
-    "inspector.pcap.http1",
-    "inspector.pcap.tcp",
-    "inspector.pcap.tls",
-    "inspector.pcap.websocket_frames",
-    "inspector.pcap.websocket_wsproto",
-    "inspector.report.json_report",
-    "inspector.report.markdown",
-    "inspector.pipeline",
+    "pushscope.inspector.model",
+    "pushscope.inspector.events",
+    "pushscope.inspector.sse",
+    "pushscope.inspector.websocket",
+    "pushscope.inspector.classify",
+    "pushscope.inspector.frameworks",
+    "pushscope.inspector.bodies",
+    "pushscope.inspector.analysis",
+    "pushscope.inspector.endpoints",
+    "pushscope.inspector.redact",
+    "pushscope.inspector.readers",
+    "pushscope.inspector.readers.har",
+    "pushscope.inspector.readers.ahead",
+    "pushscope.inspector.readers.pcap",
+    "pushscope.inspector.pcap.capture",
+    "pushscope.inspector.pcap.connections",
+    "pushscope.inspector.pcap.http1",
+    "pushscope.inspector.pcap.tcp",
+    "pushscope.inspector.pcap.tls",
+    "pushscope.inspector.pcap.websocket_frames",
+    "pushscope.inspector.pcap.websocket_wsproto",
+    "pushscope.inspector.report.json_report",
+    "pushscope.inspector.report.markdown",
+    "pushscope.inspector.pipeline",
 ]
 
 
@@ -53,7 +53,8 @@ def test_core_imports_neither_mitmproxy_nor_textual() -> None:
 
 def test_reading_a_har_does_not_load_mitmproxy() -> None:
     code = (
-        "import sys\nfrom pathlib import Path\nfrom inspector.pipeline import analyze_paths\n"
+        "import sys\nfrom pathlib import Path\n"
+        "from pushscope.inspector.pipeline import analyze_paths\n"
         "analyze_paths([Path('captures/demo-mix.har')])\n"
         "print('mitmproxy' in sys.modules, 'textual' in sys.modules)"
     )
@@ -64,6 +65,8 @@ def test_reading_a_har_does_not_load_mitmproxy() -> None:
 
 
 def test_the_addons_analysis_process_loads_neither_mitmproxy_nor_textual() -> None:
-    loaded = _loaded_after_import(["addons.worker", "addons.session", "addons.records"])
+    loaded = _loaded_after_import(
+        ["pushscope.addons.worker", "pushscope.addons.session", "pushscope.addons.records"]
+    )
     assert "mitmproxy" not in loaded
     assert "textual" not in loaded

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inspector.sse import SseComment, SseError, SseEvent, SseParser
+from pushscope.inspector.sse import SseComment, SseError, SseEvent, SseParser
 from tests.conftest import FIXTURES, fixture_path
 
 

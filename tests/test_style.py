@@ -25,10 +25,7 @@ def test_ruff_clean() -> None:
         [
             _tool("ruff"),
             "check",
-            "inspector",
-            "addons",
-            "tui",
-            "demo",
+            "pushscope",
             "captures",
             "bench",
             "tests",
@@ -43,7 +40,7 @@ def test_ruff_clean() -> None:
 
 def test_packages_are_mypy_strict_clean() -> None:
     result = subprocess.run(
-        [_tool("mypy"), "--strict", "inspector", "tui", "addons"],
+        [_tool("mypy"), "--strict", "-p", "pushscope"],
         cwd=ROOT,
         capture_output=True,
         text=True,

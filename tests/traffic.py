@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
-from inspector.events import (
+from pushscope.inspector.events import (
     BodyChunk,
     ExchangeClosed,
     ExchangeOpened,
@@ -17,7 +17,7 @@ from inspector.events import (
     ResponseStarted,
     WebSocketMessageSeen,
 )
-from inspector.model import Direction, Exchange, Request, Response, WebSocketMessage
+from pushscope.inspector.model import Direction, Exchange, Request, Response, WebSocketMessage
 
 _ids = iter(range(10**9))
 

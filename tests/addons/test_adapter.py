@@ -7,9 +7,9 @@ import pytest
 from mitmproxy import http
 from mitmproxy.test import tflow
 
-from addons.adapter import exchange_of, response_of
-from inspector.events import ExchangeOpened, ResponseStarted
-from inspector.readers.mitm import _flow_events
+from pushscope.addons.adapter import exchange_of, response_of
+from pushscope.inspector.events import ExchangeOpened, ResponseStarted
+from pushscope.inspector.readers.mitm import _flow_events
 
 
 def _flow(

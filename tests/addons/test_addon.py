@@ -14,7 +14,7 @@ from mitmproxy import exceptions
 from mitmproxy.test import taddons, tflow
 from mitmproxy.websocket import WebSocketMessage
 
-from addons.live import Pushscope
+from pushscope.addons.live import Pushscope
 
 
 def _sse_flow():  # type: ignore[no-untyped-def]

@@ -16,7 +16,7 @@ def test_headless_demo_reports_live_traffic(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "inspector.cli",
+            "pushscope",
             "demo",
             "--headless",
             "--duration",
@@ -41,7 +41,7 @@ def test_headless_demo_reports_live_traffic(tmp_path: Path) -> None:
 
 def test_without_a_terminal_the_viewer_says_so() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "inspector.cli", "demo"], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "pushscope", "demo"], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 2
     assert "--headless" in result.stderr

@@ -19,15 +19,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from addons.embedded import EmbeddedProxy, ProxyStartError
-from demo.background import DemoTraffic
-from demo.clients import websocket_chat
-from demo.common import http_client, sse_blocks
-from demo.servers import SSE_EVENTS, ServerURLs, run_servers
-from inspector.analysis import Observer
-from inspector.findings import Finding
-from inspector.model import Exchange, SseEvent, WebSocketMessage
-from inspector.sse import SseComment
+from pushscope.addons.embedded import EmbeddedProxy, ProxyStartError
+from pushscope.demo.background import DemoTraffic
+from pushscope.demo.clients import websocket_chat
+from pushscope.demo.common import http_client, sse_blocks
+from pushscope.demo.servers import SSE_EVENTS, ServerURLs, run_servers
+from pushscope.inspector.analysis import Observer
+from pushscope.inspector.findings import Finding
+from pushscope.inspector.model import Exchange, SseEvent, WebSocketMessage
+from pushscope.inspector.sse import SseComment
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -298,8 +298,8 @@ def test_an_observer_may_stop_the_proxy(tmp_path: Path) -> None:
 SILENT_HOST = """
 import sys, time
 from pathlib import Path
-from addons.embedded import EmbeddedProxy
-from demo.background import DemoTraffic
+from pushscope.addons.embedded import EmbeddedProxy
+from pushscope.demo.background import DemoTraffic
 
 proxy = EmbeddedProxy(listen_port=0, confdir=Path(sys.argv[1]))
 proxy.start()

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from demo.common import http_client, sse_blocks
-from demo.proxy import Mitmdump
-from demo.servers import ServerURLs, run_servers
-from inspector.cli import addon_path
-from inspector.model import Limits
-from inspector.pipeline import analyze_paths
+from pushscope.cli import addon_path
+from pushscope.demo.common import http_client, sse_blocks
+from pushscope.demo.proxy import Mitmdump
+from pushscope.demo.servers import ServerURLs, run_servers
+from pushscope.inspector.model import Limits
+from pushscope.inspector.pipeline import analyze_paths
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from websockets.asyncio.client import connect
 
-from demo.common import http_client
-from demo.hostile import BLOB_BYTES, BLOB_PATH, GARBAGE_PATH, GARBAGE_STREAM
-from demo.proxy import AddonRun, Mitmdump
-from demo.servers import ServerURLs, run_servers
-from inspector.model import Limits
-from inspector.pipeline import analyze_paths
+from pushscope.demo.common import http_client
+from pushscope.demo.hostile import BLOB_BYTES, BLOB_PATH, GARBAGE_PATH, GARBAGE_STREAM
+from pushscope.demo.proxy import AddonRun, Mitmdump
+from pushscope.demo.servers import ServerURLs, run_servers
+from pushscope.inspector.model import Limits
+from pushscope.inspector.pipeline import analyze_paths
 
 pytestmark = pytest.mark.timeout(120)
 

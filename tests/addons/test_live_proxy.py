@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from demo.clients import sse_post_tokens, websocket_chat
-from demo.common import http_client, sse_blocks
-from demo.proxy import Mitmdump
-from demo.servers import ServerURLs, run_servers
-from inspector.cli import addon_path
-from inspector.pipeline import analyze_paths
-from inspector.report.json_report import exchange_dict
+from pushscope.cli import addon_path
+from pushscope.demo.clients import sse_post_tokens, websocket_chat
+from pushscope.demo.common import http_client, sse_blocks
+from pushscope.demo.proxy import Mitmdump
+from pushscope.demo.servers import ServerURLs, run_servers
+from pushscope.inspector.pipeline import analyze_paths
+from pushscope.inspector.report.json_report import exchange_dict
 
 pytestmark = pytest.mark.timeout(180)
 

@@ -13,8 +13,8 @@ import pytest
 from mitmproxy.test import taddons, tflow
 from mitmproxy.websocket import WebSocketMessage
 
-from addons import worker
-from addons.live import Pushscope
+from pushscope.addons import worker
+from pushscope.addons.live import Pushscope
 
 
 def _polls(addon: Pushscope, count: int) -> None:
@@ -167,5 +167,5 @@ def test_the_process_is_this_interpreter_running_the_installed_module() -> None:
         addon.running()
         assert addon.process is not None
         args = addon.process.process.args
-        assert list(args) == [sys.executable, "-m", "addons.worker"]
+        assert list(args) == [sys.executable, "-P", "-m", "pushscope.addons.worker"]
         addon.done()

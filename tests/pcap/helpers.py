@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from inspector.events import (
+from pushscope.inspector.events import (
     BodyChunk,
     ExchangeClosed,
     ExchangeOpened,
@@ -15,12 +15,12 @@ from inspector.events import (
     WebSocketMessageSeen,
     WebSocketMessagesSeen,
 )
-from inspector.model import Direction, Exchange, Limits
-from inspector.pcap.capture import read_packets
-from inspector.pcap.connections import Connections
-from inspector.pcap.websocket_frames import WireFrame
-from inspector.pipeline import analyze_paths
-from inspector.readers.pcap import read_pcap
+from pushscope.inspector.model import Direction, Exchange, Limits
+from pushscope.inspector.pcap.capture import read_packets
+from pushscope.inspector.pcap.connections import Connections
+from pushscope.inspector.pcap.websocket_frames import WireFrame
+from pushscope.inspector.pipeline import analyze_paths
+from pushscope.inspector.readers.pcap import read_pcap
 
 
 def events(data: bytes) -> list[ModelEvent]:

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inspector.pcap import capture, connections
-from inspector.pcap.capture import read_packets
-from inspector.pcap.connections import Connections
-from inspector.readers.base import CaptureError
+from pushscope.inspector.pcap import capture, connections
+from pushscope.inspector.pcap.capture import read_packets
+from pushscope.inspector.pcap.connections import Connections
+from pushscope.inspector.readers.base import CaptureError
 from tests.pcap.builder import CLIENT6, SERVER6, Conversation, pcapng, ws_frame
 from tests.pcap.helpers import events, problems, summary
 

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inspector.events import ModelEvent, WebSocketMessagesSeen
-from inspector.model import Direction
-from inspector.pcap import http1
-from inspector.pcap.connections import TcpConnection
-from inspector.pcap.http1 import HttpConnection
+from pushscope.inspector.events import ModelEvent, WebSocketMessagesSeen
+from pushscope.inspector.model import Direction
+from pushscope.inspector.pcap import http1
+from pushscope.inspector.pcap.connections import TcpConnection
+from pushscope.inspector.pcap.http1 import HttpConnection
 from tests.conftest import fixture_path
 from tests.pcap.builder import Conversation, ws_frame
 from tests.pcap.helpers import events, summary

@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from inspector.model import Exchange, Limits, Protocol
-from inspector.pcap.websocket_frames import WireFrame
-from inspector.pipeline import analyze_paths
+from pushscope.inspector.model import Exchange, Limits, Protocol
+from pushscope.inspector.pcap.websocket_frames import WireFrame
+from pushscope.inspector.pipeline import analyze_paths
 from tests.conftest import fixture_path
 from tests.pcap.helpers import frames
 

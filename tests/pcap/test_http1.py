@@ -5,8 +5,8 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-from inspector.events import BodyChunk, ExchangeOpened
-from inspector.model import Protocol
+from pushscope.inspector.events import BodyChunk, ExchangeOpened
+from pushscope.inspector.model import Protocol
 from tests.pcap.builder import ACK, PSH, Conversation
 from tests.pcap.helpers import analyzed, events, problems, summary
 

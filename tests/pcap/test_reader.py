@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from inspector.analysis import Analyzer
-from inspector.cli import main
-from inspector.detect import Detector
-from inspector.events import ModelEvent, WebSocketMessageSeen, WebSocketMessagesSeen
-from inspector.model import Limits
-from inspector.report import Report, Source
-from inspector.report.json_report import write_json
+from pushscope.cli import main
+from pushscope.inspector.analysis import Analyzer
+from pushscope.inspector.detect import Detector
+from pushscope.inspector.events import ModelEvent, WebSocketMessageSeen, WebSocketMessagesSeen
+from pushscope.inspector.model import Limits
+from pushscope.inspector.report import Report, Source
+from pushscope.inspector.report.json_report import write_json
 from tests.conftest import fixture_path
 from tests.pcap.builder import Conversation, pcapng
 from tests.pcap.helpers import events

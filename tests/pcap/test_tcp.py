@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inspector.pcap.tcp import StreamReassembler
+from pushscope.inspector.pcap.tcp import StreamReassembler
 
 DATA = bytes(range(256)) * 40
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from inspector.events import ExchangeOpened
+from pushscope.inspector.events import ExchangeOpened
 from tests.conftest import fixture_path
 from tests.pcap.helpers import events, frames
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inspector.pcap.websocket_frames import (
+from pushscope.inspector.pcap.websocket_frames import (
     FrameError,
     FrameEvent,
     FrameNote,

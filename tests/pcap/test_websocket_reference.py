@@ -8,14 +8,14 @@ import zlib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inspector.pcap.websocket_frames import (
+from pushscope.inspector.pcap.websocket_frames import (
     FrameError,
     FrameEvent,
     FrameNote,
     FrameReader,
     WireFrame,
 )
-from inspector.pcap.websocket_wsproto import WsprotoFrameReader
+from pushscope.inspector.pcap.websocket_wsproto import WsprotoFrameReader
 from tests.pcap.builder import ws_frame
 
 

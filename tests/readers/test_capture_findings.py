@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from inspector.findings import Finding
-from inspector.pipeline import analyze_paths
-from inspector.report import Report
+from pushscope.inspector.findings import Finding
+from pushscope.inspector.pipeline import analyze_paths
+from pushscope.inspector.report import Report
 from tests.conftest import CAPTURES
 
 FORMATS = ["mitm", "har"]
@@ -136,9 +136,9 @@ def test_roles_in_the_json_report() -> None:
 
 def test_live_and_offline_agree_on_findings() -> None:
     """The same traffic fed incrementally (as the addon will) or at once yields equal findings."""
-    from inspector.analysis import Analyzer
-    from inspector.detect import Detector
-    from inspector.readers import read_capture
+    from pushscope.inspector.analysis import Analyzer
+    from pushscope.inspector.detect import Detector
+    from pushscope.inspector.readers import read_capture
 
     for name in ("poll-short", "poll-chat", "long-poll", "socketio-polling", "sse-reconnect"):
         batch = _report(name, "mitm").findings

@@ -6,8 +6,8 @@ from collections import Counter
 
 import pytest
 
-from inspector.model import Exchange, Limits, Protocol
-from inspector.pipeline import analyze_paths
+from pushscope.inspector.model import Exchange, Limits, Protocol
+from pushscope.inspector.pipeline import analyze_paths
 from tests.conftest import CAPTURES
 
 FORMATS = ["mitm", "har"]

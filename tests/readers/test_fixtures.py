@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from inspector.pipeline import analyze_paths
-from inspector.report import Report
+from pushscope.inspector.pipeline import analyze_paths
+from pushscope.inspector.report import Report
 from tests.conftest import fixture_path
 
 # (file, protocol counts or None when the file must be rejected, problems or rejection text)

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from inspector.pipeline import analyze_paths
-from inspector.readers import ahead, har
-from inspector.readers.base import CaptureError
-from inspector.report.json_report import write_json
+from pushscope.inspector.pipeline import analyze_paths
+from pushscope.inspector.readers import ahead, har
+from pushscope.inspector.readers.base import CaptureError
+from pushscope.inspector.report.json_report import write_json
 from tests.conftest import CAPTURES, FIXTURES
 
 HARS = sorted(CAPTURES.glob("*.har")) + sorted(FIXTURES.glob("**/*.har"))

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from mitmproxy.io import tnetstring as reference
 from mitmproxy.test import tflow
 
-from inspector.readers.tnetstring import Lookup, TnetError, iter_raw, loads
+from pushscope.inspector.readers.tnetstring import Lookup, TnetError, iter_raw, loads
 
 values = st.recursive(
     st.none()

@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
-from inspector.cli import main
+from pushscope.cli import main
+from pushscope.tui.app import PushscopeApp
+from pushscope.tui.filters import parse_filter
+from pushscope.tui.screens.detail import ExchangeScreen, FindingScreen, InvolvedList
+from pushscope.tui.screens.dialogs import ExportScreen, HelpScreen
+from pushscope.tui.screens.main import MainScreen
+from pushscope.tui.sources import CaptureSource, FollowSource
 from tests.conftest import CAPTURES
 from tests.tui.conftest import screen_text, wait_until
-from tui.app import PushscopeApp
-from tui.filters import parse_filter
-from tui.screens.detail import ExchangeScreen, FindingScreen, InvolvedList
-from tui.screens.dialogs import ExportScreen, HelpScreen
-from tui.screens.main import MainScreen
-from tui.sources import CaptureSource, FollowSource
 
 SIZE = (150, 45)
 
@@ -172,13 +172,13 @@ async def test_network_text_is_shown_literally(tmp_path: Path) -> None:
 
 async def test_follow_a_growing_feed(tmp_path: Path) -> None:
     """The addon's feed, written while the viewer tails it: rows appear as lines arrive."""
-    from inspector.feed import FeedWriter
+    from pushscope.inspector.feed import FeedWriter
 
     feed = tmp_path / "feed.jsonl"
     out = feed.open("w", encoding="utf-8")
     writer = FeedWriter(out)
-    from inspector.analysis import Analyzer
-    from inspector.readers import read_capture
+    from pushscope.inspector.analysis import Analyzer
+    from pushscope.inspector.readers import read_capture
 
     events = list(read_capture(CAPTURES / "poll-short.mitm", 0).events)
     half = len(events) // 2
@@ -219,7 +219,7 @@ async def test_the_table_follows_the_newest_row_until_paused() -> None:
 def test_view_save_writes_the_report_and_the_flows(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tui.main import _save_view
+    from pushscope.tui.main import _save_view
 
     paths = [CAPTURES / "poll-short.mitm", CAPTURES / "websocket-chat.har"]
     source = CaptureSource(paths)

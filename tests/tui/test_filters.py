@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui.filters import FilterError, Key, parse_filter
+from pushscope.tui.filters import FilterError, Key, parse_filter
 
 
 def key(**fields: object) -> Key:

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import httpx
 
-from demo.servers import run_servers
+from pushscope.demo.servers import run_servers
+from pushscope.tui.app import PushscopeApp
+from pushscope.tui.screens.detail import ExchangeScreen
+from pushscope.tui.sources import DemoSource, LiveSource
 from tests.tui.conftest import screen_text, wait_until
-from tui.app import PushscopeApp
-from tui.screens.detail import ExchangeScreen
-from tui.sources import DemoSource, LiveSource
 
 SIZE = (150, 40)
 

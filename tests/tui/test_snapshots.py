@@ -11,10 +11,10 @@ from typing import Any
 
 from textual.pilot import Pilot
 
+from pushscope.tui.app import PushscopeApp
+from pushscope.tui.sources import CaptureSource
 from tests.conftest import CAPTURES
 from tests.tui.conftest import wait_until
-from tui.app import PushscopeApp
-from tui.sources import CaptureSource
 
 SIZE = (140, 40)
 SnapCompare = Callable[..., bool]

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import threading
 
-from inspector.analysis import Analyzer
-from inspector.detect import Detector
-from inspector.readers import read_capture
+from pushscope.inspector.analysis import Analyzer
+from pushscope.inspector.detect import Detector
+from pushscope.inspector.readers import read_capture
+from pushscope.tui.filters import parse_filter
+from pushscope.tui.rows import safe, split_url
+from pushscope.tui.sources import view_limits
+from pushscope.tui.store import TrafficStore
+from pushscope.tui.traffic import Traffic
 from tests.conftest import CAPTURES
 from tests.traffic import http
-from tui.filters import parse_filter
-from tui.rows import safe, split_url
-from tui.sources import view_limits
-from tui.store import TrafficStore
-from tui.traffic import Traffic
 
 
 def analyze(*names: str) -> tuple[Traffic, TrafficStore]:

@@ -1,0 +1,90 @@
+"""mitmproxy flows as pushscope's records and model: the only place the addon reads mitmproxy
+objects.
+
+This runs on the proxy's hot path, once or twice per exchange: it copies mitmproxy's raw
+fields (`request.data`, `headers.fields`) rather than its convenience properties, which
+re-parse and re-validate on every access (`pretty_url` alone cost a quarter of the addon).
+What the fields mean is decided in `addons.records`, where the analysis runs.
+"""
+
+from __future__ import annotations
+
+from mitmproxy import http
+
+from pushscope.addons import records
+from pushscope.addons.records import Record
+from pushscope.inspector.model import Exchange, Response
+
+
+def opened(flow: http.HTTPFlow) -> Record:
+    """The `OPENED` record of a flow whose request has arrived."""
+    data = flow.request.data
+    content = data.content
+    client_conn = flow.client_conn
+    return (
+        records.OPENED,
+        flow.id,
+        data.method,
+        data.scheme,
+        data.host,
+        data.port,
+        data.authority,
+        data.path,
+        data.http_version,
+        data.headers.fields,
+        data.timestamp_start,
+        len(content) if content else 0,
+        client_conn.peername,
+        flow.server_conn.address,
+        client_conn.sni if client_conn.tls else None,
+    )
+
+
+def responded(flow: http.HTTPFlow) -> Record:
+    """The `RESPONDED` record of a flow whose response headers have arrived."""
+    assert flow.response is not None
+    data = flow.response.data
+    return (
+        records.RESPONDED,
+        flow.id,
+        data.status_code,
+        data.reason,
+        data.http_version,
+        data.headers.fields,
+        data.timestamp_start,
+        data.timestamp_end,
+    )
+
+
+def is_event_stream(flow: http.HTTPFlow) -> bool:
+    """Is the response `text/event-stream`? (Read from the raw fields: mitmproxy's
+    `headers.get` decodes and joins on every call, a third of the hooks' cost.)"""
+    assert flow.response is not None
+    for name, value in flow.response.data.headers.fields:
+        if len(name) == 12 and name.lower() == b"content-type":
+            return value.lstrip().lower().startswith(b"text/event-stream")
+    return False
+
+
+def message(flow: http.HTTPFlow) -> Record:
+    """The `MESSAGE` record of the WebSocket message that just passed."""
+    assert flow.websocket is not None
+    last = flow.websocket.messages[-1]
+    content = last.content
+    return (
+        records.MESSAGE,
+        flow.id,
+        last.from_client,
+        int(last.type),
+        len(content),
+        last.timestamp,
+        content[: records.PAYLOAD_BYTES],
+    )
+
+
+def exchange_of(flow: http.HTTPFlow, source: int = 0) -> Exchange:
+    return records.exchange(opened(flow), source)
+
+
+def response_of(flow: http.HTTPFlow) -> Response:
+    return records.response(responded(flow))

@@ -1,0 +1,326 @@
+"""The pushscope mitmproxy addon: classify traffic as it flows, stream SSE event by event,
+write the live feed and, at shutdown, the report.
+
+Hooks copy what they need of a flow into records (`addons.adapter`) and hand them to the
+analysis: in a process of its own (`addons.worker`) or in this one (`addons.session`). Nothing
+here classifies or detects. An exception inside the addon is logged once per hook and the
+traffic goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from mitmproxy import ctx, exceptions, http
+from mitmproxy.addonmanager import Loader
+
+from pushscope.addons import adapter, records
+from pushscope.addons.records import Record
+from pushscope.addons.session import LiveAnalysis, Settings
+from pushscope.addons.worker import CONFIGURE, AnalysisProcess, WorkerError
+from pushscope.inspector.analysis import Analyzer, Observer
+from pushscope.inspector.model import Limits
+
+log = logging.getLogger(__name__)
+
+
+def guarded[Hook: Callable[..., Any]](hook: Hook) -> Hook:
+    """Run a hook so that nothing it raises reaches mitmproxy: log it once, carry on."""
+
+    @functools.wraps(hook)
+    def run(self: Pushscope, *args: Any) -> Any:
+        try:
+            return hook(self, *args)
+        except Exception:
+            if hook.__name__ not in self.failed_hooks:
+                self.failed_hooks.add(hook.__name__)
+                log.exception("pushscope: %s failed; traffic is unaffected", hook.__name__)
+            return None
+
+    return run  # type: ignore[return-value]
+
+
+class SseTap:
+    """A response stream function: passes every chunk on unchanged and at once, shows it to
+    the analyzer with its arrival time, and keeps a bounded copy for flow files."""
+
+    def __init__(self, addon: Pushscope, flow_id: str, keep: int, then: Any = None) -> None:
+        self.addon = addon
+        self.flow_id = flow_id
+        self.keep = keep
+        self.kept = bytearray()
+        self.size = 0
+        self.then = then if callable(then) else None
+
+    def __call__(self, data: bytes) -> bytes | Iterable[bytes]:
+        if data:
+            self.size += len(data)
+            self.addon.chunk(self.flow_id, data)
+            if len(self.kept) < self.keep:
+                self.kept += data[: self.keep - len(self.kept)]
+        return self.then(data) if self.then is not None else data
+
+
+class Pushscope:
+    """Classifies every exchange, parses SSE and WebSocket traffic, finds polling, live.
+
+    The hooks make records (`addons.adapter`); the analysis runs in a process of its own
+    (`addons.worker`), or in mitmproxy's when `pushscope_process` is off, when the process
+    cannot start, or when a program embedding the proxy watches the analyzer (`observers`).
+    """
+
+    def __init__(self, observers: Iterable[Observer] = (), limits: Limits | None = None) -> None:
+        """`observers` and `limits` are for a program embedding mitmproxy (the TUI); a
+        mitmproxy script takes the defaults: summaries only, headers dropped at close."""
+        self.failed_hooks: set[str] = set()
+        self.observers = list(observers)
+        self.limits = limits
+        self.session: LiveAnalysis | None = None
+        self.process: AnalysisProcess | None = None
+        self.settings = Settings()
+        self.push: Callable[[Record], None] = self._start
+        self.taps: dict[str, SseTap] = {}
+        # Options read on every exchange, copied in `configure`: `ctx.options` costs a lookup
+        # through mitmproxy's option manager on each access.
+        self.stream_sse = True
+        self.max_sse_body = 16 << 20
+        self.in_process = bool(self.observers)
+
+    @property
+    def analyzer(self) -> Analyzer | None:
+        """The analyzer, when it runs in this process."""
+        return self.session.analyzer if self.session is not None else None
+
+    # -- options
+
+    def load(self, loader: Loader) -> None:
+        loader.add_option(
+            "pushscope_feed",
+            str,
+            "",
+            "Write pushscope's live feed (JSON Lines, pushscope.feed/1) to this file.",
+        )
+        loader.add_option(
+            "pushscope_report",
+            str,
+            "",
+            "Write pushscope's JSON report (pushscope.report/1) here when mitmproxy stops.",
+        )
+        loader.add_option(
+            "pushscope_stream_sse",
+            bool,
+            True,
+            "Stream text/event-stream responses so each event reaches the client as it is "
+            "sent (mitmproxy otherwise holds them until they end).",
+        )
+        loader.add_option(
+            "pushscope_max_messages",
+            int,
+            1000,
+            "WebSocket messages pushscope keeps per exchange (counts stay exact).",
+        )
+        loader.add_option(
+            "pushscope_max_events",
+            int,
+            1000,
+            "SSE events pushscope keeps per exchange (counts stay exact).",
+        )
+        loader.add_option(
+            "pushscope_max_sse_body",
+            int,
+            16 << 20,
+            "Bytes of each streamed SSE body kept so a saved flow (-w) still holds it.",
+        )
+        loader.add_option(
+            "pushscope_process",
+            bool,
+            True,
+            "Analyse in a process of its own, so that the analysis costs the proxy almost "
+            "nothing (off: in mitmproxy's process). Read at start-up.",
+        )
+
+    def configure(self, updated: set[str]) -> None:
+        options = ctx.options
+        for name in ("pushscope_max_messages", "pushscope_max_events", "pushscope_max_sse_body"):
+            if name in updated and getattr(options, name) < 0:
+                raise exceptions.OptionsError(
+                    f"{name} must be 0 or more, not {getattr(options, name)}"
+                )
+        for name in ("pushscope_feed", "pushscope_report"):
+            if name in updated and getattr(options, name):
+                _check_writable(name, getattr(options, name))
+        self.stream_sse = options.pushscope_stream_sse
+        self.max_sse_body = options.pushscope_max_sse_body
+        if self.session is None and self.process is None:
+            self.in_process = self.in_process or not options.pushscope_process
+        self.settings = Settings(
+            options.pushscope_feed,
+            options.pushscope_report,
+            options.pushscope_max_messages,
+            options.pushscope_max_events,
+        )
+        if self.process is not None:
+            self.process.push((CONFIGURE, self.settings))
+            self.process.flush()
+        elif self.session is not None or self.in_process:
+            self._session().configure(self.settings)
+
+    def running(self) -> None:
+        if self.push == self._start:
+            self.push = self._sink()
+
+    # -- hooks
+
+    @guarded
+    def request(self, flow: http.HTTPFlow) -> None:
+        self.push(adapter.opened(flow))
+
+    @guarded
+    def responseheaders(self, flow: http.HTTPFlow) -> None:
+        self.push(adapter.responded(flow))
+        if not self.stream_sse:
+            return
+        assert flow.response is not None
+        if adapter.is_event_stream(flow):
+            tap = SseTap(self, flow.id, self.max_sse_body, flow.response.stream)
+            self.taps[flow.id] = tap
+            flow.response.stream = tap
+
+    @guarded
+    def response(self, flow: http.HTTPFlow) -> None:
+        if flow.websocket is not None:
+            return  # closed at websocket_end
+        tap = self.taps.pop(flow.id, None)
+        response = flow.response
+        assert response is not None
+        closed = (records.CLOSED, flow.id, response.timestamp_end, None, None, None, None)
+        body = response.raw_content
+        if tap is not None:
+            self.push((*closed, False, self._keep_streamed_body(flow, tap), None))
+        elif body is None:
+            # Streamed by mitmproxy itself (stream_large_bodies) and not stored: the body
+            # passed unseen, which is not the same as an empty one.
+            length = response.headers.get("content-length", "")
+            self.push((*closed, True, int(length) if length.isdigit() else 0, None))
+        else:
+            self.push((*closed, False, len(body), body))
+
+    @guarded
+    def error(self, flow: http.HTTPFlow) -> None:
+        tap = self.taps.pop(flow.id, None)
+        size = None
+        if tap is not None and flow.response is not None:
+            size = self._keep_streamed_body(flow, tap)
+        assert flow.error is not None
+        error = flow.error
+        self.push(
+            (
+                records.CLOSED,
+                flow.id,
+                error.timestamp,
+                error.msg,
+                None,
+                None,
+                None,
+                False,
+                size,
+                None,
+            )
+        )
+
+    @guarded
+    def websocket_message(self, flow: http.HTTPFlow) -> None:
+        self.push(adapter.message(flow))
+
+    @guarded
+    def websocket_end(self, flow: http.HTTPFlow) -> None:
+        ws = flow.websocket
+        assert ws is not None
+        closed_by = "client" if ws.closed_by_client else "server"
+        closed = (records.CLOSED, flow.id, ws.timestamp_end, None, ws.close_code)
+        self.push((*closed, ws.close_reason or None, closed_by, False, None, None))
+
+    def done(self) -> None:
+        try:
+            if self.process is not None:
+                self.process.finish()
+            elif self.session is not None or self.settings.report:
+                self._session().finish()
+        except Exception:
+            log.exception("pushscope: finishing the analysis failed")
+
+    # -- plumbing
+
+    def _start(self, record: Record) -> None:
+        """The first record, when `running` has not said where records go (an addon driven
+        by hand): decide now."""
+        self.push = self._sink()
+        self.push(record)
+
+    def _sink(self) -> Callable[[Record], None]:
+        if not self.in_process:
+            try:
+                self.process = AnalysisProcess(self.settings)
+                return self.process.push
+            except WorkerError as e:
+                log.warning("pushscope: %s; analysing in mitmproxy's process instead", e)
+        return self._session().apply
+
+    def _session(self) -> LiveAnalysis:
+        if self.session is None:
+            self.session = LiveAnalysis(self._schedule, self.observers, self.limits)
+            self.session.configure(self.settings)
+        return self.session
+
+    def chunk(self, flow_id: str, data: bytes) -> None:
+        """A piece of a streamed body, as it passes."""
+        try:
+            self.push((records.BODY, flow_id, data, time.time()))
+        except Exception:
+            if "stream" not in self.failed_hooks:
+                self.failed_hooks.add("stream")
+                log.exception("pushscope: parsing a stream failed; traffic is unaffected")
+
+    def _keep_streamed_body(self, flow: http.HTTPFlow, tap: SseTap) -> int:
+        """mitmproxy keeps no streamed body (and loses it when the client hangs up): put back
+        what passed, within the cap, before the save addon writes the flow. Its size."""
+        assert flow.response is not None
+        if not flow.response.raw_content and tap.kept:
+            flow.response.raw_content = bytes(tap.kept)
+        tap.kept = bytearray()  # the flow still refers to the tap: do not hold the body twice
+        return tap.size
+
+    def _schedule(self, delay: float, function: Callable[[], None]) -> None:
+        """Run `function` (the feed's timer) after `delay` seconds on mitmproxy's event loop;
+        at once outside one (an addon driven by hand). A failure is logged once, like a hook's,
+        and never raised into the loop."""
+
+        def run() -> None:
+            try:
+                function()
+            except Exception:
+                if "feed" not in self.failed_hooks:
+                    self.failed_hooks.add("feed")
+                    log.exception("pushscope: writing the feed failed")
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            run()
+            return
+        loop.call_later(delay, run)
+
+
+def _check_writable(option: str, path: str) -> None:
+    directory = Path(os.path.expanduser(path)).resolve().parent
+    if not directory.is_dir():
+        raise exceptions.OptionsError(f"{option}: directory {directory} does not exist")
+    if not os.access(directory, os.W_OK):
+        raise exceptions.OptionsError(f"{option}: cannot write in {directory}")

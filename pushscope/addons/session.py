@@ -1,0 +1,158 @@
+"""The addon's analysis: records in, the analyzer, the live feed, finding log lines and, at the
+end, the report. It runs in the addon's analysis process (`addons.worker`), or in mitmproxy's
+own when a program embeds the proxy and watches the analyzer (the viewer).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TextIO
+
+from pushscope.addons import records
+from pushscope.addons.records import Record
+from pushscope.inspector.analysis import Analyzer, Observer
+from pushscope.inspector.detect import Detector
+from pushscope.inspector.events import (
+    BodyChunk,
+    ExchangeOpened,
+    ResponseStarted,
+    WebSocketMessageSeen,
+)
+from pushscope.inspector.feed import FeedWriter
+from pushscope.inspector.findings import Finding
+from pushscope.inspector.model import Limits
+from pushscope.inspector.report import Report, Source
+from pushscope.inspector.report.json_report import write_json
+
+log = logging.getLogger("pushscope.addons.live")
+
+FEED_FLUSH_INTERVAL = 0.05
+"""Seconds a feed record may wait to be written with the ones after it (see `inspector.feed`)."""
+
+Schedule = Callable[[float, Callable[[], None]], None]
+"""Run a function after a delay in seconds (the feed's timer)."""
+
+
+@dataclass(slots=True)
+class Settings:
+    """The addon's options that concern the analysis, as plain values (picklable)."""
+
+    feed: str = ""
+    report: str = ""
+    max_messages: int = 1000
+    max_events: int = 1000
+
+
+class _FindingLog(Observer):
+    """One log line per new finding, and per finding whose severity changes."""
+
+    def __init__(self) -> None:
+        self.severities: dict[str, int] = {}
+
+    def finding(self, finding: Finding) -> None:
+        if self.severities.get(finding.id) == finding.severity:
+            return
+        self.severities[finding.id] = finding.severity
+        advice = f" -> {finding.recommendation}" if finding.recommendation else ""
+        log.info(
+            "pushscope: %s %s%s %s", finding.severity.label, finding.kind, advice, finding.endpoint
+        )
+
+
+class LiveAnalysis:
+    """The analyzer fed with the addon's records, its feed, its report."""
+
+    def __init__(
+        self,
+        schedule: Schedule,
+        observers: Iterable[Observer] = (),
+        limits: Limits | None = None,
+    ) -> None:
+        self.schedule = schedule
+        self.analyzer = Analyzer(
+            limits or Limits(headers=False),
+            Detector(incremental=True),
+            observers=[_FindingLog(), *observers],
+        )
+        self.settings = Settings()
+        self.feed: FeedWriter | None = None
+        self.feed_file: TextIO | None = None
+
+    def configure(self, settings: Settings) -> None:
+        limits = self.analyzer.limits
+        limits.ws_messages = settings.max_messages
+        limits.sse_events = settings.max_events
+        if settings.feed != self.settings.feed:
+            self._open_feed(settings.feed)
+        self.settings = settings
+
+    def apply(self, record: Record) -> None:
+        """Feed one record to the analyzer."""
+        analyzer = self.analyzer
+        kind, flow_id = record[0], record[1]
+        if kind == records.BODY:
+            analyzer.feed(BodyChunk(flow_id, record[2], record[3]))
+        elif kind == records.MESSAGE:
+            message, payload = records.message(record)
+            analyzer.feed(WebSocketMessageSeen(flow_id, message, payload))
+        elif kind == records.OPENED:
+            analyzer.feed(ExchangeOpened(records.exchange(record)))
+        elif kind == records.RESPONDED:
+            analyzer.feed(ResponseStarted(flow_id, records.response(record)))
+        elif kind == records.CLOSED:
+            body_size, body = record[8], record[9]
+            if body_size is not None:
+                exchange = analyzer.get(flow_id)
+                if exchange is not None and exchange.response is not None:
+                    exchange.response.body_size = body_size
+            if analyzer.is_open(flow_id):  # error may follow websocket_end, and so on
+                if body:
+                    analyzer.feed(BodyChunk(flow_id, body, record[2]))
+                analyzer.feed(records.closed(record))
+
+    def finish(self) -> None:
+        """The end: the last findings, the report if asked for, the feed written out."""
+        try:
+            findings = self.analyzer.finish()
+            if self.settings.report:
+                analyzer = self.analyzer
+                source = Source(
+                    "mitmproxy (live)",
+                    "live",
+                    len(analyzer),
+                    errors=analyzer.problems.get(0, []),
+                    error_count=analyzer.problem_counts.get(0, 0),
+                )
+                report = Report([source], analyzer.exchanges, findings)
+                path = os.path.expanduser(self.settings.report)
+                with open(path, "w", encoding="utf-8") as out:
+                    write_json(report, out)
+        except Exception:
+            log.exception("pushscope: writing the report failed")
+        finally:
+            self._close_feed()
+
+    def _open_feed(self, path: str) -> None:
+        self._close_feed()
+        if path:
+            self.feed_file = open(os.path.expanduser(path), "w", encoding="utf-8")  # noqa: SIM115
+            self.feed = FeedWriter(
+                self.feed_file, flush_interval=FEED_FLUSH_INTERVAL, schedule=self.schedule
+            )
+            self.analyzer.observers.append(self.feed)
+
+    def _close_feed(self) -> None:
+        """Write out what the feed has gathered and close its file."""
+        try:
+            if self.feed is not None:
+                if self.feed in self.analyzer.observers:
+                    self.analyzer.observers.remove(self.feed)
+                self.feed.close()
+        finally:
+            self.feed = None
+            if self.feed_file is not None:
+                self.feed_file.close()
+                self.feed_file = None

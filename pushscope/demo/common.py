@@ -1,0 +1,57 @@
+"""Helpers shared by the demo clients: the proxied httpx client, checks, SSE parsing, pacing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import httpx
+
+from pushscope.demo.servers import ServerURLs
+
+Scenario = Callable[[ServerURLs, str], Awaitable[str]]
+"""A client: takes the server URLs and the proxy URL, returns a one-line summary."""
+
+TIMEOUT = httpx.Timeout(10.0)
+
+
+def http_client(proxy: str, **kwargs: Any) -> httpx.AsyncClient:
+    """An httpx client that sends everything through ``proxy`` (extra kwargs go to httpx)."""
+    # trust_env=False: no HTTP(S)_PROXY / NO_PROXY from the environment, so loopback targets
+    # still go through the given proxy.
+    return httpx.AsyncClient(proxy=proxy, trust_env=False, timeout=TIMEOUT, **kwargs)
+
+
+def check(condition: bool, message: str) -> None:
+    """Fail the scenario with ``message`` unless ``condition`` holds."""
+    if not condition:
+        raise RuntimeError(message)
+
+
+def compact(value: Any) -> str:
+    """JSON without spaces, as browsers' ``JSON.stringify`` writes it."""
+    return json.dumps(value, separators=(",", ":"))
+
+
+async def sleep_until(deadline: float) -> None:
+    """Sleep until the event loop clock reaches ``deadline``; a fixed-rate timer's tick."""
+    await asyncio.sleep(max(0.0, deadline - asyncio.get_running_loop().time()))
+
+
+async def sse_blocks(response: httpx.Response) -> AsyncIterator[dict[str, str]]:
+    """Parse a ``text/event-stream`` body into field dicts (comments under ``":"``)."""
+    block: dict[str, str] = {}
+    async for line in response.aiter_lines():
+        if not line:
+            if block:
+                yield block
+            block = {}
+            continue
+        field, _, value = line.partition(":")
+        field = field or ":"
+        value = value.removeprefix(" ")
+        block[field] = f"{block[field]}\n{value}" if field in block else value
+    if block:
+        yield block

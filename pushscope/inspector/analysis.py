@@ -1,0 +1,421 @@
+"""The analyzer: consumes model events from any source and builds classified exchanges."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pushscope.inspector import frameworks
+from pushscope.inspector.bodies import BodyDecoder, BodyError
+from pushscope.inspector.classify import classify
+from pushscope.inspector.detect import Detector
+from pushscope.inspector.events import (
+    MAX_PROBLEMS,
+    BodyChunk,
+    ExchangeClosed,
+    ExchangeOpened,
+    ModelEvent,
+    ResponseStarted,
+    SourceProblem,
+    SseItemSeen,
+    WebSocketMessageSeen,
+    WebSocketMessagesSeen,
+)
+from pushscope.inspector.findings import Finding
+from pushscope.inspector.model import (
+    Exchange,
+    Limits,
+    Opcode,
+    Protocol,
+    SseEvent,
+    SseStream,
+    StreamBody,
+    WebSocketMessage,
+    WebSocketSession,
+)
+from pushscope.inspector.sse import SseComment, SseError, SseItem, SseParser, SseTally
+from pushscope.inspector.websocket import is_websocket_request
+
+
+@dataclass(slots=True)
+class _Body:
+    """Per-exchange body state while the response streams in."""
+
+    decoder: BodyDecoder | None = None
+    sse: SseParser | None = None
+    hasher: hashlib.blake2b | None = None
+    kept: bytearray | None = None
+    broken: bool = False
+
+
+_NO_BODY = _Body()
+"""The body state of an exchange not yet answered: nothing to decode, hash or parse (shared,
+never changed: only a body state with a decoder is ever marked broken)."""
+
+
+@dataclass(slots=True)
+class _Open:
+    exchange: Exchange
+    hint: bool
+    body: _Body
+    framework_final: bool = False
+    """The framework was looked for, and nothing still to come can change the answer (only a
+    WebSocket's messages can)."""
+
+
+class Observer:
+    """Told what the analyzer learns as it learns it (the live feed, the TUI). Override what
+    you need; every method does nothing by default."""
+
+    def opened(self, exchange: Exchange) -> None:
+        """A request was seen (classified provisionally)."""
+
+    def responded(self, exchange: Exchange) -> None:
+        """Response headers arrived; the exchange is classified."""
+
+    def sse(self, exchange: Exchange, item: SseEvent | SseComment) -> None:
+        """An SSE event or comment was parsed."""
+
+    def ws_message(self, exchange: Exchange, message: WebSocketMessage, payload: bytes) -> None:
+        """A WebSocket message passed."""
+
+    def closed(self, exchange: Exchange) -> None:
+        """The exchange is over."""
+
+    def finding(self, finding: Finding) -> None:
+        """A finding was raised or changed."""
+
+
+class Analyzer:
+    """Builds `Exchange`s from events, classifying each when its response headers arrive."""
+
+    def __init__(
+        self,
+        limits: Limits | None = None,
+        detector: Detector | None = None,
+        observers: Iterable[Observer] = (),
+    ) -> None:
+        self.limits = limits or Limits()
+        self.detector = detector
+        self.observers = list(observers)
+        self._exchanges: dict[str, Exchange] = {}
+        self.problems: dict[int, list[str]] = {}
+        self.problem_counts: dict[int, int] = {}
+        self._open: dict[str, _Open] = {}
+
+    @property
+    def exchanges(self) -> list[Exchange]:
+        """Every exchange seen so far, in the order they were first opened."""
+        return list(self._exchanges.values())
+
+    def __len__(self) -> int:
+        return len(self._exchanges)
+
+    def get(self, exchange_id: str) -> Exchange | None:
+        return self._exchanges.get(exchange_id)
+
+    def is_open(self, exchange_id: str) -> bool:
+        return exchange_id in self._open
+
+    def run(self, events: Iterable[ModelEvent]) -> None:
+        for event in events:
+            self.feed(event)
+
+    def feed(self, event: ModelEvent) -> None:
+        match event:  # the most frequent events first
+            case WebSocketMessageSeen():
+                if (state := self._open.get(event.exchange_id)) is not None:
+                    self._ws_message(state, event.message, event.payload)
+            case BodyChunk():
+                if (state := self._open.get(event.exchange_id)) is not None:
+                    self._chunk(state, event)
+            case ExchangeOpened():
+                self._opened(event)
+            case ResponseStarted():
+                if (state := self._open.get(event.exchange_id)) is not None:
+                    self._response(state, event)
+            case SseItemSeen():
+                state = self._open.get(event.exchange_id)
+                if state is not None and state.exchange.sse is not None:
+                    self._sse_items(state.exchange, [event.item])
+            case ExchangeClosed():
+                if (state := self._open.pop(event.exchange_id, None)) is not None:
+                    self._closed(state, event)
+            case WebSocketMessagesSeen():
+                if (state := self._open.get(event.exchange_id)) is not None:
+                    self._ws_messages(state, event)
+            case SourceProblem():
+                self.problem(event.source, event.message)
+
+    def problem(self, source: int, message: str) -> None:
+        """Record a problem inside a source; past `MAX_PROBLEMS` only the count grows."""
+        problems = self.problems.setdefault(source, [])
+        if len(problems) < MAX_PROBLEMS:
+            problems.append(message)
+        self.problem_counts[source] = self.problem_counts.get(source, 0) + 1
+
+    def close_open(self) -> None:
+        """Close every exchange still open: its source ended before it did."""
+        for key in list(self._open):
+            self.feed(ExchangeClosed(key, error="capture ended before the exchange did"))
+
+    def finish(self) -> list[Finding]:
+        """End of input: close whatever is still open (a capture cut mid-exchange), run the
+        detector over all the evidence and return its findings."""
+        self.close_open()
+        if self.detector is None:
+            return []
+        findings = self.detector.finish()
+        roles = self.detector.roles()
+        for exchange in self._exchanges.values():
+            exchange.role = roles.get(exchange.id)
+        return findings
+
+    def _opened(self, event: ExchangeOpened) -> None:
+        exchange = event.exchange
+        key = exchange.id
+        if key in self._open:
+            self.problem(exchange.source, f"exchange {key} opened twice; the second one is ignored")
+            return
+        earlier = self._exchanges.get(key)
+        if earlier is not None and earlier.source != exchange.source:
+            n = 2
+            while f"{key}~{n}" in self._exchanges:
+                n += 1
+            exchange.id = f"{key}~{n}"
+        # A flow saved again under the same id in the same source is a later state of it
+        # (mitmproxy writes a flow each time it changes): the new one replaces the old.
+        self._exchanges[exchange.id] = exchange
+        state = _Open(exchange, event.websocket_hint, _NO_BODY)
+        self._open[key] = state
+        # Provisional until the response arrives (readers of files send it right away, so only
+        # a request that could be a WebSocket upgrade is worth checking now). With nobody to
+        # show it to, it waits for a WebSocket message that comes before any response.
+        if self.observers:
+            self._provisional(state)
+            for observer in self.observers:
+                observer.opened(exchange)
+
+    def _provisional(self, state: _Open) -> WebSocketSession | None:
+        """Classify an exchange not yet classified if it may be a WebSocket; its session."""
+        exchange = state.exchange
+        if not exchange.evidence and (state.hint or is_websocket_request(exchange.request)):
+            self._classify(state, framework=False)
+        return exchange.websocket
+
+    def _response(self, state: _Open, event: ResponseStarted) -> None:
+        state.exchange.response = event.response
+        self._classify(state)
+        for observer in self.observers:
+            observer.responded(state.exchange)
+
+    def _classify(self, state: _Open, framework: bool = True) -> None:
+        exchange = state.exchange
+        verdict = classify(exchange.request, exchange.response, state.hint)
+        exchange.protocol = verdict.protocol
+        exchange.evidence = verdict.evidence
+        exchange.websocket = WebSocketSession(verdict.handshake) if verdict.handshake else None
+        exchange.sse = SseStream() if verdict.protocol is Protocol.SSE else None
+        exchange.stream = StreamBody(verdict.stream_kind) if verdict.stream_kind else None
+        if exchange.response is not None:
+            state.body = self._body_state(exchange)
+        if framework:
+            self._detect_framework(exchange)
+            state.framework_final = exchange.websocket is None
+
+    def _body_state(self, exchange: Exchange) -> _Body:
+        assert exchange.response is not None
+        limits = self.limits
+        body = _Body(  # positional: this runs for every response
+            None,
+            SseParser(max_line=limits.sse_line) if exchange.sse is not None else None,
+            hashlib.blake2b(digest_size=8) if exchange.protocol is Protocol.REST else None,
+            bytearray() if limits.body_bytes else None,
+        )
+        encoding = exchange.response.fields.get("content-encoding")
+        if encoding:
+            try:
+                body.decoder = BodyDecoder(encoding, limits.decoded_body)
+            except BodyError as e:
+                body.broken = True
+                self._body_problem(exchange, str(e))
+        return body
+
+    def _chunk(self, state: _Open, event: BodyChunk) -> None:
+        body = state.body
+        if body.broken or not event.data:
+            return
+        data = event.data
+        if event.encoded and body.decoder is not None:
+            try:
+                data = body.decoder.decode(data)
+            except BodyError as e:
+                body.broken = True
+                self._body_problem(state.exchange, str(e))
+                return
+        if body.kept is not None and len(body.kept) < self.limits.body_bytes:
+            body.kept += data[: self.limits.body_bytes - len(body.kept)]
+        if body.hasher is not None:
+            body.hasher.update(data)
+        if body.sse is not None:
+            sse = state.exchange.sse
+            assert sse is not None
+            if self.observers or len(sse.events) < self.limits.sse_events:
+                self._sse_items(state.exchange, body.sse.feed(data, event.timestamp))
+            else:  # nothing more is kept and nobody listens: count without building events
+                tally = body.sse.tally(data, event.timestamp)
+                self._sse_tally(state.exchange, tally, event.timestamp)
+        stream = state.exchange.stream
+        if stream is not None:
+            stream.bytes += len(data)
+            stream.records += data.count(b"\n") if stream.kind == "ndjson" else 1
+
+    def _sse_items(self, exchange: Exchange, items: list[SseItem]) -> None:
+        stream = exchange.sse
+        assert stream is not None
+        for item in items:
+            if isinstance(item, SseEvent):
+                if (
+                    len(item.data) > self.limits.preview_bytes
+                    and len(stream.events) < self.limits.sse_events
+                ):
+                    item.data = item.data[: self.limits.preview_bytes]
+                stream.add(item, self.limits.sse_events)
+                for observer in self.observers:
+                    observer.sse(exchange, item)
+            elif isinstance(item, SseComment):
+                stream.comments += 1
+                stream.activity.seen(item.timestamp)
+                for observer in self.observers:
+                    observer.sse(exchange, item)
+            elif isinstance(item, SseError):
+                stream.errors.append(item.message)
+                self.problem(exchange.source, f"exchange {exchange.id}: SSE stream: {item.message}")
+
+    def _sse_tally(self, exchange: Exchange, tally: SseTally, timestamp: float | None) -> None:
+        """What `_sse_items` does with the items of a tally (all arrived at `timestamp`), none
+        of them kept."""
+        stream = exchange.sse
+        assert stream is not None
+        stream.add_counts(tally.events, tally.types, tally.with_id, timestamp)
+        if tally.comments:
+            stream.comments += tally.comments
+            stream.activity.seen(timestamp)
+        if tally.errors:
+            errors: list[SseItem] = list(tally.errors)
+            self._sse_items(exchange, errors)
+
+    def _ws_message(self, state: _Open, message: WebSocketMessage, payload: bytes) -> None:
+        session = state.exchange.websocket or self._provisional(state)
+        if session is None:
+            return
+        if len(session.messages) < self.limits.ws_messages:  # kept: give it its preview
+            message.preview = payload[: self.limits.preview_bytes]
+        session.add(message, self.limits.ws_messages)
+        if message.opcode == Opcode.CLOSE and session.closed_by is None:
+            self._ws_close(session, message, payload)
+        if (
+            session.first_client_text is None
+            and message.direction == "client"
+            and message.opcode == Opcode.TEXT
+        ):
+            session.first_client_text = payload[:512].decode("utf-8", "replace")
+        for observer in self.observers:
+            observer.ws_message(state.exchange, message, payload)
+
+    def _ws_messages(self, state: _Open, event: WebSocketMessagesSeen) -> None:
+        session = state.exchange.websocket or self._provisional(state)
+        if session is None:
+            return
+        messages = event.messages
+        if self.observers or len(session.messages) < self.limits.ws_messages:
+            for i, message in enumerate(messages):
+                self._ws_message(state, message, event.payload(i))
+            return
+        # Nothing more is kept and nobody listens: count them all in one go, and look only at
+        # the payloads that matter (the first close frame, the first client text).
+        session.add_many(messages, self.limits.ws_messages)
+        for i, message in enumerate(messages):
+            if session.first_client_text is not None and session.closed_by is not None:
+                break
+            if message.opcode == Opcode.CLOSE and session.closed_by is None:
+                self._ws_close(session, message, event.payload(i))
+            elif (
+                message.opcode == Opcode.TEXT
+                and message.direction == "client"
+                and session.first_client_text is None
+            ):
+                session.first_client_text = event.payload(i)[:512].decode("utf-8", "replace")
+
+    @staticmethod
+    def _ws_close(session: WebSocketSession, message: WebSocketMessage, payload: bytes) -> None:
+        session.closed_by = message.direction
+        if len(payload) >= 2:
+            session.close_code = int.from_bytes(payload[:2], "big")
+            session.close_reason = payload[2:125].decode("utf-8", "replace")
+
+    def _closed(self, state: _Open, event: ExchangeClosed) -> None:
+        exchange = state.exchange
+        if not exchange.evidence:  # never answered, never classified
+            self._classify(state)
+        exchange.ended = event.timestamp if event.timestamp is not None else exchange.ended
+        if event.error:
+            exchange.error = event.error
+        body = state.body
+        if body.sse is not None and not body.broken:
+            self._sse_items(exchange, body.sse.close(event.timestamp))
+        if exchange.sse is not None:
+            retry = body.sse.retry_ms if body.sse is not None else None
+            exchange.sse.retry_ms = retry if retry is not None else event.sse_retry_ms
+        if exchange.stream is not None and event.stream_records is not None:
+            exchange.stream.records = event.stream_records
+            exchange.stream.bytes = exchange.response.body_size if exchange.response else 0
+        if exchange.response is not None:
+            if event.body_digest is not None:
+                exchange.response.body_digest = event.body_digest
+            elif body.hasher is not None and not body.broken and not event.body_unknown:
+                exchange.response.body_digest = body.hasher.hexdigest()
+        if body.kept is not None and exchange.response is not None:
+            exchange.response.body = bytes(body.kept)
+        session = exchange.websocket
+        if session is not None:
+            if event.close_code is not None:
+                session.close_code = event.close_code
+                session.close_reason = event.close_reason
+            if event.closed_by is not None:
+                session.closed_by = event.closed_by
+        if exchange.framework is None and not state.framework_final:
+            self._detect_framework(exchange)
+        if self.detector is not None:
+            self._found(self.detector.add(exchange))
+        for observer in self.observers:
+            observer.closed(exchange)
+        if not self.limits.headers:
+            exchange.request.headers = ()
+            exchange.request.known = None
+            if exchange.response is not None:
+                exchange.response.headers = ()
+                exchange.response.known = None
+
+    def _found(self, findings: list[Finding]) -> None:
+        for finding in findings:
+            # Only a finding with a role gives its exchanges one, as `finish` does. (An advice
+            # finding has none and comes back with all its exchanges each time one is added:
+            # going over them all each time took time quadratic in their number.)
+            if finding.role:
+                for exchange_id in finding.exchanges:
+                    if (exchange := self._exchanges.get(exchange_id)) is not None:
+                        exchange.role = finding.role
+            for observer in self.observers:
+                observer.finding(finding)
+
+    def _detect_framework(self, exchange: Exchange) -> None:
+        found = frameworks.detect(exchange)
+        if found is not None:
+            exchange.framework, evidence = found
+            if evidence not in exchange.evidence:
+                exchange.evidence.append(evidence)
+
+    def _body_problem(self, exchange: Exchange, message: str) -> None:
+        self.problem(exchange.source, f"exchange {exchange.id}: response body: {message}")

@@ -1,0 +1,687 @@
+"""One TCP connection's HTTP/1.1 traffic, both directions, into model events (sans-IO).
+
+Two h11 connections, each in the role of the receiver: the client's bytes go to an
+`h11.Connection(SERVER)`, the server's to an `h11.Connection(CLIENT)`. Each side's events are
+mirrored into the other connection (a request is "sent" on the client-role one, a response on
+the server-role one) so both state machines agree: keep-alive, pipelining (a request waits,
+paused, until the response before it ends), HEAD, 100-continue and the protocol switch. After
+a 101 to WebSocket, `FrameReader`s take over each direction; a 101 to anything else, or a
+CONNECT, is left as an opaque tunnel.
+
+A gap in the capture, or bytes that are not HTTP, end the exchanges in flight with an error;
+the parser then looks for the next request (and response) line and resumes there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Callable
+
+import h11
+from h11._connection import _body_framing, _keep_alive
+from h11._headers import get_comma_header, has_expect_100_continue
+from h11._readers import READERS, ContentLengthReader
+from h11._state import (
+    _SWITCH_CONNECT,
+    _SWITCH_UPGRADE,
+    DONE,
+    MIGHT_SWITCH_PROTOCOL,
+    SEND_BODY,
+    SWITCHED_PROTOCOL,
+)
+from h11._util import Sentinel
+
+from pushscope.inspector.events import (
+    BodyChunk,
+    ExchangeClosed,
+    ExchangeOpened,
+    ModelEvent,
+    ResponseStarted,
+    SourceProblem,
+    WebSocketMessagesSeen,
+)
+from pushscope.inspector.model import (
+    Direction,
+    Exchange,
+    Headers,
+    Request,
+    Response,
+    WebSocketMessage,
+)
+from pushscope.inspector.pcap.websocket_frames import (
+    FrameError,
+    FrameEvent,
+    FrameNote,
+    FrameReader,
+    WireFrame,
+    unmask,
+)
+from pushscope.inspector.readers.base import StringPool
+from pushscope.inspector.websocket import negotiated_extensions, upgrade_target
+
+_pooled = StringPool()
+"""Header names, methods, reasons and versions come from untrusted captures: pooled, bounded."""
+
+_REQUEST_LINE = re.compile(
+    rb"(?:^|\n)((?:GET|POST|PUT|DELETE|HEAD|OPTIONS|PATCH|CONNECT|TRACE|PROPFIND)"
+    rb" \S+ HTTP/1\.[01]\r?\n)"
+)
+_STATUS_LINE = re.compile(rb"(?:^|\n)(HTTP/1\.[01] [1-5]\d\d[ \r\n])")
+_SCAN_KEEP = 64
+"""Bytes kept from a scanned piece: a start line may straddle two packets."""
+_MAX_UNMATCHED = 1 << 20
+"""Server bytes held before any request was seen to answer; past this they are dropped."""
+_MAX_WAITING = 8 << 20
+"""Unparsed bytes one direction may hold (pipelined behind an unanswered request)."""
+
+FrameObserver = Callable[[Direction, WireFrame, float], None]
+Sink = Callable[[bytes, int, int, float], None]
+"""Takes a direction's next in-order bytes, `buffer[start:end]`, and when they were captured."""
+
+
+class _Receiver(h11.Connection):
+    """An h11 connection that only reads. At each change of state h11 also makes the writer
+    for our side (working out a body's framing again), which nothing here uses: the other
+    side's events are mirrored into it (`_mirror`), never written. So only the reader is kept
+    up to date (6% of the HTTP time); `send` is not for it. And `_process_event`, through
+    which every event passes (read or mirrored, eight an exchange), is h11's own step for step
+    without its `typing.cast` calls, each a lookup of a `Union[...]` (7% more)."""
+
+    def _process_event(self, role: type[Sentinel], event: h11.Event) -> None:
+        cstate = self._cstate
+        old_states = dict(cstate.states)
+        kind = type(event)
+        if role is h11.CLIENT and type(event) is h11.Request:
+            if event.method == b"CONNECT":
+                cstate.process_client_switch_proposal(_SWITCH_CONNECT)
+            if get_comma_header(event.headers, b"upgrade"):
+                cstate.process_client_switch_proposal(_SWITCH_UPGRADE)
+        server_switch_event = None
+        if role is h11.SERVER:
+            server_switch_event = self._server_switch_event(event)
+        cstate.process_event(role, kind, server_switch_event)
+        if type(event) is h11.Request:
+            self._request_method = event.method
+        if role is self.their_role and (
+            type(event) is h11.Request
+            or type(event) is h11.Response
+            or type(event) is h11.InformationalResponse
+        ):
+            self.their_http_version = event.http_version
+        if (type(event) is h11.Request or type(event) is h11.Response) and not _keep_alive(event):
+            cstate.process_keep_alive_disabled()
+        if type(event) is h11.Request and has_expect_100_continue(event):
+            self.client_is_waiting_for_100_continue = True
+        if kind is h11.InformationalResponse or kind is h11.Response:
+            self.client_is_waiting_for_100_continue = False
+        if role is h11.CLIENT and (kind is h11.Data or kind is h11.EndOfMessage):
+            self.client_is_waiting_for_100_continue = False
+        self._respond_to_state_changes(old_states, event)
+
+    def _respond_to_state_changes(
+        self, old_states: dict[type[Sentinel], type[Sentinel]], event: h11.Event | None = None
+    ) -> None:
+        role = self.their_role
+        state = self._cstate.states[role]
+        if state != old_states[role]:
+            # h11's `_get_io_object` for the reader, without its casts.
+            if state is SEND_BODY:
+                assert type(event) is h11.Request or type(event) is h11.Response
+                framing, args = _body_framing(self._request_method, event)  # type: ignore[arg-type]
+                self._reader = READERS[SEND_BODY][framing](*args)  # type: ignore[index]
+            else:
+                self._reader = READERS.get((role, state))  # type: ignore[assignment]
+
+
+def _headers(event: h11.Request | h11.Response | h11.InformationalResponse) -> Headers:
+    return tuple(
+        (_pooled(name.decode("latin-1")), value.decode("latin-1"))
+        for name, value in event.headers.raw_items()
+    )
+
+
+_END = h11.EndOfMessage()
+
+
+_Sent = h11.Request | h11.InformationalResponse | h11.Response | h11.EndOfMessage
+
+
+def _mirror(conn: h11.Connection, event: _Sent) -> None:
+    """`conn.send(event)` without writing the bytes nobody sends: the state machine moves
+    exactly as `send` moves it (the same checks; an error leaves it in ERROR), but the event the
+    other parser just read is passed as it is, framing headers included, since no writer ever
+    sees it. (`send` would also rebuild a response's framing and Connection headers for writing;
+    that never changes the state: keep-alive is already off whenever it adds close.) h11's
+    writers send only HTTP/1.1; a capture also holds HTTP/1.0, which the state machine knows
+    (no keep-alive, a body read to the close), so that check of `send` is not copied.
+    """
+    if conn.our_state is h11.ERROR:
+        raise h11.LocalProtocolError("Can't send data when our state is ERROR")
+    try:
+        conn._process_event(conn.our_role, event)
+    except BaseException:
+        conn._process_error(conn.our_role)
+        raise
+
+
+def _needs_bytes(conn: h11.Connection) -> bool:
+    """`conn.next_event()` could only say NEED_DATA (or PAUSED): no bytes wait, the stream is not
+    closed, and the reader needs bytes to say anything (every one does but a Content-Length
+    body with nothing left, whose end is an event). About half the calls a capture makes were
+    such attempts that cannot succeed; this skips them, with the same outcome."""
+    # (h11's internals read directly: its `ReceiveBuffer.__bool__` and `their_state` are
+    # Python calls, made some twenty times an exchange.)
+    if conn._receive_buffer._data or conn._receive_buffer_closed:
+        return False
+    reader = conn._reader
+    if type(reader) is ContentLengthReader and reader._remaining == 0:
+        return False
+    return conn._cstate.states[conn.their_role] is not h11.ERROR  # (raises: left to next_event)
+
+
+def _next_event(conn: h11.Connection) -> h11.Event | type[h11.NEED_DATA] | type[h11.PAUSED]:
+    """`conn.next_event()`, the same events, states and errors, but a body's `Data` is not
+    passed through the state machine: in SEND_BODY, where alone a reader gives one, it leaves
+    every state as it was (SEND_BODY to SEND_BODY, the rest already at their fixed point) and
+    changes only `client_is_waiting_for_100_continue` (off, for a client's body). The bodies
+    of SSE streams and REST answers are a third of a capture's HTTP events. (h11's
+    `_extract_next_receive_event` is inlined, its properties read directly.)"""
+    role = conn.their_role
+    state = conn._cstate.states[role]
+    if state is h11.ERROR:
+        raise h11.RemoteProtocolError("Can't receive data when peer state is ERROR")
+    try:
+        buffer = conn._receive_buffer
+        event: h11.Event | type[h11.NEED_DATA] | type[h11.PAUSED] | None
+        if (state is DONE and buffer._data) or (
+            state is MIGHT_SWITCH_PROTOCOL or state is SWITCHED_PROTOCOL
+        ):
+            return h11.PAUSED
+        reader = conn._reader
+        assert reader is not None
+        event = reader(buffer)
+        if event is None:
+            if not buffer._data and conn._receive_buffer_closed:
+                # (A body read to the close ends there; anything else is a closed stream.)
+                read_eof = getattr(reader, "read_eof", None)
+                event = h11.ConnectionClosed() if read_eof is None else read_eof()
+            if event is None:
+                event = h11.NEED_DATA
+        elif type(event) is h11.Data and state is SEND_BODY:
+            if role is h11.CLIENT:
+                conn.client_is_waiting_for_100_continue = False
+            return event
+        if event is h11.NEED_DATA:
+            if len(buffer._data) > conn._max_incomplete_event_size:
+                raise h11.RemoteProtocolError("Receive buffer too long", error_status_hint=431)
+            if conn._receive_buffer_closed:
+                raise h11.RemoteProtocolError("peer unexpectedly closed connection")
+        else:
+            conn._process_event(role, event)  # type: ignore[arg-type]
+        return event
+    except BaseException as exc:
+        conn._process_error(role)
+        if isinstance(exc, h11.LocalProtocolError):
+            exc._reraise_as_remote_protocol_error()
+        raise
+
+
+class HttpConnection:
+    """Feed it the connection's ordered bytes per direction; take model events from `out`."""
+
+    def __init__(
+        self,
+        source: int,
+        key: str,
+        client: str,
+        server: str,
+        midstream: bool,
+        max_message: int,
+        frames: FrameObserver | None = None,
+    ) -> None:
+        self.source = source
+        self.key = key
+        self.client = client
+        self.server = server
+        self.max_message = max_message
+        self.frames = frames
+        self.out: list[ModelEvent] = []
+        self._count = 0
+        self._requests = _Receiver(h11.SERVER)  # reads what the client sends
+        self._responses = _Receiver(h11.CLIENT)  # reads what the server sends
+        self._reading_request: Exchange | None = None
+        self._waiting: deque[Exchange] = deque()
+        """Requests whose response has not ended, oldest first (pipelining)."""
+        self._mode = "http"  # http | websocket | tunnel | broken
+        self._upgraded: Exchange | None = None
+        self._readers: dict[Direction, _SessionFrames] = {}
+        self._batch: WebSocketMessagesSeen | None = None
+        """The last messages event given out, which the next message joins if it is still the
+        last event in `out`."""
+        self._payloads = _Payloads()
+        self._close_seen = False
+        self._scan: dict[Direction, bytes | None] = {
+            "client": b"" if midstream else None,
+            "server": b"" if midstream else None,
+        }
+        self._unmatched = 0
+        self._ended: set[Direction] = set()
+        self.on_websocket: Callable[[Direction, Sink], None] | None = None
+        """Told, when a WebSocket session begins, where each side's bytes may go straight:
+        what `data` does with them then, without its call and checks, or a copy of them."""
+
+    # --- input -------------------------------------------------------------------------------
+
+    def data(self, side: Direction, data: bytes, timestamp: float) -> None:
+        """In-order bytes `side` sent, in a packet captured at `timestamp`."""
+        mode = self._mode
+        if mode == "websocket":  # most packets: `_frames` without a call
+            if self._upgraded is not None and (reader := self._readers.get(side)) is not None:
+                reader.take(data, 0, len(data), timestamp)
+            return
+        if mode != "http" or not data or side in self._ended:
+            return  # (b"" would mean end of stream to h11)
+        scan = self._scan[side]
+        if scan is not None:
+            found = self._resync(side, scan + data)
+            if found is None:
+                return
+            data = found
+        if side == "client":
+            self._requests.receive_data(data)
+        else:
+            if self._responses._cstate.states[h11.CLIENT] is h11.IDLE:
+                self._unmatched += len(data)
+                if self._unmatched > _MAX_UNMATCHED:
+                    self._lost(
+                        "server", "the server sent more than 1 MiB with no request to answer"
+                    )
+                    return
+            self._responses.receive_data(data)
+        self._pump(timestamp, side)
+        conn = self._requests if side == "client" else self._responses
+        # Bytes h11 holds unparsed (pipelined requests waiting for the answers before them):
+        # bounded, so a side that never gets its turn cannot exhaust memory.
+        if self._mode == "http" and len(conn._receive_buffer._data) > _MAX_WAITING:
+            self._lost(side, f"more than {_MAX_WAITING >> 20} MiB waiting to be parsed")
+
+    def gap(self, side: Direction, size: int, timestamp: float, where: str) -> None:
+        """`size` bytes `side` sent are missing from the capture."""
+        self.out.append(
+            SourceProblem(
+                self.source,
+                f"{where}: {size} bytes the {side} sent are missing from the capture (TCP gap); "
+                "reading resumes after them",
+            )
+        )
+        if self._mode == "websocket":
+            reader = self._readers.get(side)
+            if reader is not None and reader.broken is None:
+                reader.broken = FrameError("frames lost in a gap", 0)
+            return
+        if self._mode == "http":
+            self._lost(side, f"{size} bytes missing from the capture")
+
+    def end(self, side: Direction, timestamp: float) -> None:
+        """`side` closed its half of the connection (FIN)."""
+        if self._mode != "http" or self._scan[side] is not None or side in self._ended:
+            return
+        self._ended.add(side)
+        if side == "client":
+            self._requests.receive_data(b"")
+        else:
+            self._responses.receive_data(b"")
+        self._pump(timestamp, side)
+
+    def close(self, timestamp: float, error: str | None) -> None:
+        """The connection is over (both FINs, a reset, or the capture ended)."""
+        if self._upgraded is not None:
+            if error is None and not self._close_seen and self._mode == "websocket":
+                error = "connection closed without a WebSocket close frame"
+            self.out.append(ExchangeClosed(self._upgraded.id, timestamp, error=error))
+            self._upgraded = None
+        reason = error or "connection closed before the response ended"
+        if self._reading_request is not None and self._reading_request not in self._waiting:
+            self._waiting.append(self._reading_request)
+        while self._waiting:
+            self.out.append(ExchangeClosed(self._waiting.popleft().id, timestamp, error=reason))
+        self._reading_request = None
+        self._mode = "broken"
+        self._readers = {}  # they point back here: no cycle left for a paused collector
+        self._batch = None
+
+    # --- HTTP --------------------------------------------------------------------------------
+
+    def _pump(self, timestamp: float, side: Direction) -> None:
+        """Parse what `side`'s bytes allow; whatever that mirrors into the other parser may
+        let it go on too (a request lets its response be read, a response end the next
+        pipelined request), so the other side is drained then, and so on."""
+        try:
+            waiting: list[Direction] = [side]
+            while waiting and self._mode == "http":
+                if waiting.pop() == "client":
+                    progressed = self._drain_requests(timestamp)
+                    if progressed:
+                        waiting.append("server")
+                else:
+                    progressed = self._responses._cstate.states[h11.CLIENT] is not h11.IDLE and (
+                        self._drain_responses(timestamp)
+                    )
+                    if progressed:
+                        waiting.append("client")
+                # Only an event read can end a cycle (states change nowhere else), and a
+                # body's data changes none.
+                if progressed and self._next_cycle():
+                    waiting = ["server", "client"]
+        except h11.ProtocolError as e:
+            side = "client" if self._requests.their_state is h11.ERROR else "server"
+            self._lost("client" if side == "client" else "server", f"not valid HTTP/1.1: {e}")
+
+    def _next_cycle(self) -> bool:
+        requests, responses = self._requests, self._responses
+        ours, theirs = requests._cstate.states, responses._cstate.states
+        if (
+            ours[h11.CLIENT] is DONE
+            and ours[h11.SERVER] is DONE
+            and theirs[h11.CLIENT] is DONE
+            and theirs[h11.SERVER] is DONE
+        ):
+            requests.start_next_cycle()
+            responses.start_next_cycle()
+            return True
+        return False
+
+    def _drain_requests(self, timestamp: float) -> bool:
+        """Read the client's events; True if one could let the server's go on."""
+        progressed = False
+        conn = self._requests
+        while True:
+            if _needs_bytes(conn):
+                return progressed
+            event = _next_event(conn)
+            if event is h11.NEED_DATA or event is h11.PAUSED or type(event) is h11.ConnectionClosed:
+                return progressed
+            if type(event) is h11.Data:  # (mirrored nowhere: the server's side is as it was)
+                if self._reading_request is not None:
+                    self._reading_request.request.body_size += len(event.data)
+                continue
+            progressed = True
+            if isinstance(event, h11.Request):
+                self._request(event, timestamp)
+            elif isinstance(event, h11.EndOfMessage):
+                self._reading_request = None
+                _mirror(self._responses, _END)
+
+    def _request(self, event: h11.Request, timestamp: float) -> None:
+        self._count += 1
+        headers = _headers(event)
+        host = next((v for k, v in headers if k.lower() == "host"), None) or self.server
+        target = event.target.decode("latin-1")
+        method = _pooled(event.method.decode("latin-1"))
+        if method == "CONNECT" or target.startswith(("http://", "https://")):
+            url = target
+        else:
+            url = f"http://{host}{target}"
+        exchange = Exchange(
+            id=f"{self.source}-{self.key}-{self._count}",
+            source=self.source,
+            request=Request(
+                method=method,
+                url=url,
+                http_version=_pooled("HTTP/" + event.http_version.decode("ascii")),
+                headers=headers,
+                timestamp_start=timestamp,
+            ),
+            client=self.client,
+            server=self.server,
+        )
+        self._reading_request = exchange
+        self._waiting.append(exchange)
+        self.out.append(ExchangeOpened(exchange))
+        _mirror(self._responses, event)
+
+    def _drain_responses(self, timestamp: float) -> bool:
+        """Read the server's events; True if one could let the client's go on (a body's data,
+        most of an SSE stream, cannot: it is mirrored nowhere and changes no state)."""
+        progressed = False
+        conn = self._responses
+        while self._mode == "http":
+            if _needs_bytes(conn):
+                break
+            event = _next_event(conn)
+            if event is h11.NEED_DATA or event is h11.PAUSED or type(event) is h11.ConnectionClosed:
+                break
+            if type(event) is h11.Data:
+                exchange = self._waiting[0]
+                response = exchange.response
+                assert response is not None
+                response.body_size += len(event.data)
+                self.out.append(BodyChunk(exchange.id, bytes(event.data), timestamp))
+                continue
+            progressed = True
+            if isinstance(event, h11.Response):
+                self._response(event, timestamp)
+            elif isinstance(event, h11.InformationalResponse):
+                self._informational(event, timestamp)
+            elif isinstance(event, h11.EndOfMessage):
+                exchange = self._waiting.popleft()
+                if exchange.response is not None:
+                    exchange.response.timestamp_end = timestamp
+                self.out.append(ExchangeClosed(exchange.id, timestamp))
+                _mirror(self._requests, _END)
+        states = conn._cstate.states
+        if states[h11.SERVER] is SWITCHED_PROTOCOL or states[h11.CLIENT] is SWITCHED_PROTOCOL:
+            self._switched(timestamp)
+        return progressed
+
+    def _response(self, event: h11.Response, timestamp: float) -> None:
+        exchange = self._waiting[0]
+        self._unmatched = 0
+        response = Response(
+            status=event.status_code,
+            reason=_pooled(event.reason.decode("latin-1")),
+            http_version=_pooled("HTTP/" + event.http_version.decode("ascii")),
+            headers=_headers(event),
+            timestamp_start=timestamp,
+        )
+        self.out.append(ResponseStarted(exchange.id, response))
+        exchange.response = response
+        _mirror(self._requests, event)
+
+    def _informational(self, event: h11.InformationalResponse, timestamp: float) -> None:
+        self._unmatched = 0
+        if event.status_code == 101:
+            exchange = self._waiting[0]
+            response = Response(
+                status=101,
+                reason=_pooled(event.reason.decode("latin-1")),
+                http_version=_pooled("HTTP/" + event.http_version.decode("ascii")),
+                headers=_headers(event),
+                timestamp_start=timestamp,
+            )
+            exchange.response = response
+            self.out.append(ResponseStarted(exchange.id, response))
+        _mirror(self._requests, event)
+
+    def _switched(self, timestamp: float) -> None:
+        """The connection changed protocol: WebSocket frames, or a tunnel left unread."""
+        exchange = self._waiting.popleft()
+        self._waiting.clear()
+        self._reading_request = None
+        self._upgraded = exchange
+        response = exchange.response
+        client_rest = self._requests.trailing_data[0]
+        server_rest = self._responses.trailing_data[0]
+        target = upgrade_target(response.headers) if response is not None else None
+        if response is not None and response.status == 101 and target == "websocket":
+            deflate = any(
+                ext.split(";", 1)[0].strip().lower() == "permessage-deflate"
+                for ext in negotiated_extensions(response.headers)
+            )
+            self._mode = "websocket"
+            sides: tuple[Direction, Direction] = ("client", "server")
+            wire = self.frames is not None
+            self._readers = {
+                side: _SessionFrames(self, exchange.id, side, deflate, wire) for side in sides
+            }
+            if client_rest:
+                self._frames("client", bytes(client_rest), timestamp)
+            if server_rest:
+                self._frames("server", bytes(server_rest), timestamp)
+            if self.on_websocket is not None:
+                for side, reader in self._readers.items():
+                    self.on_websocket(side, reader.take)
+        else:
+            self._mode = "tunnel"
+
+    # --- WebSocket ---------------------------------------------------------------------------
+
+    def _frames(self, side: Direction, data: bytes, timestamp: float) -> None:
+        if self._upgraded is None or (reader := self._readers.get(side)) is None:
+            return
+        reader.take(data, 0, len(data), timestamp)
+
+    def _frame_events(self, side: Direction, events: list[FrameEvent], timestamp: float) -> None:
+        """What a direction's frames gave besides messages: wire frames, notes, an error."""
+        exchange = self._upgraded
+        assert exchange is not None
+        frames = self.frames
+        for event in events:
+            if isinstance(event, WireFrame):
+                if frames is not None:
+                    frames(side, event, timestamp)
+            elif isinstance(event, FrameNote | FrameError):
+                then = (
+                    "RFC 6455 forbids it; read anyway"
+                    if isinstance(event, FrameNote)
+                    else f"the rest of the {side}'s frames were not read"
+                )
+                self.out.append(
+                    SourceProblem(
+                        self.source,
+                        f"connection {self.client} -> {self.server}, exchange {exchange.id}: "
+                        f"{side} WebSocket stream at byte {event.offset}: {event.message}; " + then,
+                    )
+                )
+        events.clear()
+
+    # --- recovery ----------------------------------------------------------------------------
+
+    def _lost(self, side: Direction, why: str) -> None:
+        """The HTTP stream lost its place: end what is in flight, look for the next message."""
+        self.out.append(
+            SourceProblem(
+                self.source,
+                f"connection {self.client} -> {self.server}: {side} stream: {why}; "
+                "skipping to the next request",
+            )
+        )
+        if self._reading_request is not None and self._reading_request not in self._waiting:
+            self._waiting.append(self._reading_request)
+        self._reading_request = None
+        while self._waiting:
+            self.out.append(ExchangeClosed(self._waiting.popleft().id, None, error=why))
+        self._requests = _Receiver(h11.SERVER)
+        self._responses = _Receiver(h11.CLIENT)
+        self._scan = {"client": b"", "server": b""}
+        self._unmatched = 0
+
+    def _resync(self, side: Direction, data: bytes) -> bytes | None:
+        """The bytes from the next start line on, or None (and keep a tail) if none yet."""
+        if side == "server" and self._responses.our_state is h11.IDLE:
+            self._scan[side] = b""  # nothing asked yet: whatever this answers is lost
+            return None
+        found = (_REQUEST_LINE if side == "client" else _STATUS_LINE).search(data)
+        if found is None:
+            self._scan[side] = data[-_SCAN_KEEP:]
+            return None
+        self._scan[side] = None
+        return data[found.start(1) :]
+
+
+class _SessionFrames(FrameReader):
+    """One direction of a WebSocket session: its messages straight into the model events of
+    the connection, the other frame events (in `scratch`) handed to it in order.
+
+    Messages that follow each other in the event list (nothing else came between them) go into
+    one `WebSocketMessagesSeen`, both directions' alike: the same stream of events, fewer of
+    them."""
+
+    def __init__(
+        self, owner: HttpConnection, exchange_id: str, side: Direction, deflate: bool, wire: bool
+    ) -> None:
+        super().__init__(side, deflate, owner.max_message, wire=wire)
+        self.owner = owner
+        self.exchange_id = exchange_id
+        self.model = owner.out
+        self.scratch: list[FrameEvent] = []
+        self.timestamp = 0.0
+        """When the bytes being read were captured."""
+
+    def take(self, buffer: bytes, start: int, end: int, timestamp: float) -> None:
+        """The side's next bytes, `buffer[start:end]`, captured at `timestamp`."""
+        self.timestamp = timestamp
+        scratch = self.scratch
+        self._take(buffer, start, end, scratch)
+        if scratch:
+            self.owner._frame_events(self.sender, scratch, timestamp)
+
+    def _emit(
+        self,
+        out: list[FrameEvent],
+        opcode: int,
+        size: int,
+        payload: bytes,
+        compressed: bool,
+        frames: int,
+    ) -> None:
+        owner = self.owner
+        if out:  # wire frames or a note came first: keep the order
+            owner._frame_events(self.sender, out, self.timestamp)
+        if opcode == 8:
+            owner._close_seen = True
+        message = WebSocketMessage(self.sender, opcode, size, self.timestamp, b"", compressed)
+        model = self.model
+        batch = owner._batch
+        if model and model[-1] is batch:
+            batch.messages.append(message)
+            owner._payloads.raw.append(payload)
+        else:
+            payloads = owner._payloads = _Payloads(payload)
+            owner._batch = WebSocketMessagesSeen(self.exchange_id, [message], payloads.get)
+            model.append(owner._batch)
+
+    def _emit_masked(self, out: list[FrameEvent], opcode: int, raw: bytes, mask: bytes) -> None:
+        # The same as `_emit`, the payload unmasked only if someone asks for it.
+        owner = self.owner
+        if out:
+            owner._frame_events(self.sender, out, self.timestamp)
+        message = WebSocketMessage(self.sender, opcode, len(raw), self.timestamp, b"", False)
+        model = self.model
+        batch = owner._batch
+        if model and model[-1] is batch:
+            batch.messages.append(message)
+            payloads = owner._payloads
+        else:
+            payloads = owner._payloads = _Payloads()
+            owner._batch = WebSocketMessagesSeen(self.exchange_id, [message], payloads.get)
+            model.append(owner._batch)
+        payloads.masks[len(payloads.raw)] = mask
+        payloads.raw.append(raw)
+
+
+class _Payloads:
+    """The payloads of a batch of messages, in order; the masked ones are unmasked when asked
+    for (most never are: the analyzer reads a few, the first client text and the close)."""
+
+    __slots__ = ("masks", "raw")
+
+    def __init__(self, *raw: bytes) -> None:
+        self.raw = list(raw)
+        self.masks: dict[int, bytes] = {}
+
+    def get(self, index: int) -> bytes:
+        """The payload of message `index`, unmasked."""
+        mask = self.masks.get(index)
+        return self.raw[index] if mask is None else unmask(self.raw[index], mask)

@@ -1,0 +1,354 @@
+"""HAR 1.2 as browsers and tools export it, entries read one at a time.
+
+Tolerates what real exports do: a BOM, missing optional fields, `-1` sizes, odd timestamps,
+base64 bodies, Chrome's `_webSocketMessages` and `_resourceType`. A broken entry is reported
+by index and skipped; a file that is not HAR at all is a `CaptureError`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import os
+from collections.abc import Iterator
+from datetime import datetime
+from operator import itemgetter
+from typing import Any, BinaryIO
+
+from pushscope.inspector.events import (
+    BodyChunk,
+    ExchangeClosed,
+    ExchangeOpened,
+    ModelEvent,
+    ResponseStarted,
+    SourceProblem,
+    WebSocketMessagesSeen,
+)
+from pushscope.inspector.model import (
+    Exchange,
+    Headers,
+    Opcode,
+    Request,
+    Response,
+    WebSocketMessage,
+)
+from pushscope.inspector.readers.ahead import read_ahead
+from pushscope.inspector.readers.base import CaptureError, StringPool
+from pushscope.inspector.readers.jsonstream import JsonStream, JsonStreamError
+
+
+class _EntryError(ValueError):
+    pass
+
+
+_iso_time = datetime.fromisoformat
+_intern = StringPool()
+_NUMBER = (int, float)
+"""For isinstance: a tuple, because `int | float` builds a new union each time it is met."""
+
+
+def read_har(fp: BinaryIO, source: int, name: str) -> Iterator[ModelEvent]:
+    """Model events for every entry of a HAR file.
+
+    Reading is two steps: an entry's JSON becomes a plain record (`_entries`), the record
+    becomes model events (`_events`). A large file is read in a process of its own, the first
+    step there and the second here, so that decoding the JSON and analysing run side by side.
+    """
+    records = read_ahead(lambda: _entries(fp, name)) if _large(fp) else _entries(fp, name)
+    for record in records:
+        if isinstance(record, str):
+            yield SourceProblem(source, record)
+        else:
+            yield from _events(record, source)
+
+
+def _large(fp: BinaryIO) -> bool:
+    """Is this a file of `READ_AHEAD_SIZE` or more?"""
+    try:
+        return os.fstat(fp.fileno()).st_size >= READ_AHEAD_SIZE
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return False  # not a file (a test's bytes), or a compressed one: read here
+
+
+READ_AHEAD_SIZE = 16 << 20
+"""Files from this size are read in a process of their own (if the platform allows)."""
+
+
+def _entries(fp: BinaryIO, name: str) -> Iterator[_Entry | str]:
+    """Each entry's record, or a problem (a string) where an entry or the rest of the file
+    cannot be used. Raises CaptureError if the file is not HAR at all."""
+    stream = JsonStream(fp)
+    index = -1
+    found_entries = False
+    bare: dict[str, Any] = {}  # a lone entry object, as some tools save one request
+    try:
+        if stream.peek() != "{":
+            raise CaptureError(f"{name}: not a HAR file: it does not start with a JSON object")
+        for key in stream.members():
+            if key != "log":
+                bare[key] = stream.value()
+                continue
+            if stream.peek() != "{":
+                raise CaptureError(f"{name}: not a HAR file: 'log' is not an object")
+            for log_key in stream.members():
+                if log_key != "entries":
+                    stream.value()
+                    continue
+                found_entries = True
+                if stream.peek() != "[":
+                    raise CaptureError(f"{name}: not a HAR file: 'log.entries' is not a list")
+                for index, entry in enumerate(stream.items()):
+                    yield _checked_entry(entry, index)
+    except JsonStreamError as e:
+        where = f"after entry {index}" if index >= 0 else "before the first entry"
+        if index < 0:
+            raise CaptureError(f"{name}: invalid JSON {where}: {e}") from None
+        yield f"invalid JSON {where}: {e}; the rest of the file was not read"
+        return
+    if not found_entries:
+        if "request" in bare and "response" in bare:
+            yield _checked_entry(bare, 0)
+        else:
+            raise CaptureError(f"{name}: not a HAR file: no log.entries")
+
+
+def _checked_entry(entry: Any, index: int) -> _Entry | str:
+    """The entry's record, or a problem naming the entry if it cannot be used."""
+    try:
+        if not isinstance(entry, dict):
+            raise _EntryError(f"an entry must be an object, not {type(entry).__name__}")
+        return _entry(entry, index)
+    except (_EntryError, KeyError, TypeError, ValueError, AttributeError) as e:
+        return f"entry {index}: {_describe(e)}; entry skipped"
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, KeyError):
+        return f"missing field {error.args[0]!r}"
+    return str(error) or type(error).__name__
+
+
+def _time(value: Any, what: str) -> float:
+    if isinstance(value, _NUMBER):
+        return float(value) / 1000 if value > 1e11 else float(value)
+    if not isinstance(value, str) or not value:
+        raise _EntryError(f"{what} is missing")
+    text = value.strip().replace(" ", "T", 1)
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        raise _EntryError(f"{what} {value[:40]!r} is not an ISO 8601 time") from None
+
+
+def _headers(fields: Any) -> Headers:
+    if not fields:
+        return ()
+    # A list, not a generator, into the tuple: twice as fast.
+    return tuple([(str(f["name"]), str(f.get("value", ""))) for f in fields])
+
+
+def _size(*candidates: Any) -> int:
+    for value in candidates:
+        if isinstance(value, int) and value >= 0:
+            return value
+    return 0
+
+
+def _body(content: dict[str, Any]) -> bytes:
+    text = content.get("text")
+    if not text:
+        return b""
+    if not isinstance(text, str):
+        raise _EntryError("response content.text is not a string")
+    if content.get("encoding") == "base64":
+        try:
+            return base64.b64decode(text, validate=False)
+        except (binascii.Error, ValueError) as e:
+            raise _EntryError(f"response body is not valid base64 ({e})") from None
+    return text.encode("utf-8", "surrogatepass")
+
+
+_Entry = tuple[Any, ...]
+"""An entry reduced to what the model needs, in plain values (cheap to pickle): index,
+started, ended, a problem with the start time or None, method, url, HTTP version, request
+headers, request body size, server address, WebSocket hint, response (status, reason,
+version, headers, start, body size, body) or None, error, WebSocket messages or None."""
+
+
+def _entry(entry: dict[str, Any], index: int) -> _Entry:
+    get = entry.get
+    req = entry["request"]
+    started_at = get("startedDateTime")
+    problem = None
+    if started_at is None:
+        started = 0.0
+        problem = f"entry {index}: no startedDateTime; its time is unknown"
+    else:
+        try:  # the usual ISO 8601 text without a call; anything else as `_time` takes it
+            started = _iso_time(started_at.strip().replace(" ", "T", 1)).timestamp()
+        except (AttributeError, ValueError):
+            started = _time(started_at, "startedDateTime")
+    duration = get("time")
+    ended = started + duration / 1000 if isinstance(duration, _NUMBER) and duration >= 0 else None
+    post = req.get("postData") or {}
+    request_size = req.get("bodySize")
+    posted = len(post.get("text") or "")
+    if type(request_size) is not int or request_size < 0:  # the usual case without a call
+        request_size = _size(request_size, posted)
+    version = req.get("httpVersion")
+    messages = get("_webSocketMessages")
+    resp = get("response") or {}
+    status = resp.get("status")
+    error = get("_error") or resp.get("_error") or None
+    response = None
+    if isinstance(status, int) and status > 0:
+        content = resp.get("content") or {}
+        body = _body(content)
+        response_size = resp.get("bodySize")
+        content_size = content.get("size")
+        if type(response_size) is not int or response_size < 0:
+            response_size = _size(response_size, content_size, len(body))
+        reason = resp.get("statusText")
+        response_version = resp.get("httpVersion")
+        response = (
+            status,
+            str(reason) if reason else "",
+            str(response_version) if response_version else None,
+            _headers(resp.get("headers")),
+            _response_start(started, get("timings")),
+            response_size,
+            body,
+        )
+    elif error is None:
+        error = "no response"
+    return (
+        index,
+        started,
+        ended,
+        problem,
+        str(req["method"]),
+        str(req["url"]),
+        str(version) if version else None,
+        _headers(req.get("headers")),
+        request_size,
+        get("serverIPAddress") or None,
+        get("_resourceType") == "websocket" or bool(messages),
+        response,
+        str(error) if error else None,
+        _ws_messages(messages) if messages else None,
+    )
+
+
+def _events(record: _Entry, source: int) -> list[ModelEvent]:
+    """The model events of an entry's record."""
+    # Model objects are built with positional arguments: keywords make a dataclass's
+    # __init__ over twice as slow, and this runs for every entry.
+    index, started, ended, problem, method, url, version, headers, size, server = record[:10]
+    hint, response, error, messages = record[10:]
+    events: list[ModelEvent] = []
+    if problem is not None:
+        events.append(SourceProblem(source, problem))
+    exchange_id = f"{source}-{index}"
+    # Short, much-repeated strings (method, HTTP version, reason) are pooled: stored once.
+    request = Request(
+        _intern(method), url, _intern(version) if version else None, headers, started, size
+    )
+    exchange = Exchange(exchange_id, source, request, None, server)
+    events.append(ExchangeOpened(exchange, hint))
+    if response is not None:
+        status, reason, version, headers, response_start, response_size, body = response
+        events.append(
+            ResponseStarted(
+                exchange_id,
+                Response(
+                    status,
+                    _intern(reason),
+                    _intern(version) if version else None,
+                    headers,
+                    response_start,
+                    ended,
+                    response_size,
+                ),
+            )
+        )
+        if body:
+            events.append(BodyChunk(exchange_id, body, ended, False))
+    if messages is not None:
+        events.append(_ws_event(exchange_id, *messages))
+    events.append(ExchangeClosed(exchange_id, ended, error))
+    return events
+
+
+_BEFORE_RESPONSE = ("blocked", "dns", "connect", "send", "wait")
+
+
+def _response_start(started: float, timings: Any) -> float | None:
+    if not isinstance(timings, dict):
+        return None
+    before: float = 0
+    for key in _BEFORE_RESPONSE:
+        value = timings.get(key)
+        if isinstance(value, _NUMBER) and value > 0:
+            before += value
+    return started + before / 1000
+
+
+_MESSAGE_FIELDS = itemgetter("type", "time", "opcode", "data")
+
+
+def _ws_messages(messages: Any) -> tuple[list[tuple[str, int, int, float | None]], list[Any]]:
+    """A session's messages as (direction, opcode, size, time), and their payloads. A text
+    message's payload is its text, encoded only if asked for: its size needs no encoding when
+    it is ASCII."""
+    seen: list[tuple[str, int, int, float | None]] = []
+    payloads: list[str | bytes] = []
+    for message in messages:
+        try:  # one lookup for the four fields of the usual message
+            kind, timestamp, opcode, data = _MESSAGE_FIELDS(message)
+        except (KeyError, TypeError):
+            get = message.get
+            kind, timestamp, opcode, data = (
+                get("type"),
+                get("time"),
+                get("opcode", Opcode.TEXT),
+                get("data"),
+            )
+        if type(opcode) is not int:
+            opcode = int(opcode)
+        data = data or ""
+        payload: str | bytes
+        if opcode == Opcode.TEXT:
+            if not isinstance(data, str):
+                raise _EntryError("a WebSocket text message's data is not a string")
+            payload = data
+            size = len(data) if data.isascii() else len(data.encode("utf-8", "surrogatepass"))
+        else:
+            try:
+                payload = base64.b64decode(data)
+            except (binascii.Error, ValueError):
+                payload = data.encode("utf-8", "surrogatepass")
+            size = len(payload)
+        seen.append(
+            (
+                "client" if kind == "send" else "server",
+                opcode,
+                size,
+                float(timestamp) if isinstance(timestamp, _NUMBER) else None,
+            )
+        )
+        payloads.append(payload)
+    return seen, payloads
+
+
+def _ws_event(
+    exchange_id: str, seen: list[tuple[Any, int, int, float | None]], payloads: list[Any]
+) -> WebSocketMessagesSeen:
+    """All of a session's messages as one event."""
+
+    def payload_of(i: int) -> bytes:
+        payload = payloads[i]
+        return payload.encode("utf-8", "surrogatepass") if isinstance(payload, str) else payload
+
+    messages = [WebSocketMessage(*message) for message in seen]
+    return WebSocketMessagesSeen(exchange_id, messages, payload_of)
