@@ -51,7 +51,7 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import connect
 
-from pushscope.cli import addon_path
+from pushscope.addons import SCRIPT
 from pushscope.demo.bench_app import FLOOD_PATH, SSE_PATH
 from pushscope.demo.common import TIMEOUT, http_client, sse_blocks
 from pushscope.demo.proxy import Mitmdump
@@ -677,7 +677,7 @@ def main(argv: list[str] | None = None) -> int:
         base, ws_base = urls
 
         def addon(tag: str, feed: bool) -> list[str]:
-            arguments = ["-s", str(addon_path())]
+            arguments = ["-s", str(SCRIPT)]
             arguments += ["--set", f"pushscope_report={work / f'report-{tag}.json'}"]
             if feed:
                 arguments += ["--set", f"pushscope_feed={work / f'feed-{tag}.jsonl'}"]

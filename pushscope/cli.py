@@ -122,14 +122,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command in ("view", "live"):
         return viewer(args)
     if args.command == "addon-path":
-        print(addon_path())
+        from pushscope.addons import SCRIPT
+
+        print(SCRIPT)
         return EXIT_OK
     return EXIT_OK  # pragma: no cover - argparse requires a command
-
-
-def addon_path() -> Path:
-    """Where the addon script of this installation is (found without importing mitmproxy)."""
-    return Path(__file__).resolve().parent / "addons" / "pushscope.py"
 
 
 class _Errors:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from pushscope.addons import SCRIPT
 from pushscope.demo.servers import HOST
 
 MITMDUMP = Path(sys.executable).with_name("mitmdump")
@@ -119,11 +120,9 @@ class AddonRun:
 
     @property
     def arguments(self) -> list[str]:
-        from pushscope.cli import addon_path
-
         return [
             "-s",
-            str(addon_path()),
+            str(SCRIPT),
             "-w",
             str(self.flows),
             "--set",

@@ -55,6 +55,8 @@ class PushscopeApp(App[None]):
         self.main = MainScreen(self.traffic, source.notice)
         self.exchange_screen = ExchangeScreen(self.traffic)
         self._connections = Connections()
+        self._switch_interval: float | None = None
+        """Python's switch interval before the app changed it (None: unchanged)."""
 
     def get_default_screen(self) -> Screen[None]:
         return self.main
@@ -75,8 +77,10 @@ class PushscopeApp(App[None]):
         self.set_interval(BATCH_INTERVAL, self.take_batch)
 
     def on_unmount(self) -> None:
+        # Also runs when the app failed before it mounted (a stylesheet it could not read).
         self.source.stop()
-        sys.setswitchinterval(self._switch_interval)
+        if self._switch_interval is not None:
+            sys.setswitchinterval(self._switch_interval)
 
     async def _drive(self, steps: Iterator[None]) -> None:
         """Run a source's steps in slices of `SLICE` seconds, keys and frames in between.

@@ -61,6 +61,8 @@ def run_viewer(args: argparse.Namespace) -> int:
         app.run()
     finally:
         source.stop()
+    if app.return_code:  # the app failed (Textual has shown why): nothing to save
+        return app.return_code
     save = getattr(args, "save", None)
     if args.command == "view" and save is not None:
         _save_view(source, args.paths, save)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pushscope.cli import addon_path
+from pushscope.addons import SCRIPT
 from pushscope.demo.common import http_client, sse_blocks
 from pushscope.demo.proxy import Mitmdump
 from pushscope.demo.servers import ServerURLs, run_servers
@@ -37,7 +37,7 @@ async def _read_three_and_hang_up(urls: ServerURLs, proxy: str) -> int:
 
 def test_client_hangs_up_mid_stream(tmp_path: Path) -> None:
     feed, flows = tmp_path / "feed.jsonl", tmp_path / "flows.mitm"
-    arguments = ["-s", str(addon_path()), "-w", str(flows), "--set", f"pushscope_feed={feed}"]
+    arguments = ["-s", str(SCRIPT), "-w", str(flows), "--set", f"pushscope_feed={feed}"]
     proxy_process = Mitmdump(arguments, tmp_path / "confdir")
     with run_servers() as urls, proxy_process as proxy:
         assert asyncio.run(asyncio.wait_for(_read_three_and_hang_up(urls, proxy), 30)) == 3

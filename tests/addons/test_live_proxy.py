@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pushscope.cli import addon_path
+from pushscope.addons import SCRIPT
 from pushscope.demo.clients import sse_post_tokens, websocket_chat
 from pushscope.demo.common import http_client, sse_blocks
 from pushscope.demo.proxy import Mitmdump
@@ -75,7 +75,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
     feed, flows, report = tmp / "feed.jsonl", tmp / "flows.mitm", tmp / "report.json"
     arguments = [
         "-s",
-        str(addon_path()),
+        str(SCRIPT),
         "-w",
         str(flows),
         "--set",

@@ -259,3 +259,18 @@ async def test_a_packet_capture_opens_like_any_other() -> None:
         text = screen_text(app)
         assert "Sec-WebSocket-Accept matches Sec-WebSocket-Key" in text
         assert "Messages (" in text
+
+
+class _UnstyledApp(PushscopeApp):
+    CSS_PATH = "no-such-stylesheet.tcss"
+
+
+async def test_an_app_that_fails_to_start_reports_only_why() -> None:
+    """A stylesheet that cannot be read stops the app before it mounts: Textual's error is
+    what the user sees, not a second one from the app's teardown, and the return code says so."""
+    app = _UnstyledApp(CaptureSource([CAPTURES / "rest.mitm"]))
+    with pytest.raises(Exception, match="unable to read CSS file") as failure:
+        async with app.run_test():
+            pass
+    assert type(failure.value).__name__ == "StylesheetError"
+    assert app.return_code == 1
