@@ -27,9 +27,16 @@ class Mitmdump:
     """A ``mitmdump`` subprocess on 127.0.0.1 with the given extra arguments; a context
     manager that yields the proxy URL and stops the process (SIGINT, then kill) on exit."""
 
-    def __init__(self, arguments: list[str], confdir: Path) -> None:
+    def __init__(
+        self,
+        arguments: list[str],
+        confdir: Path,
+        executable: Path = MITMDUMP,
+        cwd: Path | None = None,
+    ) -> None:
         # Port 0: the OS picks a free port and mitmdump logs which one.
-        self.cmd = [str(MITMDUMP), "--listen-host", HOST, "--listen-port", "0"]
+        self.cmd = [str(executable), "--listen-host", HOST, "--listen-port", "0"]
+        self.cwd = cwd
         self.cmd += ["--set", f"confdir={confdir}", "--set", "flow_detail=0", *arguments]
         self.log: list[str] = []
         self._port: int | None = None
@@ -50,6 +57,7 @@ class Mitmdump:
         """Start mitmdump and wait (bounded) until it accepts connections."""
         self._proc = subprocess.Popen(
             self.cmd,
+            cwd=self.cwd,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -70,6 +78,10 @@ class Mitmdump:
                     raise
                 time.sleep(0.05)
         return f"http://{HOST}:{self._port}"
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
 
     def stop(self) -> int | None:
         """Stop gracefully (SIGINT makes it write the HAR); kill it if that takes too long."""
