@@ -194,7 +194,7 @@ def demo(args: argparse.Namespace) -> int:
     try:
         from pushscope.demo.headless import run_headless
     except ImportError as e:
-        print(f"pushscope: the demo needs the 'demo' extra ({e.name} is missing)", file=sys.stderr)
+        print(f"pushscope: the demo cannot start: {e.name} is missing", file=sys.stderr)
         return EXIT_UNUSABLE
     feed, runs = run_headless(args.duration, args.save)
     print("pushscope demo: client runs finished: " + ", ".join(runs), file=sys.stderr)

@@ -37,7 +37,7 @@ def source_for(args: argparse.Namespace) -> TrafficSource | str:
             args.listen_host, args.listen_port, args.mode or ["regular"], args.save, args.confdir
         )
     except ImportError as e:
-        return f"the {args.command} command needs the 'demo' extra ({e.name} is missing)"
+        return f"the {args.command} command cannot start: {e.name} is missing"
 
 
 def run_viewer(args: argparse.Namespace) -> int:
