@@ -174,76 +174,82 @@ def test_message_records_carry_every_field(
         )
 
 
-def _expected(kind: str, exchange: Exchange, t: float) -> str:
-    """What an exchange record holds, as JSON text to compare (NaN equals itself there)."""
-    request, response, ws = exchange.request, exchange.response, exchange.websocket
-    record: dict[str, object]
-    if kind == "opened":
-        record = {
-            "type": "exchange.opened",
-            "id": exchange.id,
-            "client": exchange.client,
-            "server": exchange.server,
-            "method": request.method,
-            "url": request.url,
-            "http_version": request.http_version,
-            "request_headers": [list(pair) for pair in request.headers],
-            "request_bytes": request.body_size,
-            "started": request.timestamp_start,
-        }
-    elif kind == "responded":
-        assert response is not None
-        record = {
-            "type": "exchange.response",
-            "id": exchange.id,
-            "status": response.status,
-            "reason": response.reason,
-            "http_version": response.http_version,
-            "response_headers": [list(pair) for pair in response.headers],
-            "response_started": response.timestamp_start,
-            "protocol": exchange.protocol.value,
-            "evidence": exchange.evidence,
-            "framework": exchange.framework,
-        }
-    else:
-        record = {
-            "type": "exchange.closed",
-            "id": exchange.id,
-            "ended": exchange.ended,
-            "error": exchange.error,
-            "response_bytes": response.body_size if response else None,
-            "body_digest": response.body_digest if response else None,
-            "retry_ms": exchange.sse.retry_ms if exchange.sse else None,
-            "stream_records": exchange.stream.records if exchange.stream else None,
-            "close_code": ws.close_code if ws else None,
-            "close_reason": ws.close_reason if ws else None,
-            "closed_by": ws.closed_by if ws else None,
-            "protocol": exchange.protocol.value,
-            "role": exchange.role,
-        }
-    record["t"] = t
-    return _same(record)
+FIELDS = {
+    "opened": "type id client server method url http_version request_headers request_bytes"
+    " started t",
+    "responded": "type id status reason http_version response_headers response_started"
+    " protocol evidence framework t",
+    "closed": "type id ended error response_bytes body_digest retry_ms stream_records"
+    " close_code close_reason closed_by protocol role t",
+}
+"""The fields of each exchange record, as the module's docstring lists them."""
+ODD = 'é "q"\\\n\x00\u2028 ✓'
+"""Text that JSON must escape, and characters outside ASCII."""
+T = round(1700000000.1234567, 6)
+REST_RECORDS = {
+    "opened": {
+        "type": "exchange.opened",
+        "id": "a",
+        "client": "127.0.0.1:1",
+        "server": "[::1]:80",
+        "method": "GET",
+        "url": "http://x/?q=" + ODD,
+        "http_version": "HTTP/1.1",
+        "request_headers": [["Host", "x"], ["X", ODD]],
+        "request_bytes": 0,
+        "started": 1.5,
+        "t": T,
+    },
+    "responded": {
+        "type": "exchange.response",
+        "id": "a",
+        "status": 200,
+        "reason": "OK",
+        "http_version": "HTTP/1.1",
+        "response_headers": [["Content-Type", "application/json"]],
+        "response_started": 1.75,
+        "protocol": "rest",
+        "evidence": ["a single response: 200 application/json", ODD],
+        "framework": None,
+        "t": T,
+    },
+    "closed": {
+        "type": "exchange.closed",
+        "id": "a",
+        "ended": 2.25,
+        "error": None,
+        "response_bytes": 12,
+        "body_digest": "00ff",
+        "retry_ms": None,
+        "stream_records": None,
+        "close_code": None,
+        "close_reason": None,
+        "closed_by": None,
+        "protocol": "rest",
+        "role": "short-poll",
+        "t": T,
+    },
+}
 
 
 def _exchanges() -> list[Exchange]:
-    odd = 'é "q"\\\n\x00\u2028 ✓'
     rest = Exchange(
-        "a", 0, Request("GET", "http://x/?q=" + odd, "HTTP/1.1", (("Host", "x"), ("X", odd)), 1.5)
+        "a", 0, Request("GET", "http://x/?q=" + ODD, "HTTP/1.1", (("Host", "x"), ("X", ODD)), 1.5)
     )
     rest.client, rest.server, rest.ended, rest.role = "127.0.0.1:1", "[::1]:80", 2.25, "short-poll"
     rest.response = Response(200, "OK", "HTTP/1.1", (("Content-Type", "application/json"),), 1.75)
     rest.response.body_size, rest.response.body_digest = 12, "00ff"
-    rest.evidence = ["a single response: 200 application/json", odd]
-    bare = Exchange("b" + odd, 0, Request("POST", "http://y/", None, (), 3))
-    bare.error, bare.ended = "connection reset " + odd, float("nan")
-    bare.response = Response(502, odd, None, (), None)
+    rest.evidence = ["a single response: 200 application/json", ODD]
+    bare = Exchange("b" + ODD, 0, Request("POST", "http://y/", None, (), 3))
+    bare.error, bare.ended = "connection reset " + ODD, float("nan")
+    bare.response = Response(502, ODD, None, (), None)
     sse = Exchange("c", 0, Request("GET", "http://z/", "HTTP/2.0", (), 1e-7))
     sse.protocol, sse.sse, sse.framework = Protocol.SSE, SseStream(retry_ms=3000), "Socket.IO"
     sse.response = Response(200, "", "HTTP/2.0", (), float("inf"))
     ws = Exchange("d", 0, Request("GET", "ws://w/", "HTTP/1.1", (), 1732781234.123456))
     ws.protocol = Protocol.WEBSOCKET
     ws.websocket = WebSocketSession(Handshake(True, None, None, [], True))
-    ws.websocket.close_code, ws.websocket.close_reason, ws.websocket.closed_by = 1000, odd, "server"
+    ws.websocket.close_code, ws.websocket.close_reason, ws.websocket.closed_by = 1000, ODD, "server"
     ws.response = Response(101, "Switching Protocols", "HTTP/1.1", (), 1.0)
     stream = Exchange("e", 0, Request("GET", "http://s/", "HTTP/1.1", (), 1.0))
     stream.protocol, stream.stream = Protocol.STREAM, StreamBody("ndjson", records=7)
@@ -255,8 +261,31 @@ def _exchanges() -> list[Exchange]:
 def test_exchange_records_carry_every_field(kind: str) -> None:
     out = io.StringIO()
     writer = FeedWriter(out, clock=lambda: 1700000000.1234567)
-    for exchange in _exchanges():
+    exchanges = _exchanges()
+    getattr(writer, kind)(exchanges[0])
+    assert _parsed(out) == _same(REST_RECORDS[kind])
+    for exchange in exchanges[1:]:
         if kind == "responded" and exchange.response is None:
             continue
         getattr(writer, kind)(exchange)
-        assert _parsed(out) == _expected(kind, exchange, round(1700000000.1234567, 6))
+        record = json.loads(_record(out))
+        assert list(record) == FIELDS[kind].split()
+        assert record["id"] == exchange.id
+
+
+def test_close_records_carry_each_kind_of_outcome() -> None:
+    out = io.StringIO()
+    writer = FeedWriter(out, clock=lambda: 0.0)
+    records = []
+    for exchange in _exchanges()[1:5]:
+        writer.closed(exchange)
+        records.append(json.loads(_record(out)))
+    bare, sse, ws, stream = records
+    assert bare["error"] == "connection reset " + ODD and bare["ended"] != bare["ended"]  # NaN
+    assert (sse["retry_ms"], ws["close_code"], ws["close_reason"], ws["closed_by"]) == (
+        3000,
+        1000,
+        ODD,
+        "server",
+    )
+    assert (stream["protocol"], stream["stream_records"]) == ("stream", 7)
