@@ -9,11 +9,16 @@ import sys
 from collections.abc import Callable
 
 import h11
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pushscope.inspector.pcap import h11_reader
-from tests.pcap.test_chunking import MORE_HTTP, PIECES
+from pushscope.inspector.model import Direction
+from pushscope.inspector.pcap import h11_reader, http1
+from pushscope.inspector.pcap.http1 import HttpConnection
+from tests.conftest import fixture_path
+from tests.pcap.helpers import events
+from tests.pcap.test_chunking import FIXTURES, MORE_HTTP, PIECES
 
 
 def _events_of(conn: h11.Connection, pieces: list[bytes], step: Callable[[], object]) -> list[str]:
@@ -84,6 +89,63 @@ def test_next_event_reads_responses_as_h11_does(pieces: list[bytes], method: byt
     split = [*filter(None, pieces), b""]  # (b"" is the end of the stream)
     expected = _events_of(theirs, split, theirs.next_event)
     assert _events_of(ours, split, lambda: h11_reader.next_event(ours)) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["client", "server"]),
+            st.one_of(st.binary(max_size=60), st.sampled_from(PIECES + MORE_HTTP)),
+        ),
+        max_size=20,
+    ),
+    st.booleans(),
+)
+def test_needs_bytes_only_when_h11_would_need_them(
+    pieces: list[tuple[Direction, bytes]], end: bool
+) -> None:
+    """Whenever the reader skips `next_event` as needing bytes, h11's own `next_event` would
+    have said NEED_DATA or PAUSED (and changed nothing)."""
+    needs_bytes = h11_reader.needs_bytes
+    skipped = 0
+
+    def checked(conn: h11.Connection) -> bool:
+        nonlocal skipped
+        if not needs_bytes(conn):
+            return False
+        skipped += 1
+        before = (conn.states, conn.trailing_data)
+        assert conn.next_event() in (h11.NEED_DATA, h11.PAUSED)
+        assert (conn.states, conn.trailing_data) == before
+        return True
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(http1, "needs_bytes", checked)
+        connection = HttpConnection(0, "c1", "c:1", "s:2", midstream=False, max_message=1 << 16)
+        for n, (side, data) in enumerate(pieces):
+            connection.data(side, data, float(n))
+        if end:
+            connection.end("server", 99.0)
+        connection.close(100.0, None)
+
+
+def test_needs_bytes_in_the_fixtures(monkeypatch: pytest.MonkeyPatch) -> None:
+    needs_bytes = h11_reader.needs_bytes
+    skipped = 0
+
+    def checked(conn: h11.Connection) -> bool:
+        nonlocal skipped
+        if not needs_bytes(conn):
+            return False
+        skipped += 1
+        assert conn.next_event() in (h11.NEED_DATA, h11.PAUSED)
+        return True
+
+    monkeypatch.setattr(http1, "needs_bytes", checked)
+    for parts in FIXTURES:
+        events(fixture_path(*parts).read_bytes())
+    assert skipped > 100
 
 
 def test_unparsed_counts_what_h11_holds() -> None:

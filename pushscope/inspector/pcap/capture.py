@@ -280,7 +280,7 @@ def tcp_segment(linktype: int, buffer: bytes, start: int, end: int) -> TcpSegmen
             return None
         ethertype = buffer[start + 12] << 8 | buffer[start + 13]
         ip = start + 14
-        while ethertype in _VLAN and end - ip >= 4:
+        while ethertype != _ETH_IPV4 and ethertype in _VLAN and end - ip >= 4:
             ethertype = buffer[ip + 2] << 8 | buffer[ip + 3]
             ip += 4
     elif linktype == SLL:
@@ -311,16 +311,17 @@ def tcp_segment(linktype: int, buffer: bytes, start: int, end: int) -> TcpSegmen
         version, total, fragment, protocol, key, seq, ack, offset, flags = _IPV4_TCP.unpack_from(
             buffer, ip
         )
-        if protocol != 6 or fragment & 0x3FFF or version >> 4 != 4:  # a fragment: not reassembled
+        if protocol != 6 or fragment & 0x3FFF:  # not TCP, or a fragment: not reassembled
             return None
-        tcp = ip + (version & 0x0F) * 4
-        if tcp != ip + 20:  # options: the ports are not where the key above took them
-            if tcp < ip + 20 or end - tcp < 20:
+        tcp = ip + 20
+        if version != 0x45:  # options (the ports are not where the key above took them) or junk
+            tcp = ip + (version & 0x0F) * 4
+            if version >> 4 != 4 or tcp < ip + 20 or end - tcp < 20:
                 return None
             ports, seq, ack, offset, flags = _TCP.unpack_from(buffer, tcp)
             key = buffer[ip + 12 : ip + 20] + ports
         stop = ip + total  # (0 with TCP segmentation offload: the frame's end, then)
-        if total < tcp - ip or stop > end:
+        if stop > end or stop < tcp:
             stop = end
     elif ethertype == _ETH_IPV6:
         if end - ip < 40:

@@ -1,8 +1,8 @@
 """One TCP connection's HTTP/1.1 traffic, both directions, into model events (sans-IO).
 
-Two h11 connections, each in the role of the receiver: the client's bytes go to an
-`h11.Connection(SERVER)`, the server's to an `h11.Connection(CLIENT)`. Each side's events are
-mirrored into the other connection (a request is "sent" on the client-role one, a response on
+Two h11 connections, each in the role of the receiver (`h11_reader.Receiver`): the client's
+bytes go to a SERVER one, the server's to a CLIENT one. Each side's events are mirrored into
+the other connection (a request is "sent" on the client-role one, a response on
 the server-role one) so both state machines agree: keep-alive, pipelining (a request waits,
 paused, until the response before it ends), HEAD, 100-continue and the protocol switch. After
 a 101 to WebSocket, `FrameReader`s take over each direction; a 101 to anything else, or a
@@ -112,11 +112,11 @@ class HttpConnection:
         self._mode = "http"  # http | websocket | tunnel | broken
         self._upgraded: Exchange | None = None
         self._readers: dict[Direction, _SessionFrames] = {}
-        self._batch: WebSocketMessagesSeen | None = None
+        self.batch: WebSocketMessagesSeen | None = None
         """The last messages event given out, which the next message joins if it is still the
         last event in `out`."""
-        self._payloads = _Payloads()
-        self._close_seen = False
+        self.payloads = _Payloads()
+        self.close_seen = False
         self._scan: dict[Direction, bytes | None] = {
             "client": b"" if midstream else None,
             "server": b"" if midstream else None,
@@ -201,7 +201,7 @@ class HttpConnection:
     def close(self, timestamp: float, error: str | None) -> None:
         """The connection is over (both FINs, a reset, or the capture ended)."""
         if self._upgraded is not None:
-            if error is None and not self._close_seen and self._mode == "websocket":
+            if error is None and not self.close_seen and self._mode == "websocket":
                 error = "connection closed without a WebSocket close frame"
             self.out.append(ExchangeClosed(self._upgraded.id, timestamp, error=error))
             self._upgraded = None
@@ -215,7 +215,7 @@ class HttpConnection:
         for stream in self.streams.values():
             stream.sink = ignore
         self._readers = {}  # they point back here: no cycle left for a paused collector
-        self._batch = None
+        self.batch = None
 
     # --- HTTP --------------------------------------------------------------------------------
 
@@ -401,7 +401,7 @@ class HttpConnection:
 
     # --- WebSocket ---------------------------------------------------------------------------
 
-    def _frame_events(self, side: Direction, events: list[FrameEvent], timestamp: float) -> None:
+    def frame_events(self, side: Direction, events: list[FrameEvent], timestamp: float) -> None:
         """What a direction's frames gave besides messages: wire frames, notes, an error."""
         exchange = self._upgraded
         assert exchange is not None
@@ -476,7 +476,7 @@ class _SessionFrames(FrameReader):
         self.model = owner.out
 
     def _events(self, out: list[FrameEvent]) -> None:
-        self.owner._frame_events(self.sender, out, self.timestamp)
+        self.owner.frame_events(self.sender, out, self.timestamp)
 
     def _emit(
         self,
@@ -489,35 +489,35 @@ class _SessionFrames(FrameReader):
     ) -> None:
         owner = self.owner
         if out:  # wire frames or a note came first: keep the order
-            owner._frame_events(self.sender, out, self.timestamp)
+            owner.frame_events(self.sender, out, self.timestamp)
         if opcode == 8:
-            owner._close_seen = True
+            owner.close_seen = True
         message = WebSocketMessage(self.sender, opcode, size, self.timestamp, b"", compressed)
         model = self.model
-        batch = owner._batch
+        batch = owner.batch
         if model and model[-1] is batch:
             batch.messages.append(message)
-            owner._payloads.raw.append(payload)
+            owner.payloads.raw.append(payload)
         else:
-            payloads = owner._payloads = _Payloads(payload)
-            owner._batch = WebSocketMessagesSeen(self.exchange_id, [message], payloads.get)
-            model.append(owner._batch)
+            payloads = owner.payloads = _Payloads(payload)
+            owner.batch = WebSocketMessagesSeen(self.exchange_id, [message], payloads.get)
+            model.append(owner.batch)
 
     def _emit_masked(self, out: list[FrameEvent], opcode: int, raw: bytes, mask: bytes) -> None:
         # The same as `_emit`, the payload unmasked only if someone asks for it.
         owner = self.owner
         if out:
-            owner._frame_events(self.sender, out, self.timestamp)
+            owner.frame_events(self.sender, out, self.timestamp)
         message = WebSocketMessage(self.sender, opcode, len(raw), self.timestamp, b"", False)
         model = self.model
-        batch = owner._batch
+        batch = owner.batch
         if model and model[-1] is batch:
             batch.messages.append(message)
-            payloads = owner._payloads
+            payloads = owner.payloads
         else:
-            payloads = owner._payloads = _Payloads()
-            owner._batch = WebSocketMessagesSeen(self.exchange_id, [message], payloads.get)
-            model.append(owner._batch)
+            payloads = owner.payloads = _Payloads()
+            owner.batch = WebSocketMessagesSeen(self.exchange_id, [message], payloads.get)
+            model.append(owner.batch)
         payloads.masks[len(payloads.raw)] = mask
         payloads.raw.append(raw)
 
