@@ -168,3 +168,17 @@ def test_another_h11_is_refused_by_name() -> None:
         "pushscope.inspector.pcap.h11_reader.H11VersionError: h11 0.17.0 is installed, but "
         "pushscope's pcap reader uses h11 0.16's internals: install h11>=0.16,<0.17"
     )
+
+
+def test_an_h11_without_the_internals_used_is_refused_by_name() -> None:
+    code = (
+        "import h11; del h11.Connection._process_error; import pushscope.inspector.pcap.h11_reader"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1].endswith(
+        f"h11 {h11.__version__} is installed (it lacks Connection._process_error), but "
+        "pushscope's pcap reader uses h11 0.16's internals: install h11>=0.16,<0.17"
+    )

@@ -59,6 +59,26 @@ except ImportError as e:  # pragma: no cover - a patched or broken h11 0.16
     raise _refuse(e.name or str(e)) from None
 
 
+def _lacking() -> list[str]:
+    """The internals used below that h11's objects lack (none, in h11 0.16)."""
+    conn = h11.Connection(h11.CLIENT)
+    wanted = {
+        "Connection": (conn, ("_cstate", "_receive_buffer", "_receive_buffer_closed", "_reader",
+                              "_max_incomplete_event_size", "_request_method", "_process_event",
+                              "_process_error", "_respond_to_state_changes",
+                              "_server_switch_event")),
+        "ConnectionState": (conn._cstate, ("states",)),
+        "ReceiveBuffer": (conn._receive_buffer, ("_data",)),
+        "ContentLengthReader": (ContentLengthReader(0), ("_remaining",)),
+    }  # fmt: skip
+    return [f"{kind}.{name}" for kind, (obj, names) in wanted.items() for name in names
+            if not hasattr(obj, name)]  # fmt: skip
+
+
+if _lacking():  # pragma: no cover - a patched or broken h11 0.16
+    raise _refuse(", ".join(_lacking()))
+
+
 class Receiver(h11.Connection):
     """An h11 connection that only reads (the other side's events are mirrored into it, never
     written): no writer is made, and `_process_event` is h11's without its casts."""
