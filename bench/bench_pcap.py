@@ -5,7 +5,7 @@ TCP connections on Ethernet, each carrying keep-alive REST exchanges, an SSE str
 WebSocket session of many frames (masked client frames, pings and pongs, several frames per
 packet at times, a close handshake). Then, in interleaved rounds, each in a fresh process:
 
-    pushscope   `pushscope analyze FILE --format json --output /dev/null` (python -m inspector.cli)
+    pushscope   `pushscope analyze FILE --format json --output /dev/null` (python -m pushscope)
     tshark      `tshark -r FILE -Y websocket` (every frame dissected and filtered), stdout
                 to /dev/null
 

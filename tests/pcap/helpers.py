@@ -16,7 +16,7 @@ from pushscope.inspector.events import (
     WebSocketMessagesSeen,
 )
 from pushscope.inspector.model import Direction, Exchange, Limits
-from pushscope.inspector.pcap.capture import read_packets
+from pushscope.inspector.pcap.capture import visit_packets
 from pushscope.inspector.pcap.connections import Connections
 from pushscope.inspector.pcap.websocket_frames import WireFrame
 from pushscope.inspector.pipeline import analyze_paths
@@ -80,11 +80,29 @@ def frames(path: Path) -> list[Seen]:
         seen.append((side, frame, timestamp, number))
 
     connections = Connections(0, frames=observe)
+
+    def visit(n: int, timestamp: float, linktype: int, buffer: bytes, start: int, end: int) -> None:
+        nonlocal number
+        number = n
+        connections.packet(n, timestamp, linktype, buffer, start, end)
+
     with open(path, "rb") as fp:
-        for item in read_packets(fp):
-            if isinstance(item, str):
-                continue
-            number = item[0]
-            connections.packet(*item)
+        for _ in visit_packets(fp, visit):
+            pass
     connections.finish(None)
     return seen
+
+
+def packets(data: bytes) -> list[tuple[int, float, int, bytes] | str]:
+    """Every packet of a capture, (number, timestamp, link type, frame), and its problems."""
+    out: list[tuple[int, float, int, bytes] | str] = []
+
+    def keep(
+        number: int, timestamp: float, linktype: int, buffer: bytes, start: int, end: int
+    ) -> None:
+        out.append((number, timestamp, linktype, buffer[start:end]))
+
+    for item in visit_packets(io.BytesIO(data), keep):
+        if isinstance(item, str):
+            out.append(item)
+    return out

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import contextlib
-import io
 from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pushscope.inspector.pcap import capture, connections
-from pushscope.inspector.pcap.capture import read_packets
+from pushscope.inspector.pcap import capture
 from pushscope.inspector.pcap.connections import Connections
 from pushscope.inspector.readers.base import CaptureError
-from tests.pcap.builder import CLIENT6, SERVER6, Conversation, pcapng, ws_frame
-from tests.pcap.helpers import events, problems, summary
+from tests.pcap.builder import CLIENT6, SERVER6, Conversation, pcapng
+from tests.pcap.helpers import events, packets, problems, summary
 
 REQUEST = b"GET /items HTTP/1.1\r\nHost: example.com\r\n\r\n"
 RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
@@ -100,98 +98,65 @@ def test_corrupt_bytes_never_crash(noise: bytes, at: int) -> None:
 
 
 def test_packets_keep_their_numbers() -> None:
-    numbers = [
-        p[0] for p in read_packets(io.BytesIO(conversation().pcap())) if not isinstance(p, str)
-    ]
+    numbers = [p[0] for p in packets(conversation().pcap()) if not isinstance(p, str)]
     assert numbers == list(range(1, 8))
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.integers(min_value=1, max_value=200), st.integers(min_value=0, max_value=400))
 def test_any_read_size_gives_the_same_packets(chunk: int, cut: int) -> None:
-    """Records wholly inside a read are taken in a fast loop, the others one by one: the
-    packets and problems are the same whatever the size of the reads."""
+    """Records wholly inside a read are taken in one loop, the others one by one: the packets
+    and problems are the same whatever the size of the reads."""
     data = conversation().pcap()
     data = data[: len(data) - cut]
-    whole = list(read_packets(io.BytesIO(data)))
+    whole = packets(data)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(capture, "CHUNK", chunk)
-        assert list(read_packets(io.BytesIO(data))) == whole
+        assert packets(data) == whole
 
 
-def _ws_conversation() -> Conversation:
-    c = Conversation().handshake().send("client", REQUEST).send("server", RESPONSE)
-    c.send(
-        "client",
-        b"GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-    )
-    c.send(
-        "server",
-        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n",
-    )
-    for n in range(4):
-        c.send("client", ws_frame(1, b"ping %d" % n, mask=b"\x01\x02\x03\x04"))
-        c.send("server", ws_frame(1, b"pong %d" % n) * (n + 1))
-    c.send("client", ws_frame(8, b"\x03\xe8", mask=b"\x01\x02\x03\x04"))
-    c.send("server", ws_frame(8, b"\x03\xe8"))
-    return c.close()
+def _changed(change: Callable[[bytes], bytes]) -> bytes:
+    """The conversation's pcap (Ethernet) with `change` made to every IP packet."""
+    c = conversation()
+    c.packets = [(timestamp, change(packet)) for timestamp, packet in c.packets]
+    return c.pcap()
 
 
-WS_PACKETS = [
-    p for p in read_packets(io.BytesIO(_ws_conversation().pcap())) if isinstance(p, tuple)
-]
+def _ip_options(packet: bytes) -> bytes:
+    """The IPv4 header with 4 bytes of options (NOPs): IHL 6, the total length 4 more."""
+    total = int.from_bytes(packet[2:4]) + 4
+    return b"\x46" + packet[1:2] + total.to_bytes(2) + packet[4:20] + b"\x01" * 4 + packet[20:]
 
 
-def _altered(frame: bytes, change: int, size: int) -> bytes:
-    """The frame with Ethernet padding after the IP packet (1), an IP total length of 0 as
-    with segmentation offload (2), its end cut off as by a short snap length (3)."""
-    if change == 1:
-        return frame + bytes(size)
-    if change == 2:
-        return frame[:16] + b"\x00\x00" + frame[18:]
-    if change == 3:
-        return frame[: max(14, len(frame) - size)]
-    return frame
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    st.lists(
-        st.tuples(st.integers(min_value=0, max_value=3), st.integers(min_value=1, max_value=40)),
-        min_size=len(WS_PACKETS),
-        max_size=len(WS_PACKETS),
-    ),
-    st.binary(max_size=30),
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda packet: packet + bytes(18), id="ethernet-padding"),
+        pytest.param(lambda packet: packet[:2] + b"\x00\x00" + packet[4:], id="total-length-0"),
+        pytest.param(_ip_options, id="ip-options"),
+    ],
 )
-def test_usual_packets_read_in_place_as_by_the_general_path(
-    changes: list[tuple[int, int]], noise: bytes
-) -> None:
-    """The usual packet (Ethernet, IPv4, TCP) is read by one unpack where it lies in the file's
-    buffer: the same events as the general path (`tcp_segment`) gives for a copy of the frame,
-    with padding, an IP total length of 0 or a cut frame too."""
-    packets = [
-        (number, timestamp, linktype, _altered(frame, change, size))
-        for (number, timestamp, linktype, frame), (change, size) in zip(
-            WS_PACKETS, changes, strict=True
-        )
-    ]
+def test_frames_read_as_their_headers_say(change: Callable[[bytes], bytes]) -> None:
+    """Padding after the IP packet is not payload; a total length of 0 (segmentation offload)
+    means the frame's end; IPv4 options move the TCP header."""
+    assert summary(events(_changed(change))) == EXPECTED
 
-    def read(feed: Callable[[Connections, tuple[int, float, int, bytes]], None]) -> list[object]:
-        table = Connections(0)
-        for packet in packets:
-            feed(table, packet)
-        table.finish(None)
-        return summary(table.out)
 
-    def in_place(table: Connections, packet: tuple[int, float, int, bytes]) -> None:
-        number, timestamp, linktype, frame = packet
+def test_frames_cut_by_the_snap_length_lose_their_tail() -> None:
+    found = summary(events(_changed(lambda p: p[:-1] if p.endswith(b"{}") else p)))
+    assert found[:2] == EXPECTED[:2]
+    assert "(received 1 bytes, expected 2)" in str(found[2][1])
+    assert found[3] == ("closed", EXPECTED[2][1], b"{", False)
+
+
+def test_packets_read_where_they_lie_in_the_buffer() -> None:
+    """The frame is read in place, whatever lies before and after it in the buffer."""
+    table = Connections(0)
+    for number, item in enumerate(packets(conversation().pcap()), 1):
+        assert not isinstance(item, str)
+        _, timestamp, linktype, frame = item
+        noise = bytes([number]) * number
         buffer = noise + frame + noise
-        table.packet_in(number, timestamp, linktype, buffer, len(noise), len(noise) + len(frame))
-
-    fast = read(in_place)
-    assert fast == read(lambda table, packet: table.packet(*packet))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(connections, "ETHERNET", -1)  # only `tcp_segment` knows it now
-        assert read(lambda table, packet: table.packet(*packet)) == fast
+        table.packet(number, timestamp, linktype, buffer, len(noise), len(noise) + len(frame))
+    table.finish(None)
+    assert summary(table.out) == EXPECTED

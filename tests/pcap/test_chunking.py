@@ -3,7 +3,6 @@ sizes), the model events are the same as when they come whole."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,9 +13,8 @@ from hypothesis import strategies as st
 
 from pushscope.inspector.events import ModelEvent, WebSocketMessagesSeen
 from pushscope.inspector.model import Direction
-from pushscope.inspector.pcap import http1
-from pushscope.inspector.pcap.connections import TcpConnection
-from pushscope.inspector.pcap.http1 import HttpConnection
+from pushscope.inspector.pcap import h11_reader, http1
+from pushscope.inspector.pcap.http1 import HttpConnection, _SessionFrames
 from tests.conftest import fixture_path
 from tests.pcap.builder import Conversation, ws_frame
 from tests.pcap.helpers import events, summary
@@ -72,16 +70,28 @@ def test_a_byte_per_packet() -> None:
 
 
 def _streams(path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Piece]]:
-    """The ordered pieces each HTTP connection of a capture was given."""
+    """The ordered pieces each HTTP connection of a capture was given, HTTP and frames."""
     seen: dict[str, list[Piece]] = {}
-    original = HttpConnection.data
+    client, server, take = (
+        HttpConnection._client_bytes,
+        HttpConnection._server_bytes,
+        _SessionFrames.take,
+    )
 
-    def record(self: HttpConnection, side: Direction, data: bytes, timestamp: float) -> None:
-        seen.setdefault(self.key, []).append((side, data, timestamp))
-        original(self, side, data, timestamp)
+    def recorder(side: Direction, sink: Callable[..., None]) -> Callable[..., None]:
+        def record(self: object, buffer: bytes, start: int, end: int, timestamp: float) -> None:
+            owner = self.owner if isinstance(self, _SessionFrames) else self
+            assert isinstance(owner, HttpConnection)
+            who = self.sender if isinstance(self, _SessionFrames) else side
+            seen.setdefault(owner.key, []).append((who, buffer[start:end], timestamp))
+            sink(self, buffer, start, end, timestamp)
+
+        return record
 
     with monkeypatch.context() as patch:
-        patch.setattr(HttpConnection, "data", record)
+        patch.setattr(HttpConnection, "_client_bytes", recorder("client", client))
+        patch.setattr(HttpConnection, "_server_bytes", recorder("server", server))
+        patch.setattr(_SessionFrames, "take", recorder("client", take))
         events(path.read_bytes())
     return seen
 
@@ -195,7 +205,7 @@ def test_garbage_never_raises(
     summary(connection.out)
 
 
-def _send_mirror(conn: h11.Connection, event: http1._Sent) -> None:
+def _send_mirror(conn: h11.Connection, event: h11_reader.Sent) -> None:
     """The mirror as h11's public API does it: the event rebuilt without its framing headers
     (no body is ever sent through the mirror), then `send`, which also writes its bytes."""
     framing = {b"content-length", b"transfer-encoding"}
@@ -223,172 +233,30 @@ def _send_mirror(conn: h11.Connection, event: http1._Sent) -> None:
     conn.send(event)
 
 
-@settings(max_examples=300, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            st.sampled_from(["client", "server"]),
-            st.one_of(st.binary(max_size=60), st.sampled_from(PIECES + MORE_HTTP)),
-        ),
-        max_size=20,
-    ),
-    st.booleans(),
-)
-def test_mirror_moves_h11_as_send_does(pieces: list[tuple[Direction, bytes]], end: bool) -> None:
-    """The mirror skips `send`'s writing, and `_Receiver` h11's writers: the events are the
-    same as with `send` on h11's own connections."""
+def _with_h11_itself(patch: pytest.MonkeyPatch) -> None:
+    """The reader made of h11's own parts, none of `h11_reader`'s: h11's `Connection` (its
+    writers made at each change of state), `send` for the mirror, `next_event` for every event;
+    and a side's drain lets the other go on after any event read, a body's data too."""
+    read = [0]
 
-    def run() -> list[tuple[object, ...]]:
-        connection = HttpConnection(0, "c1", "c:1", "s:2", midstream=False, max_message=1 << 16)
-        for n, (side, data) in enumerate(pieces):
-            connection.data(side, data, float(n))
-        if end:
-            connection.end("client", 99.0)
-            connection.end("server", 99.0)
-        connection.close(100.0, None)
-        return summary(connection.out)
+    def counted(conn: h11.Connection) -> object:
+        event = conn.next_event()
+        if event is not h11.NEED_DATA and event is not h11.PAUSED:
+            read[0] += type(event) is not h11.ConnectionClosed
+        return event
 
-    fast = run()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(http1, "_mirror", _send_mirror)
-        patch.setattr(http1, "_Receiver", h11.Connection)  # which keeps its writers
-        assert run() == fast
+    def any_event(drain: Callable[[HttpConnection, float], bool]) -> object:
+        def drained(self: HttpConnection, timestamp: float) -> bool:
+            before = read[0]
+            return drain(self, timestamp) or read[0] > before
 
+        return drained
 
-@settings(max_examples=300, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            st.sampled_from(["client", "server"]),
-            st.one_of(st.binary(max_size=60), st.sampled_from(PIECES + MORE_HTTP)),
-        ),
-        max_size=20,
-    ),
-    st.booleans(),
-)
-def test_skipped_parse_attempts_could_not_succeed(
-    pieces: list[tuple[Direction, bytes]], end: bool
-) -> None:
-    """Whenever the reader skips h11's `next_event` as needing bytes, calling it would have
-    said NEED_DATA or PAUSED (and changed nothing)."""
-    needs_bytes = http1._needs_bytes
-
-    def checked(conn: h11.Connection) -> bool:
-        if not needs_bytes(conn):
-            return False
-        assert conn.next_event() in (h11.NEED_DATA, h11.PAUSED)
-        return True
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(http1, "_needs_bytes", checked)
-        connection = HttpConnection(0, "c1", "c:1", "s:2", midstream=False, max_message=1 << 16)
-        for n, (side, data) in enumerate(pieces):
-            connection.data(side, data, float(n))
-        if end:
-            connection.end("server", 99.0)
-        connection.close(100.0, None)
-
-
-def test_skipped_parse_attempts_in_the_fixtures(monkeypatch: pytest.MonkeyPatch) -> None:
-    needs_bytes = http1._needs_bytes
-    skipped = 0
-
-    def checked(conn: h11.Connection) -> bool:
-        nonlocal skipped
-        if not needs_bytes(conn):
-            return False
-        skipped += 1
-        assert conn.next_event() in (h11.NEED_DATA, h11.PAUSED)
-        return True
-
-    monkeypatch.setattr(http1, "_needs_bytes", checked)
-    for parts in FIXTURES:
-        events(fixture_path(*parts).read_bytes())
-    assert skipped > 100
-
-
-def _events_of(conn: h11.Connection, pieces: list[bytes], step: Callable[[], object]) -> list[str]:
-    """Each piece fed, then events taken until h11 needs data: what was read, the states after
-    each event, and the error if one was raised (h11's message included)."""
-    seen: list[str] = []
-    for piece in pieces:
-        conn.receive_data(piece)
-        while True:
-            try:
-                event = step()
-            except h11.ProtocolError as e:
-                seen.append(f"{type(e).__name__}: {e}")
-                return seen
-            seen.append(
-                f"{event!r} {conn.states} {conn.client_is_waiting_for_100_continue} "
-                f"{conn.their_http_version!r} {bytes(conn._receive_buffer)!r}"
-            )
-            if event in (h11.NEED_DATA, h11.PAUSED) or type(event) is h11.ConnectionClosed:
-                break
-            if conn.states == {h11.CLIENT: h11.DONE, h11.SERVER: h11.DONE}:
-                conn.start_next_cycle()
-    return seen
-
-
-REQUESTS = [
-    b"POST /c HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n",
-    b"abc",
-    b"POST /p HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
-    b"5\r\nhello\r\n",
-    b"0\r\n\r\n",
-    b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
-    b"GET /a HTTP/1.0\r\nHost: x\r\n\r\n",
-]
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    st.lists(st.one_of(st.binary(max_size=40), st.sampled_from(REQUESTS)), max_size=12),
-    st.lists(st.integers(min_value=0, max_value=200), max_size=8),
-)
-def test_next_event_is_h11s_next_event(pieces: list[bytes], cuts: list[int]) -> None:
-    """`_next_event` of a `_Receiver`, which skips the state machine for a body's data and
-    h11's writers and casts, reads what h11's own `next_event` of its own connection reads:
-    the same events, states, flags and errors, however the bytes come."""
-    data = b"".join(pieces)
-    bounds = sorted({c % (len(data) + 1) for c in cuts} | {0, len(data)})
-    split = [data[a:b] for a, b in itertools.pairwise(bounds) if b > a] + [b""]
-    fast, slow = http1._Receiver(h11.SERVER), h11.Connection(h11.SERVER)
-    expected = _events_of(slow, split, slow.next_event)
-    assert _events_of(fast, split, lambda: http1._next_event(fast)) == expected
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    st.lists(
-        st.one_of(st.binary(max_size=40), st.sampled_from(MORE_HTTP + PIECES[2:6])), max_size=10
-    ),
-    st.sampled_from([b"GET", b"HEAD", b"POST"]),
-)
-def test_next_event_reads_responses_as_h11_does(pieces: list[bytes], method: bytes) -> None:
-    def connection(kind: type[h11.Connection]) -> h11.Connection:
-        conn = kind(h11.CLIENT)
-        request = h11.Request(method=method, target="/", headers=[("Host", "x")])
-        if kind is h11.Connection:
-            conn.send(request)
-            conn.send(h11.EndOfMessage())
-        else:
-            http1._mirror(conn, request)
-            http1._mirror(conn, h11.EndOfMessage())
-        return conn
-
-    fast, slow = connection(http1._Receiver), connection(h11.Connection)
-    split = [*filter(None, pieces), b""]  # (b"" is the end of the stream)
-    expected = _events_of(slow, split, slow.next_event)
-    assert _events_of(fast, split, lambda: http1._next_event(fast)) == expected
-
-
-def test_next_event_in_the_fixtures(monkeypatch: pytest.MonkeyPatch) -> None:
-    for parts in FIXTURES:
-        fast = summary(events(fixture_path(*parts).read_bytes()))
-        with monkeypatch.context() as patch:
-            patch.setattr(http1, "_next_event", lambda conn: conn.next_event())
-            assert summary(events(fixture_path(*parts).read_bytes())) == fast
+    patch.setattr(http1, "Receiver", h11.Connection)
+    patch.setattr(http1, "mirror", _send_mirror)
+    patch.setattr(http1, "next_event", counted)
+    for name in ("_drain_requests", "_drain_responses"):
+        patch.setattr(HttpConnection, name, any_event(getattr(HttpConnection, name)))
 
 
 def _detailed(found: list[ModelEvent]) -> list[object]:
@@ -402,50 +270,6 @@ def _detailed(found: list[ModelEvent]) -> list[object]:
     return out
 
 
-@pytest.mark.parametrize("mss", [1, 7, 100_000])
-def test_websocket_bytes_sent_straight_read_as_through_the_connection(
-    mss: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Once a session begins, each side's usual packets go straight to its frame reader, read
-    where they lie in the file's buffer: the same events as through `HttpConnection.data`."""
-    captures = [_conversation(mss)] + [fixture_path(*parts).read_bytes() for parts in FIXTURES]
-    straight = [_detailed(events(data)) for data in captures]
-    with monkeypatch.context() as patch:
-        patch.setattr(TcpConnection, "_sink", lambda self, side, sink: None)
-        assert [_detailed(events(data)) for data in captures] == straight
-
-
-def test_mirror_and_receiver_in_the_fixtures(monkeypatch: pytest.MonkeyPatch) -> None:
-    captures = [_conversation(100)] + [fixture_path(*parts).read_bytes() for parts in FIXTURES]
-    fast = [_detailed(events(data)) for data in captures]
-    monkeypatch.setattr(http1, "_mirror", _send_mirror)
-    monkeypatch.setattr(http1, "_Receiver", h11.Connection)
-    assert [_detailed(events(data)) for data in captures] == fast
-
-
-def _waking_for_any_event(patch: pytest.MonkeyPatch) -> None:
-    """Drains that say they may let the other side go on for any event read, data too."""
-    read = [0]
-    next_event = http1._next_event
-
-    def counted(conn: h11.Connection) -> object:
-        event = next_event(conn)
-        if event is not h11.NEED_DATA and event is not h11.PAUSED:
-            read[0] += type(event) is not h11.ConnectionClosed
-        return event
-
-    def any_event(drain: Callable[[HttpConnection, float], bool]) -> object:
-        def drained(self: HttpConnection, timestamp: float) -> bool:
-            before = read[0]
-            return drain(self, timestamp) or read[0] > before
-
-        return drained
-
-    patch.setattr(http1, "_next_event", counted)
-    for name in ("_drain_requests", "_drain_responses"):
-        patch.setattr(HttpConnection, name, any_event(getattr(HttpConnection, name)))
-
-
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(
@@ -457,11 +281,10 @@ def _waking_for_any_event(patch: pytest.MonkeyPatch) -> None:
     ),
     st.booleans(),
 )
-def test_body_data_does_not_wake_the_other_side(
-    pieces: list[tuple[Direction, bytes]], end: bool
-) -> None:
-    """A side's drain says it may let the other go on only for events that move a state
-    machine, not for a body's data: the same events as waking the other side for any."""
+def test_same_events_as_with_h11_itself(pieces: list[tuple[Direction, bytes]], end: bool) -> None:
+    """`h11_reader`'s mirror without writing, its reader-only connections, its `next_event`
+    that keeps a body's data out of the state machine, and drains that wake the other side
+    only for events that move a state machine: the same events as h11's own API gives."""
 
     def run() -> list[object]:
         connection = HttpConnection(0, "c1", "c:1", "s:2", midstream=False, max_message=1 << 16)
@@ -473,16 +296,14 @@ def test_body_data_does_not_wake_the_other_side(
         connection.close(100.0, None)
         return _detailed(connection.out)
 
-    fast = run()
+    ours = run()
     with pytest.MonkeyPatch.context() as patch:
-        _waking_for_any_event(patch)
-        assert run() == fast
+        _with_h11_itself(patch)
+        assert run() == ours
 
 
-def test_body_data_does_not_wake_the_other_side_in_the_fixtures(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_same_events_as_with_h11_itself_in_the_fixtures(monkeypatch: pytest.MonkeyPatch) -> None:
     captures = [_conversation(100)] + [fixture_path(*parts).read_bytes() for parts in FIXTURES]
-    fast = [_detailed(events(data)) for data in captures]
-    _waking_for_any_event(monkeypatch)
-    assert [_detailed(events(data)) for data in captures] == fast
+    ours = [_detailed(events(data)) for data in captures]
+    _with_h11_itself(monkeypatch)
+    assert [_detailed(events(data)) for data in captures] == ours

@@ -1,5 +1,5 @@
-"""The fast frame parser against wsproto's decoder: the same bytes give the same frames,
-messages and verdicts, whole or cut anywhere."""
+"""The frame parser against wsproto's decoder (`wsproto_reference`): the same bytes give the
+same frames, messages and verdicts, whole or cut anywhere, with the wire view or without."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from pushscope.inspector.pcap.websocket_frames import (
     FrameReader,
     WireFrame,
 )
-from pushscope.inspector.pcap.websocket_wsproto import WsprotoFrameReader
 from tests.pcap.builder import ws_frame
+from tests.pcap.wsproto_reference import WsprotoFrameReader
 
 
 def _frame(opcode: int, payload: bytes, fin: bool, rsv: int, mask: bytes | None) -> bytes:
@@ -48,19 +48,16 @@ def _comparable(events: list[FrameEvent]) -> tuple[list[FrameEvent], bool, bool]
 
 
 def _both(stream: bytes, sender: str, deflate: bool, cuts: list[int]) -> None:
-    fast, reference = FrameReader(sender, deflate), WsprotoFrameReader(sender, deflate)  # type: ignore[arg-type]
-    # Without the wire view, the usual frames take a shorter path: the same messages, notes
-    # and errors (offsets included) as with it.
-    quiet = FrameReader(sender, deflate, wire=False)  # type: ignore[arg-type]
-    fast_events: list[FrameEvent] = []
-    quiet_events: list[FrameEvent] = []
-    start = 0
-    for cut in [*sorted({c % (len(stream) + 1) for c in cuts}), len(stream)]:
-        fast_events += fast.feed(stream[start:cut])
-        quiet_events += quiet.feed(stream[start:cut])
-        start = cut
-    assert _comparable(fast_events) == _comparable(reference.feed(stream))
-    assert quiet_events == [e for e in fast_events if not isinstance(e, WireFrame)]
+    reference = _comparable(WsprotoFrameReader(sender, deflate).feed(stream))  # type: ignore[arg-type]
+    messages = ([e for e in reference[0] if not isinstance(e, WireFrame)], *reference[1:])
+    for wire in (True, False):  # without the wire view, messages, notes and errors only
+        reader = FrameReader(sender, deflate, wire=wire)  # type: ignore[arg-type]
+        found: list[FrameEvent] = []
+        start = 0
+        for cut in [*sorted({c % (len(stream) + 1) for c in cuts}), len(stream)]:
+            found += reader.feed(stream[start:cut])
+            start = cut
+        assert _comparable(found) == (reference if wire else messages)
 
 
 @settings(max_examples=300, deadline=None)

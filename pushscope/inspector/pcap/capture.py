@@ -1,11 +1,10 @@
 """pcap and pcapng files read into packets, and packets decoded down to TCP segments.
 
 Written here rather than taken from a library, for speed and coverage: dpkt's pcap reader
-builds an object per record header (3.4 times slower than this loop on 500k packets) and its
-pcapng reader honours only the first interface of the first section (one link type and one
-timestamp resolution per file); python-pcapng and pypcapkit build an object per block and per
-option, slower still. Both formats are small: the code below reads every section and
-interface, and never trusts a length it has not checked.
+builds an object per record header, and its pcapng reader honours only the first interface of
+the first section (one link type and one timestamp resolution per file); python-pcapng and
+pypcapkit build an object per block and per option. Both formats are small: the code below
+reads every section and interface, and never trusts a length it has not checked.
 """
 
 from __future__ import annotations
@@ -29,8 +28,6 @@ _VLAN = frozenset({0x8100, 0x88A8, 0x9100})
 _NULL_IPV6 = frozenset({24, 28, 30})  # BSD, FreeBSD, macOS values of AF_INET6
 _IPV6_SKIPPABLE = frozenset({0, 43, 60})  # hop-by-hop, routing, destination options
 
-Packet = tuple[int, float, int, bytes]
-"""(packet number from 1, timestamp, link type, frame bytes)."""
 Visit = Callable[[int, float, int, bytes, int, int], None]
 """Called with each packet: (packet number from 1, timestamp, link type, buffer, start, end);
 the frame is `buffer[start:end]`, not cut out (most packets need only their payload)."""
@@ -38,19 +35,6 @@ Tally = tuple[int, float | None]
 """(packets read so far, timestamp of the last one)."""
 TALLY_EVERY = 256
 """Packets between tallies (a power of two)."""
-
-
-class Segment(NamedTuple):
-    """A TCP segment: addresses as raw bytes, so a connection key costs no formatting."""
-
-    src: bytes
-    sport: int
-    dst: bytes
-    dport: int
-    seq: int
-    ack: int
-    flags: int
-    payload: bytes
 
 
 FIN, SYN, RST, ACK = 0x01, 0x02, 0x04, 0x10
@@ -89,19 +73,10 @@ class _Source:
         return self.offset + self.pos
 
 
-def read_packets(fp: BinaryIO) -> Iterator[Packet | str]:
-    """Every packet of a pcap or pcapng file; a problem (one line, with the offset) as str."""
-    source = _Source(fp)
-    source.need(4)
-    if source.buffer[:4] == b"\x0a\x0d\x0d\x0a":
-        return _pcapng(source)
-    return _listed(source)
-
-
 def visit_packets(fp: BinaryIO, visit: Visit) -> Iterator[Tally | str]:
     """Give every packet of a pcap or pcapng file to `visit`, in order; yield a `Tally` after
     every `TALLY_EVERY` packets, before each problem (one line, with the offset, as str) and at
-    the end. What `read_packets` does without a generator step and a tuple per packet."""
+    the end."""
     source = _Source(fp)
     source.need(4)
     if source.buffer[:4] != b"\x0a\x0d\x0d\x0a":
@@ -118,21 +93,6 @@ def visit_packets(fp: BinaryIO, visit: Visit) -> Iterator[Tally | str]:
         if not number % TALLY_EVERY:
             yield number, timestamp
     yield number, timestamp
-
-
-def _listed(source: _Source) -> Iterator[Packet | str]:
-    packets: list[Packet] = []
-
-    def keep(
-        number: int, timestamp: float, linktype: int, buffer: bytes, start: int, end: int
-    ) -> None:
-        packets.append((number, timestamp, linktype, buffer[start:end]))
-
-    for item in _pcap(source, keep):
-        yield from packets
-        packets.clear()
-        if isinstance(item, str):
-            yield item
 
 
 def _pcap(source: _Source, visit: Visit) -> Iterator[Tally | str]:
@@ -207,7 +167,8 @@ class _Interface(NamedTuple):
     offset: float
 
 
-def _pcapng(source: _Source) -> Iterator[Packet | str]:
+def _pcapng(source: _Source) -> Iterator[tuple[int, float, int, bytes] | str]:
+    """(packet number, timestamp, link type, frame) of each packet, or a problem."""
     order = "<"
     interfaces: list[_Interface] = []
     number = 0
@@ -294,105 +255,104 @@ def _packet_block(
     return timestamp, iface.linktype, body[start : start + caplen]
 
 
-_ETH_IPV4_TCP = struct.Struct("!12xHBxH2xHxB2x4s4s")
-"""Ethernet type; IPv4 version+IHL, total length, flags+fragment, protocol, addresses."""
-_TCP = struct.Struct("!HHIIBB")
-ETHERNET_IPV4_TCP = struct.Struct("!12xHBxH2xHxB2x12sIIBB")
-"""Ethernet type; IPv4 version+IHL, total length, flags+fragment, protocol; then addresses and
-ports as one 12-byte key (source, destination, source port, destination port); TCP sequence,
-acknowledgement, data offset, flags."""
+_IPV4_TCP = struct.Struct("!BxH2xHxB2x12sIIBB")
+"""From the IPv4 header on, when it has no options: version+IHL, total length, flags+fragment,
+protocol; then addresses and ports as one 12-byte key (source, destination, source port,
+destination port), as they lie; TCP sequence, acknowledgement, data offset, flags."""
+_TCP = struct.Struct("!4sIIBB")
+"""A TCP header: both ports (4 bytes, for the key), sequence, acknowledgement, data offset,
+flags."""
+
+TcpSegment = tuple[bytes, int, int, int, int, int]
+"""(key, sequence, acknowledgement, flags, payload start, payload end) of a TCP segment in a
+frame: the payload is `buffer[start:end]`. The key is the source address, the destination
+address, the source port and the destination port, as raw bytes (4 or 16 bytes an address):
+a direction of a connection, at no cost of formatting."""
 
 
-def tcp_segment(linktype: int, frame: bytes) -> Segment | None:
-    """The TCP segment inside a link-layer frame, or None (not TCP, fragment, truncated)."""
-    if linktype == ETHERNET and len(frame) >= 54:
-        # The common case in one unpack: Ethernet, IPv4 without options, TCP.
-        ethertype, version, total, fragment, protocol, src, dst = _ETH_IPV4_TCP.unpack_from(frame)
-        if ethertype == _ETH_IPV4 and version == 0x45 and protocol == 6:
-            if fragment & 0x3FFF:
-                return None
-            sport, dport, seq, ack, offset, flags = _TCP.unpack_from(frame, 34)
-            offset = (offset >> 4) * 4
-            if offset < 20:
-                return None
-            end = 14 + total if total >= 20 else len(frame)
-            return Segment(src, sport, dst, dport, seq, ack, flags, frame[34 + offset : end])
+def tcp_segment(linktype: int, buffer: bytes, start: int, end: int) -> TcpSegment | None:
+    """The TCP segment inside the link-layer frame `buffer[start:end]`, or None (not TCP, an IP
+    fragment, truncated). Read where it lies: nothing is copied but the key of an IPv6 packet
+    or of an IPv4 one with options."""
+    # The link layer: what follows it (an ethertype) and where.
     if linktype == ETHERNET:
-        if len(frame) < 14:
+        if end - start < 14:
             return None
-        ethertype = int.from_bytes(frame[12:14])
-        pos = 14
-        while ethertype in _VLAN and len(frame) >= pos + 4:
-            ethertype = int.from_bytes(frame[pos + 2 : pos + 4])
-            pos += 4
+        ethertype = buffer[start + 12] << 8 | buffer[start + 13]
+        ip = start + 14
+        while ethertype != _ETH_IPV4 and ethertype in _VLAN and end - ip >= 4:
+            ethertype = buffer[ip + 2] << 8 | buffer[ip + 3]
+            ip += 4
     elif linktype == SLL:
-        if len(frame) < 16:
+        if end - start < 16:
             return None
-        ethertype, pos = int.from_bytes(frame[14:16]), 16
+        ethertype, ip = buffer[start + 14] << 8 | buffer[start + 15], start + 16
     elif linktype == SLL2:
-        if len(frame) < 20:
+        if end - start < 20:
             return None
-        ethertype, pos = int.from_bytes(frame[0:2]), 20
+        ethertype, ip = buffer[start] << 8 | buffer[start + 1], start + 20
     elif linktype in (NULL, LOOP):
-        if len(frame) < 4:
+        if end - start < 4:
             return None
-        family = int.from_bytes(frame[:4], "big" if linktype == LOOP else "little")
+        family = int.from_bytes(buffer[start : start + 4], "big" if linktype == LOOP else "little")
         if family > 0xFFFF:  # a NULL header written in the other byte order
-            family = int.from_bytes(frame[:4], "big")
+            family = int.from_bytes(buffer[start : start + 4], "big")
         ethertype = _ETH_IPV4 if family == 2 else _ETH_IPV6 if family in _NULL_IPV6 else 0
-        pos = 4
+        ip = start + 4
     else:  # raw IP: the version nibble says which
-        pos = 0
-        version = frame[0] >> 4 if frame else 0
+        version = buffer[start] >> 4 if end > start else 0
         ethertype = _ETH_IPV4 if version == 4 else _ETH_IPV6 if version == 6 else 0
+        ip = start
+    # The IP header: where the TCP header starts and the IP packet ends (a frame may be padded
+    # past it, or cut short of it by the snap length).
     if ethertype == _ETH_IPV4:
-        return _ipv4(frame, pos)
-    if ethertype == _ETH_IPV6:
-        return _ipv6(frame, pos)
-    return None
+        if end - ip < 40:
+            return None
+        version, total, fragment, protocol, key, seq, ack, offset, flags = _IPV4_TCP.unpack_from(
+            buffer, ip
+        )
+        if protocol != 6 or fragment & 0x3FFF:  # not TCP, or a fragment: not reassembled
+            return None
+        tcp = ip + 20
+        if version != 0x45:  # options (the ports are not where the key above took them) or junk
+            tcp = ip + (version & 0x0F) * 4
+            if version >> 4 != 4 or tcp < ip + 20 or end - tcp < 20:
+                return None
+            ports, seq, ack, offset, flags = _TCP.unpack_from(buffer, tcp)
+            key = buffer[ip + 12 : ip + 20] + ports
+        stop = ip + total  # (0 with TCP segmentation offload: the frame's end, then)
+        if stop > end or stop < tcp:
+            stop = end
+    elif ethertype == _ETH_IPV6:
+        if end - ip < 40:
+            return None
+        following = buffer[ip + 6]
+        length = buffer[ip + 4] << 8 | buffer[ip + 5]
+        stop = ip + 40 + length if length else end
+        if stop > end:
+            stop = end
+        tcp = ip + 40
+        while following in _IPV6_SKIPPABLE and end - tcp >= 8:
+            following, tcp = buffer[tcp], tcp + (buffer[tcp + 1] + 1) * 8
+        if following != 6 or end - tcp < 20:
+            return None
+        ports, seq, ack, offset, flags = _TCP.unpack_from(buffer, tcp)
+        key = buffer[ip + 8 : ip + 40] + ports
+    else:
+        return None
+    if offset < 0x50:  # a data offset under 5 words: not a TCP header
+        return None
+    first = tcp + (offset >> 4) * 4
+    return key, seq, ack, flags, first if first < stop else stop, stop
 
 
-def _ipv4(frame: bytes, pos: int) -> Segment | None:
-    if len(frame) < pos + 20 or frame[pos + 9] != 6:
-        return None
-    ihl = (frame[pos] & 0x0F) * 4
-    total = int.from_bytes(frame[pos + 2 : pos + 4])
-    if int.from_bytes(frame[pos + 6 : pos + 8]) & 0x3FFF:  # a fragment: not reassembled
-        return None
-    end = pos + total if total >= ihl else len(frame)  # 0 with TCP segmentation offload
-    return _tcp(frame[pos + 12 : pos + 16], frame[pos + 16 : pos + 20], frame, pos + ihl, end)
-
-
-def _ipv6(frame: bytes, pos: int) -> Segment | None:
-    if len(frame) < pos + 40:
-        return None
-    following = frame[pos + 6]
-    length = int.from_bytes(frame[pos + 4 : pos + 6])
-    src, dst = frame[pos + 8 : pos + 24], frame[pos + 24 : pos + 40]
-    end = pos + 40 + length if length else len(frame)
-    pos += 40
-    while following in _IPV6_SKIPPABLE and len(frame) >= pos + 8:
-        following, pos = frame[pos], pos + (frame[pos + 1] + 1) * 8
-    if following != 6:
-        return None
-    return _tcp(src, dst, frame, pos, end)
-
-
-def _tcp(src: bytes, dst: bytes, frame: bytes, pos: int, end: int) -> Segment | None:
-    if len(frame) < pos + 20:
-        return None
-    offset = (frame[pos + 12] >> 4) * 4
-    if offset < 20:
-        return None
-    return Segment(
-        src,
-        int.from_bytes(frame[pos : pos + 2]),
-        dst,
-        int.from_bytes(frame[pos + 2 : pos + 4]),
-        int.from_bytes(frame[pos + 4 : pos + 8]),
-        int.from_bytes(frame[pos + 8 : pos + 12]),
-        frame[pos + 13],
-        frame[pos + offset : min(end, len(frame))],
+def ends(key: bytes) -> tuple[tuple[bytes, int], tuple[bytes, int]]:
+    """The (address, port) of the sender and of the receiver in a `TcpSegment` key."""
+    size = (len(key) - 4) // 2
+    ports = 2 * size
+    return (
+        (key[:size], int.from_bytes(key[ports : ports + 2])),
+        (key[size:ports], int.from_bytes(key[ports + 2 :])),
     )
 
 

@@ -13,25 +13,14 @@ import re
 
 from pushscope.inspector.events import ExchangeClosed, ExchangeOpened, ModelEvent
 from pushscope.inspector.model import Direction, Exchange, Request
-from pushscope.inspector.pcap.capture import (
-    ETHERNET,
-    ETHERNET_IPV4_TCP,
-    FIN,
-    RST,
-    SYN,
-    Segment,
-    address,
-    tcp_segment,
-)
-from pushscope.inspector.pcap.http1 import FrameObserver, HttpConnection, Sink
-from pushscope.inspector.pcap.tcp import StreamReassembler
+from pushscope.inspector.pcap.capture import ACK, FIN, RST, SYN, address, ends, tcp_segment
+from pushscope.inspector.pcap.http1 import FrameObserver, HttpConnection
+from pushscope.inspector.pcap.tcp import StreamReassembler, ignore, ignore_gap
 from pushscope.inspector.pcap.tls import MAX_HELLO, client_hello_sni, looks_like_tls
 from pushscope.inspector.pcap.websocket_frames import MAX_MESSAGE
 
-_unpack_ethernet_ipv4_tcp = ETHERNET_IPV4_TCP.unpack_from
 _HTTP_REQUEST = re.compile(rb"[A-Z]{3,10} \S")
 _HTTP_RESPONSE = b"HTTP/1."
-_ACK = 0x10
 _DECIDE_AFTER = 16
 """Bytes seen before deciding what a connection carries."""
 
@@ -46,10 +35,11 @@ class _Tls:
         self.started = timestamp
         self.exchange: Exchange | None = None
 
-    def data(self, side: Direction, data: bytes, timestamp: float) -> None:
-        if self.exchange is not None or side != "client":
+    def data(self, buffer: bytes, start: int, end: int, timestamp: float) -> None:
+        """The client's next bytes (the sink of its stream): the hello, until its SNI is read."""
+        if self.exchange is not None:
             return
-        self.hello += data
+        self.hello += buffer[start:end]
         sni = client_hello_sni(self.hello)
         if sni is False and len(self.hello) < MAX_HELLO:
             return
@@ -80,7 +70,10 @@ class _Tls:
 
 
 class TcpConnection:
-    """Both directions of one TCP connection, and what reads them."""
+    """Both directions of one TCP connection, and what reads them.
+
+    Until the first bytes say what the connection carries, each stream's sink holds them
+    (`_early`); then the reader chosen takes its place as the sink of both streams."""
 
     def __init__(
         self,
@@ -95,15 +88,14 @@ class TcpConnection:
         self.source = table.source
         self.out = table.out
         self.key = key
-        self.client_end = client
         self.keys = (_key(*client, *server), _key(*server, *client))
         self.client = address(*client)
         self.server = address(*server)
         self.midstream = midstream
         self.first_packet = number
         self.streams: dict[Direction, StreamReassembler] = {
-            "client": StreamReassembler(),
-            "server": StreamReassembler(),
+            "client": StreamReassembler(self._early_client, self._gap_client),
+            "server": StreamReassembler(self._early_server, self._gap_server),
         }
         self.fins: set[Direction] = set()
         self.reader: HttpConnection | _Tls | None = None
@@ -112,62 +104,63 @@ class TcpConnection:
         self.early_size = 0
         self.last = 0.0
 
-    def segment(self, segment: Segment, number: int, timestamp: float) -> bool:
-        """Take one segment; True when the connection is over."""
-        side: Direction = "client" if (segment.src, segment.sport) == self.client_end else "server"
-        self.last = timestamp
-        flags = segment.flags
+    def control(
+        self,
+        side: Direction,
+        seq: int,
+        flags: int,
+        buffer: bytes,
+        start: int,
+        end: int,
+        timestamp: float,
+    ) -> bool:
+        """A segment `side` sent with SYN, FIN or RST, its payload `buffer[start:end]` taken
+        after the SYN and before the FIN or RST; True when the connection is over."""
         stream = self.streams[side]
         if flags & SYN:
-            stream.syn(segment.seq)
-        if flags & _ACK:
-            other: Direction = "server" if side == "client" else "client"
-            peer = self.streams[other]
-            if peer.pending:
-                for piece, at in peer.acked(segment.ack):
-                    self._deliver(other, piece, at, number)
-        if segment.payload:
-            seq = (segment.seq + 1) & 0xFFFFFFFF if flags & SYN else segment.seq
-            for piece, at in stream.segment(seq, segment.payload, timestamp):
-                self._deliver(side, piece, at, number)
+            stream.syn(seq)
+            seq = (seq + 1) & 0xFFFFFFFF
+        stream.segment(seq, buffer, start, end, timestamp)
         if flags & RST:
-            self.finish(timestamp, None, number)
+            self.finish(timestamp, None)
             return True
         if flags & FIN and side not in self.fins:
             self.fins.add(side)
-            for piece, at in stream.flush():
-                self._deliver(side, piece, at, number)
+            stream.flush()
             if not self.decided:
-                self._decide_now(number)
+                self._decide_now()
             if isinstance(self.reader, HttpConnection):
                 self.reader.end(side, timestamp)
             if len(self.fins) == 2:
-                self.finish(timestamp, None, number)
+                self.finish(timestamp, None)
                 return True
         return False
 
-    def _deliver(self, side: Direction, piece: bytes | int, timestamp: float, number: int) -> None:
-        if not self.decided:
-            if isinstance(piece, int):
-                return
-            # A few bytes tell what the connection carries; wait for them (bounded).
-            self.early.append((side, piece, timestamp))
-            self.early_size += len(piece)
-            if self.early_size < _DECIDE_AFTER:
-                return
-            self._decide_now(number)
-            return
-        reader = self.reader
-        if reader is None:
-            return
-        if isinstance(piece, int):
-            if isinstance(reader, HttpConnection):
-                where = f"packet {number}, connection {self.client} -> {self.server}"
-                reader.gap(side, piece, timestamp, where)
-            return
-        reader.data(side, piece, timestamp)
+    def _early_client(self, buffer: bytes, start: int, end: int, timestamp: float) -> None:
+        self._early("client", buffer[start:end], timestamp)
 
-    def _decide_now(self, number: int) -> None:
+    def _early_server(self, buffer: bytes, start: int, end: int, timestamp: float) -> None:
+        self._early("server", buffer[start:end], timestamp)
+
+    def _early(self, side: Direction, data: bytes, timestamp: float) -> None:
+        # A few bytes tell what the connection carries; wait for them (bounded).
+        self.early.append((side, data, timestamp))
+        self.early_size += len(data)
+        if self.early_size >= _DECIDE_AFTER:
+            self._decide_now()
+
+    def _gap_client(self, size: int, timestamp: float) -> None:
+        self._gap("client", size, timestamp)
+
+    def _gap_server(self, size: int, timestamp: float) -> None:
+        self._gap("server", size, timestamp)
+
+    def _gap(self, side: Direction, size: int, timestamp: float) -> None:
+        if isinstance(self.reader, HttpConnection):
+            where = f"packet {self.table.number}, connection {self.client} -> {self.server}"
+            self.reader.gap(side, size, timestamp, where)
+
+    def _decide_now(self) -> None:
         """Decide from the bytes held so far, then give them to the chosen reader."""
         early, self.early = self.early, []
         if not early:
@@ -175,15 +168,20 @@ class TcpConnection:
         side, _, timestamp = early[0]
         first = b"".join(data for who, data, _ in early if who == side)
         self._decide(side, first, timestamp)
+        streams = self.streams
         for who, data, at in early:
-            self._deliver(who, data, at, number)
+            streams[who].sink(data, 0, len(data), at)  # (a sink may hand on to the next)
 
     def _decide(self, side: Direction, first: bytes, timestamp: float) -> None:
         self.decided = True
+        streams = self.streams
+        for stream in streams.values():
+            stream.sink, stream.lost = ignore, ignore_gap  # unless a reader takes them
         if looks_like_tls(first):
-            self.reader = _Tls(self, timestamp)
+            tls = self.reader = _Tls(self, timestamp)
+            streams["client"].sink = tls.data
             if side == "server" or first[0] != 22:  # joined after the handshake
-                self.reader.open(None)
+                tls.open(None)
             return
         request = side == "client" and _HTTP_REQUEST.match(first) is not None
         response = side == "server" and first.startswith(_HTTP_RESPONSE)
@@ -196,35 +194,31 @@ class TcpConnection:
                 midstream=self.midstream and not request,
                 max_message=self.table.max_message,
                 frames=self.table.frames,
+                streams=streams,
             )
             self.reader.out = self.out  # one list for the whole capture, in packet order
-            self.reader.on_websocket = self._sink
+            streams["client"].lost, streams["server"].lost = self._gap_client, self._gap_server
 
-    def _sink(self, side: Direction, sink: Sink) -> None:
-        self.streams[side].sink = sink
-
-    def finish(self, timestamp: float, error: str | None, number: int) -> None:
+    def finish(self, timestamp: float, error: str | None) -> None:
         """The connection ended: deliver what waits behind holes, close its exchanges."""
-        sides: tuple[Direction, Direction] = ("client", "server")
-        for side in sides:
-            for piece, at in self.streams[side].flush():
-                self._deliver(side, piece, at, number)
+        for stream in self.streams.values():
+            stream.flush()
         if not self.decided:
-            self._decide_now(number)
+            self._decide_now()
         reader = self.reader
         if reader is not None:
             reader.close(timestamp, error)
         self.reader = None
-        for stream in self.streams.values():
-            stream.sink = None  # it leads back here (through the reader): no cycle left
+        for stream in self.streams.values():  # they lead back here: no cycle left
+            stream.sink, stream.lost = ignore, ignore_gap
 
 
 _Half = tuple[TcpConnection, Direction, StreamReassembler, StreamReassembler]
-"""A connection seen from one side: the connection, the side, its stream and the peer's."""
+"""A connection seen from one side: the connection, the side, its stream and the other's."""
 
 
 def _key(src: bytes, sport: int, dst: bytes, dport: int) -> bytes:
-    """A direction's key: addresses, then ports, as they sit in an IPv4 header and TCP's."""
+    """A direction's key, as `tcp_segment` gives it: addresses, then ports."""
     return src + dst + sport.to_bytes(2) + dport.to_bytes(2)
 
 
@@ -239,81 +233,45 @@ class Connections:
         self.frames = frames
         self.out: list[ModelEvent] = []
         self._table: dict[bytes, _Half] = {}
-        """Both directions of each connection, by `_key` of the sender's and receiver's ends."""
+        """Both directions of each connection, by the key of the sender's and receiver's ends."""
         self._count = 0
+        self.number = 0
+        """The number of the packet being read."""
 
-    def packet(self, number: int, timestamp: float, linktype: int, frame: bytes) -> None:
-        """Take packet `number`, captured at `timestamp`: a frame of link type `linktype`."""
-        self.packet_in(number, timestamp, linktype, frame, 0, len(frame))
-
-    def packet_in(
+    def packet(
         self, number: int, timestamp: float, linktype: int, buffer: bytes, start: int, end: int
     ) -> None:
-        """`packet` of the frame `buffer[start:end]`, read where it lies in the file's buffer
-        (`visit_packets` hands packets on so): the usual packet is never copied whole."""
-        if linktype == ETHERNET and end - start >= 54:
-            # The usual packet, in one unpack and one lookup: Ethernet, IPv4 without options,
-            # TCP, no SYN, FIN or RST, the next bytes of a direction with none waiting.
-            ethertype, version, total, fragment, protocol, key, seq, _, offset, flags = (
-                _unpack_ethernet_ipv4_tcp(buffer, start)
-            )
-            if (
-                ethertype == 0x0800
-                and version == 0x45
-                and protocol == 6
-                and not fragment & 0x3FFF
-                and not flags & 0x07  # SYN, FIN, RST
-                and offset >= 0x50
-                and (half := self._table.get(key)) is not None
-            ):
-                owner, side, stream, peer = half
-                if not (flags & 0x10 and peer.pending):  # an ACK may end a hole in the peer's
-                    # (The IP total length, unless 0 (segmentation offload) or past the frame.)
-                    stop = start + 14 + total
-                    if total < 20 or stop > end:
-                        stop = end
-                    first = start + 34 + (offset >> 4) * 4
-                    if first >= stop:  # no payload
-                        owner.last = timestamp
-                        return
-                    if stream.next_seq == seq and not stream.pending:
-                        owner.last = timestamp
-                        stream.next_seq = (seq + stop - first) & 0xFFFFFFFF
-                        if (sink := stream.sink) is not None:  # read in place
-                            sink(buffer, first, stop, timestamp)
-                            return
-                        payload = buffer[first:stop]
-                        if owner.decided:
-                            if (reader := owner.reader) is not None:
-                                reader.data(side, payload, timestamp)
-                        else:
-                            owner._deliver(side, payload, timestamp, number)
-                        return
-        frame = buffer[start:end] if start or end != len(buffer) else buffer
-        segment = tcp_segment(linktype, frame)
+        """Take packet `number`, captured at `timestamp`: the frame of link type `linktype` in
+        `buffer[start:end]`, read where it lies (`visit_packets` hands packets on so)."""
+        segment = tcp_segment(linktype, buffer, start, end)
         if segment is None:
             return
-        found = self._table.get(_key(segment.src, segment.sport, segment.dst, segment.dport))
-        connection = found[0] if found is not None else None
-        flags = segment.flags
-        if connection is None or (flags & SYN and not flags & _ACK and connection.decided):
-            if connection is not None:  # the same ports used again: the old one is over
-                self._end(connection, timestamp, None, number)
-            if flags & RST or (not segment.payload and not flags & SYN):
+        key, seq, ack, flags, first, stop = segment
+        self.number = number
+        half = self._table.get(key)
+        if half is None or (flags & SYN and not flags & ACK and half[0].decided):
+            if half is not None:  # the same ports used again: the old one is over
+                self._end(half[0], timestamp, None)
+            if flags & RST or (first == stop and not flags & SYN):
                 return  # a stray ACK or reset of a connection we never saw
-            connection = self._open(segment, number)
-        if connection.segment(segment, number, timestamp):
-            self._end(connection, timestamp, None, number)
+            half = self._open(key, flags, buffer[first:stop], number)
+        connection, side, stream, peer = half
+        connection.last = timestamp
+        if flags & ACK and peer.pending:  # the ACK may end a hole in the other side's bytes
+            peer.acked(ack)
+        if flags & (SYN | FIN | RST):
+            if connection.control(side, seq, flags, buffer, first, stop, timestamp):
+                self._end(connection, timestamp, None)
+        else:  # most segments
+            stream.segment(seq, buffer, first, stop, timestamp)
 
-    def _open(self, segment: Segment, number: int) -> TcpConnection:
-        flags = segment.flags
-        here, there = (segment.src, segment.sport), (segment.dst, segment.dport)
+    def _open(self, key: bytes, flags: int, payload: bytes, number: int) -> _Half:
+        here, there = ends(key)
         if flags & SYN:
             midstream = False
-            client, server = (there, here) if flags & _ACK else (here, there)
+            client, server = (there, here) if flags & ACK else (here, there)
         else:
             midstream = True
-            payload = segment.payload
             if _HTTP_REQUEST.match(payload):
                 client, server = here, there
             elif payload.startswith(_HTTP_RESPONSE):
@@ -325,10 +283,10 @@ class Connections:
         client_stream, server_stream = connection.streams["client"], connection.streams["server"]
         self._table[connection.keys[0]] = (connection, "client", client_stream, server_stream)
         self._table[connection.keys[1]] = (connection, "server", server_stream, client_stream)
-        return connection
+        return self._table[key]
 
-    def _end(self, connection: TcpConnection, timestamp: float, error: str | None, n: int) -> None:
-        connection.finish(timestamp, error, n)
+    def _end(self, connection: TcpConnection, timestamp: float, error: str | None) -> None:
+        connection.finish(timestamp, error)
         for key in connection.keys:
             half = self._table.get(key)
             if half is not None and half[0] is connection:
@@ -340,6 +298,5 @@ class Connections:
             connection.finish(
                 timestamp if timestamp is not None else connection.last,
                 "capture ended before the connection did",
-                0,
             )
         self._table.clear()

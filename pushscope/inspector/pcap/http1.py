@@ -1,8 +1,8 @@
 """One TCP connection's HTTP/1.1 traffic, both directions, into model events (sans-IO).
 
-Two h11 connections, each in the role of the receiver: the client's bytes go to an
-`h11.Connection(SERVER)`, the server's to an `h11.Connection(CLIENT)`. Each side's events are
-mirrored into the other connection (a request is "sent" on the client-role one, a response on
+Two h11 connections, each in the role of the receiver (`h11_reader.Receiver`): the client's
+bytes go to a SERVER one, the server's to a CLIENT one. Each side's events are mirrored into
+the other connection (a request is "sent" on the client-role one, a response on
 the server-role one) so both state machines agree: keep-alive, pipelining (a request waits,
 paused, until the response before it ends), HEAD, 100-continue and the protocol switch. After
 a 101 to WebSocket, `FrameReader`s take over each direction; a 101 to anything else, or a
@@ -19,18 +19,6 @@ from collections import deque
 from collections.abc import Callable
 
 import h11
-from h11._connection import _body_framing, _keep_alive
-from h11._headers import get_comma_header, has_expect_100_continue
-from h11._readers import READERS, ContentLengthReader
-from h11._state import (
-    _SWITCH_CONNECT,
-    _SWITCH_UPGRADE,
-    DONE,
-    MIGHT_SWITCH_PROTOCOL,
-    SEND_BODY,
-    SWITCHED_PROTOCOL,
-)
-from h11._util import Sentinel
 
 from pushscope.inspector.events import (
     BodyChunk,
@@ -49,6 +37,8 @@ from pushscope.inspector.model import (
     Response,
     WebSocketMessage,
 )
+from pushscope.inspector.pcap.h11_reader import Receiver, mirror, needs_bytes, next_event, unparsed
+from pushscope.inspector.pcap.tcp import StreamReassembler, ignore
 from pushscope.inspector.pcap.websocket_frames import (
     FrameError,
     FrameEvent,
@@ -76,62 +66,6 @@ _MAX_WAITING = 8 << 20
 """Unparsed bytes one direction may hold (pipelined behind an unanswered request)."""
 
 FrameObserver = Callable[[Direction, WireFrame, float], None]
-Sink = Callable[[bytes, int, int, float], None]
-"""Takes a direction's next in-order bytes, `buffer[start:end]`, and when they were captured."""
-
-
-class _Receiver(h11.Connection):
-    """An h11 connection that only reads. At each change of state h11 also makes the writer
-    for our side (working out a body's framing again), which nothing here uses: the other
-    side's events are mirrored into it (`_mirror`), never written. So only the reader is kept
-    up to date (6% of the HTTP time); `send` is not for it. And `_process_event`, through
-    which every event passes (read or mirrored, eight an exchange), is h11's own step for step
-    without its `typing.cast` calls, each a lookup of a `Union[...]` (7% more)."""
-
-    def _process_event(self, role: type[Sentinel], event: h11.Event) -> None:
-        cstate = self._cstate
-        old_states = dict(cstate.states)
-        kind = type(event)
-        if role is h11.CLIENT and type(event) is h11.Request:
-            if event.method == b"CONNECT":
-                cstate.process_client_switch_proposal(_SWITCH_CONNECT)
-            if get_comma_header(event.headers, b"upgrade"):
-                cstate.process_client_switch_proposal(_SWITCH_UPGRADE)
-        server_switch_event = None
-        if role is h11.SERVER:
-            server_switch_event = self._server_switch_event(event)
-        cstate.process_event(role, kind, server_switch_event)
-        if type(event) is h11.Request:
-            self._request_method = event.method
-        if role is self.their_role and (
-            type(event) is h11.Request
-            or type(event) is h11.Response
-            or type(event) is h11.InformationalResponse
-        ):
-            self.their_http_version = event.http_version
-        if (type(event) is h11.Request or type(event) is h11.Response) and not _keep_alive(event):
-            cstate.process_keep_alive_disabled()
-        if type(event) is h11.Request and has_expect_100_continue(event):
-            self.client_is_waiting_for_100_continue = True
-        if kind is h11.InformationalResponse or kind is h11.Response:
-            self.client_is_waiting_for_100_continue = False
-        if role is h11.CLIENT and (kind is h11.Data or kind is h11.EndOfMessage):
-            self.client_is_waiting_for_100_continue = False
-        self._respond_to_state_changes(old_states, event)
-
-    def _respond_to_state_changes(
-        self, old_states: dict[type[Sentinel], type[Sentinel]], event: h11.Event | None = None
-    ) -> None:
-        role = self.their_role
-        state = self._cstate.states[role]
-        if state != old_states[role]:
-            # h11's `_get_io_object` for the reader, without its casts.
-            if state is SEND_BODY:
-                assert type(event) is h11.Request or type(event) is h11.Response
-                framing, args = _body_framing(self._request_method, event)  # type: ignore[arg-type]
-                self._reader = READERS[SEND_BODY][framing](*args)  # type: ignore[index]
-            else:
-                self._reader = READERS.get((role, state))  # type: ignore[assignment]
 
 
 def _headers(event: h11.Request | h11.Response | h11.InformationalResponse) -> Headers:
@@ -144,91 +78,12 @@ def _headers(event: h11.Request | h11.Response | h11.InformationalResponse) -> H
 _END = h11.EndOfMessage()
 
 
-_Sent = h11.Request | h11.InformationalResponse | h11.Response | h11.EndOfMessage
-
-
-def _mirror(conn: h11.Connection, event: _Sent) -> None:
-    """`conn.send(event)` without writing the bytes nobody sends: the state machine moves
-    exactly as `send` moves it (the same checks; an error leaves it in ERROR), but the event the
-    other parser just read is passed as it is, framing headers included, since no writer ever
-    sees it. (`send` would also rebuild a response's framing and Connection headers for writing;
-    that never changes the state: keep-alive is already off whenever it adds close.) h11's
-    writers send only HTTP/1.1; a capture also holds HTTP/1.0, which the state machine knows
-    (no keep-alive, a body read to the close), so that check of `send` is not copied.
-    """
-    if conn.our_state is h11.ERROR:
-        raise h11.LocalProtocolError("Can't send data when our state is ERROR")
-    try:
-        conn._process_event(conn.our_role, event)
-    except BaseException:
-        conn._process_error(conn.our_role)
-        raise
-
-
-def _needs_bytes(conn: h11.Connection) -> bool:
-    """`conn.next_event()` could only say NEED_DATA (or PAUSED): no bytes wait, the stream is not
-    closed, and the reader needs bytes to say anything (every one does but a Content-Length
-    body with nothing left, whose end is an event). About half the calls a capture makes were
-    such attempts that cannot succeed; this skips them, with the same outcome."""
-    # (h11's internals read directly: its `ReceiveBuffer.__bool__` and `their_state` are
-    # Python calls, made some twenty times an exchange.)
-    if conn._receive_buffer._data or conn._receive_buffer_closed:
-        return False
-    reader = conn._reader
-    if type(reader) is ContentLengthReader and reader._remaining == 0:
-        return False
-    return conn._cstate.states[conn.their_role] is not h11.ERROR  # (raises: left to next_event)
-
-
-def _next_event(conn: h11.Connection) -> h11.Event | type[h11.NEED_DATA] | type[h11.PAUSED]:
-    """`conn.next_event()`, the same events, states and errors, but a body's `Data` is not
-    passed through the state machine: in SEND_BODY, where alone a reader gives one, it leaves
-    every state as it was (SEND_BODY to SEND_BODY, the rest already at their fixed point) and
-    changes only `client_is_waiting_for_100_continue` (off, for a client's body). The bodies
-    of SSE streams and REST answers are a third of a capture's HTTP events. (h11's
-    `_extract_next_receive_event` is inlined, its properties read directly.)"""
-    role = conn.their_role
-    state = conn._cstate.states[role]
-    if state is h11.ERROR:
-        raise h11.RemoteProtocolError("Can't receive data when peer state is ERROR")
-    try:
-        buffer = conn._receive_buffer
-        event: h11.Event | type[h11.NEED_DATA] | type[h11.PAUSED] | None
-        if (state is DONE and buffer._data) or (
-            state is MIGHT_SWITCH_PROTOCOL or state is SWITCHED_PROTOCOL
-        ):
-            return h11.PAUSED
-        reader = conn._reader
-        assert reader is not None
-        event = reader(buffer)
-        if event is None:
-            if not buffer._data and conn._receive_buffer_closed:
-                # (A body read to the close ends there; anything else is a closed stream.)
-                read_eof = getattr(reader, "read_eof", None)
-                event = h11.ConnectionClosed() if read_eof is None else read_eof()
-            if event is None:
-                event = h11.NEED_DATA
-        elif type(event) is h11.Data and state is SEND_BODY:
-            if role is h11.CLIENT:
-                conn.client_is_waiting_for_100_continue = False
-            return event
-        if event is h11.NEED_DATA:
-            if len(buffer._data) > conn._max_incomplete_event_size:
-                raise h11.RemoteProtocolError("Receive buffer too long", error_status_hint=431)
-            if conn._receive_buffer_closed:
-                raise h11.RemoteProtocolError("peer unexpectedly closed connection")
-        else:
-            conn._process_event(role, event)  # type: ignore[arg-type]
-        return event
-    except BaseException as exc:
-        conn._process_error(role)
-        if isinstance(exc, h11.LocalProtocolError):
-            exc._reraise_as_remote_protocol_error()
-        raise
-
-
 class HttpConnection:
-    """Feed it the connection's ordered bytes per direction; take model events from `out`."""
+    """Feed it the connection's ordered bytes per direction; take model events from `out`.
+
+    The bytes come through the sinks of `streams`, one per direction: the connection sets them,
+    to its HTTP parser first, then, once a WebSocket session begins, to that side's frame
+    reader, which reads each packet where it lies; a tunnel's bytes are ignored."""
 
     def __init__(
         self,
@@ -239,6 +94,7 @@ class HttpConnection:
         midstream: bool,
         max_message: int,
         frames: FrameObserver | None = None,
+        streams: dict[Direction, StreamReassembler] | None = None,
     ) -> None:
         self.source = source
         self.key = key
@@ -248,39 +104,47 @@ class HttpConnection:
         self.frames = frames
         self.out: list[ModelEvent] = []
         self._count = 0
-        self._requests = _Receiver(h11.SERVER)  # reads what the client sends
-        self._responses = _Receiver(h11.CLIENT)  # reads what the server sends
+        self._requests = Receiver(h11.SERVER)  # reads what the client sends
+        self._responses = Receiver(h11.CLIENT)  # reads what the server sends
         self._reading_request: Exchange | None = None
         self._waiting: deque[Exchange] = deque()
         """Requests whose response has not ended, oldest first (pipelining)."""
         self._mode = "http"  # http | websocket | tunnel | broken
         self._upgraded: Exchange | None = None
         self._readers: dict[Direction, _SessionFrames] = {}
-        self._batch: WebSocketMessagesSeen | None = None
+        self.batch: WebSocketMessagesSeen | None = None
         """The last messages event given out, which the next message joins if it is still the
         last event in `out`."""
-        self._payloads = _Payloads()
-        self._close_seen = False
+        self.payloads = _Payloads()
+        self.close_seen = False
         self._scan: dict[Direction, bytes | None] = {
             "client": b"" if midstream else None,
             "server": b"" if midstream else None,
         }
         self._unmatched = 0
         self._ended: set[Direction] = set()
-        self.on_websocket: Callable[[Direction, Sink], None] | None = None
-        """Told, when a WebSocket session begins, where each side's bytes may go straight:
-        what `data` does with them then, without its call and checks, or a copy of them."""
+        self.streams = streams if streams is not None else {
+            "client": StreamReassembler(),
+            "server": StreamReassembler(),
+        }  # fmt: skip
+        self.streams["client"].sink = self._client_bytes
+        self.streams["server"].sink = self._server_bytes
 
     # --- input -------------------------------------------------------------------------------
 
     def data(self, side: Direction, data: bytes, timestamp: float) -> None:
-        """In-order bytes `side` sent, in a packet captured at `timestamp`."""
-        mode = self._mode
-        if mode == "websocket":  # most packets: `_frames` without a call
-            if self._upgraded is not None and (reader := self._readers.get(side)) is not None:
-                reader.take(data, 0, len(data), timestamp)
-            return
-        if mode != "http" or not data or side in self._ended:
+        """In-order bytes `side` sent, in a packet captured at `timestamp`: given to the sink
+        of its stream, as the packets of a capture are."""
+        self.streams[side].sink(data, 0, len(data), timestamp)
+
+    def _client_bytes(self, buffer: bytes, start: int, end: int, timestamp: float) -> None:
+        self._http("client", buffer[start:end], timestamp)
+
+    def _server_bytes(self, buffer: bytes, start: int, end: int, timestamp: float) -> None:
+        self._http("server", buffer[start:end], timestamp)
+
+    def _http(self, side: Direction, data: bytes, timestamp: float) -> None:
+        if not data or side in self._ended:
             return  # (b"" would mean end of stream to h11)
         scan = self._scan[side]
         if scan is not None:
@@ -291,7 +155,7 @@ class HttpConnection:
         if side == "client":
             self._requests.receive_data(data)
         else:
-            if self._responses._cstate.states[h11.CLIENT] is h11.IDLE:
+            if self._responses.our_state is h11.IDLE:
                 self._unmatched += len(data)
                 if self._unmatched > _MAX_UNMATCHED:
                     self._lost(
@@ -303,7 +167,7 @@ class HttpConnection:
         conn = self._requests if side == "client" else self._responses
         # Bytes h11 holds unparsed (pipelined requests waiting for the answers before them):
         # bounded, so a side that never gets its turn cannot exhaust memory.
-        if self._mode == "http" and len(conn._receive_buffer._data) > _MAX_WAITING:
+        if self._mode == "http" and unparsed(conn) > _MAX_WAITING:
             self._lost(side, f"more than {_MAX_WAITING >> 20} MiB waiting to be parsed")
 
     def gap(self, side: Direction, size: int, timestamp: float, where: str) -> None:
@@ -337,7 +201,7 @@ class HttpConnection:
     def close(self, timestamp: float, error: str | None) -> None:
         """The connection is over (both FINs, a reset, or the capture ended)."""
         if self._upgraded is not None:
-            if error is None and not self._close_seen and self._mode == "websocket":
+            if error is None and not self.close_seen and self._mode == "websocket":
                 error = "connection closed without a WebSocket close frame"
             self.out.append(ExchangeClosed(self._upgraded.id, timestamp, error=error))
             self._upgraded = None
@@ -348,8 +212,10 @@ class HttpConnection:
             self.out.append(ExchangeClosed(self._waiting.popleft().id, timestamp, error=reason))
         self._reading_request = None
         self._mode = "broken"
+        for stream in self.streams.values():
+            stream.sink = ignore
         self._readers = {}  # they point back here: no cycle left for a paused collector
-        self._batch = None
+        self.batch = None
 
     # --- HTTP --------------------------------------------------------------------------------
 
@@ -365,7 +231,7 @@ class HttpConnection:
                     if progressed:
                         waiting.append("server")
                 else:
-                    progressed = self._responses._cstate.states[h11.CLIENT] is not h11.IDLE and (
+                    progressed = self._responses.our_state is not h11.IDLE and (
                         self._drain_responses(timestamp)
                     )
                     if progressed:
@@ -380,12 +246,11 @@ class HttpConnection:
 
     def _next_cycle(self) -> bool:
         requests, responses = self._requests, self._responses
-        ours, theirs = requests._cstate.states, responses._cstate.states
         if (
-            ours[h11.CLIENT] is DONE
-            and ours[h11.SERVER] is DONE
-            and theirs[h11.CLIENT] is DONE
-            and theirs[h11.SERVER] is DONE
+            requests.their_state is h11.DONE
+            and requests.our_state is h11.DONE
+            and responses.our_state is h11.DONE
+            and responses.their_state is h11.DONE
         ):
             requests.start_next_cycle()
             responses.start_next_cycle()
@@ -397,9 +262,9 @@ class HttpConnection:
         progressed = False
         conn = self._requests
         while True:
-            if _needs_bytes(conn):
+            if needs_bytes(conn):
                 return progressed
-            event = _next_event(conn)
+            event = next_event(conn)
             if event is h11.NEED_DATA or event is h11.PAUSED or type(event) is h11.ConnectionClosed:
                 return progressed
             if type(event) is h11.Data:  # (mirrored nowhere: the server's side is as it was)
@@ -411,7 +276,7 @@ class HttpConnection:
                 self._request(event, timestamp)
             elif isinstance(event, h11.EndOfMessage):
                 self._reading_request = None
-                _mirror(self._responses, _END)
+                mirror(self._responses, _END)
 
     def _request(self, event: h11.Request, timestamp: float) -> None:
         self._count += 1
@@ -439,7 +304,7 @@ class HttpConnection:
         self._reading_request = exchange
         self._waiting.append(exchange)
         self.out.append(ExchangeOpened(exchange))
-        _mirror(self._responses, event)
+        mirror(self._responses, event)
 
     def _drain_responses(self, timestamp: float) -> bool:
         """Read the server's events; True if one could let the client's go on (a body's data,
@@ -447,9 +312,9 @@ class HttpConnection:
         progressed = False
         conn = self._responses
         while self._mode == "http":
-            if _needs_bytes(conn):
+            if needs_bytes(conn):
                 break
-            event = _next_event(conn)
+            event = next_event(conn)
             if event is h11.NEED_DATA or event is h11.PAUSED or type(event) is h11.ConnectionClosed:
                 break
             if type(event) is h11.Data:
@@ -469,9 +334,8 @@ class HttpConnection:
                 if exchange.response is not None:
                     exchange.response.timestamp_end = timestamp
                 self.out.append(ExchangeClosed(exchange.id, timestamp))
-                _mirror(self._requests, _END)
-        states = conn._cstate.states
-        if states[h11.SERVER] is SWITCHED_PROTOCOL or states[h11.CLIENT] is SWITCHED_PROTOCOL:
+                mirror(self._requests, _END)
+        if conn.their_state is h11.SWITCHED_PROTOCOL or conn.our_state is h11.SWITCHED_PROTOCOL:
             self._switched(timestamp)
         return progressed
 
@@ -487,7 +351,7 @@ class HttpConnection:
         )
         self.out.append(ResponseStarted(exchange.id, response))
         exchange.response = response
-        _mirror(self._requests, event)
+        mirror(self._requests, event)
 
     def _informational(self, event: h11.InformationalResponse, timestamp: float) -> None:
         self._unmatched = 0
@@ -502,7 +366,7 @@ class HttpConnection:
             )
             exchange.response = response
             self.out.append(ResponseStarted(exchange.id, response))
-        _mirror(self._requests, event)
+        mirror(self._requests, event)
 
     def _switched(self, timestamp: float) -> None:
         """The connection changed protocol: WebSocket frames, or a tunnel left unread."""
@@ -525,24 +389,19 @@ class HttpConnection:
             self._readers = {
                 side: _SessionFrames(self, exchange.id, side, deflate, wire) for side in sides
             }
-            if client_rest:
-                self._frames("client", bytes(client_rest), timestamp)
-            if server_rest:
-                self._frames("server", bytes(server_rest), timestamp)
-            if self.on_websocket is not None:
-                for side, reader in self._readers.items():
-                    self.on_websocket(side, reader.take)
+            for side, rest in zip(sides, (client_rest, server_rest), strict=True):
+                reader = self._readers[side]
+                if rest:
+                    reader.take(rest, 0, len(rest), timestamp)
+                self.streams[side].sink = reader.take
         else:
             self._mode = "tunnel"
+            for stream in self.streams.values():
+                stream.sink = ignore
 
     # --- WebSocket ---------------------------------------------------------------------------
 
-    def _frames(self, side: Direction, data: bytes, timestamp: float) -> None:
-        if self._upgraded is None or (reader := self._readers.get(side)) is None:
-            return
-        reader.take(data, 0, len(data), timestamp)
-
-    def _frame_events(self, side: Direction, events: list[FrameEvent], timestamp: float) -> None:
+    def frame_events(self, side: Direction, events: list[FrameEvent], timestamp: float) -> None:
         """What a direction's frames gave besides messages: wire frames, notes, an error."""
         exchange = self._upgraded
         assert exchange is not None
@@ -582,8 +441,8 @@ class HttpConnection:
         self._reading_request = None
         while self._waiting:
             self.out.append(ExchangeClosed(self._waiting.popleft().id, None, error=why))
-        self._requests = _Receiver(h11.SERVER)
-        self._responses = _Receiver(h11.CLIENT)
+        self._requests = Receiver(h11.SERVER)
+        self._responses = Receiver(h11.CLIENT)
         self._scan = {"client": b"", "server": b""}
         self._unmatched = 0
 
@@ -602,7 +461,7 @@ class HttpConnection:
 
 class _SessionFrames(FrameReader):
     """One direction of a WebSocket session: its messages straight into the model events of
-    the connection, the other frame events (in `scratch`) handed to it in order.
+    the connection, the other frame events handed to it in order.
 
     Messages that follow each other in the event list (nothing else came between them) go into
     one `WebSocketMessagesSeen`, both directions' alike: the same stream of events, fewer of
@@ -615,17 +474,9 @@ class _SessionFrames(FrameReader):
         self.owner = owner
         self.exchange_id = exchange_id
         self.model = owner.out
-        self.scratch: list[FrameEvent] = []
-        self.timestamp = 0.0
-        """When the bytes being read were captured."""
 
-    def take(self, buffer: bytes, start: int, end: int, timestamp: float) -> None:
-        """The side's next bytes, `buffer[start:end]`, captured at `timestamp`."""
-        self.timestamp = timestamp
-        scratch = self.scratch
-        self._take(buffer, start, end, scratch)
-        if scratch:
-            self.owner._frame_events(self.sender, scratch, timestamp)
+    def _events(self, out: list[FrameEvent]) -> None:
+        self.owner.frame_events(self.sender, out, self.timestamp)
 
     def _emit(
         self,
@@ -638,35 +489,35 @@ class _SessionFrames(FrameReader):
     ) -> None:
         owner = self.owner
         if out:  # wire frames or a note came first: keep the order
-            owner._frame_events(self.sender, out, self.timestamp)
+            owner.frame_events(self.sender, out, self.timestamp)
         if opcode == 8:
-            owner._close_seen = True
+            owner.close_seen = True
         message = WebSocketMessage(self.sender, opcode, size, self.timestamp, b"", compressed)
         model = self.model
-        batch = owner._batch
+        batch = owner.batch
         if model and model[-1] is batch:
             batch.messages.append(message)
-            owner._payloads.raw.append(payload)
+            owner.payloads.raw.append(payload)
         else:
-            payloads = owner._payloads = _Payloads(payload)
-            owner._batch = WebSocketMessagesSeen(self.exchange_id, [message], payloads.get)
-            model.append(owner._batch)
+            payloads = owner.payloads = _Payloads(payload)
+            owner.batch = WebSocketMessagesSeen(self.exchange_id, [message], payloads.get)
+            model.append(owner.batch)
 
     def _emit_masked(self, out: list[FrameEvent], opcode: int, raw: bytes, mask: bytes) -> None:
         # The same as `_emit`, the payload unmasked only if someone asks for it.
         owner = self.owner
         if out:
-            owner._frame_events(self.sender, out, self.timestamp)
+            owner.frame_events(self.sender, out, self.timestamp)
         message = WebSocketMessage(self.sender, opcode, len(raw), self.timestamp, b"", False)
         model = self.model
-        batch = owner._batch
+        batch = owner.batch
         if model and model[-1] is batch:
             batch.messages.append(message)
-            payloads = owner._payloads
+            payloads = owner.payloads
         else:
-            payloads = owner._payloads = _Payloads()
-            owner._batch = WebSocketMessagesSeen(self.exchange_id, [message], payloads.get)
-            model.append(owner._batch)
+            payloads = owner.payloads = _Payloads()
+            owner.batch = WebSocketMessagesSeen(self.exchange_id, [message], payloads.get)
+            model.append(owner.batch)
         payloads.masks[len(payloads.raw)] = mask
         payloads.raw.append(raw)
 

@@ -9,9 +9,8 @@ permessage-deflate is inflated with a cap: a message that would expand past it i
 not an outage. Garbage never raises: it becomes a `FrameError` and the direction stops.
 Frames masked against the sender's role are noted once and read on (real clients do it).
 
-This parser is the fast path: wsproto's `FrameDecoder` behind `websocket_wsproto` is the
-reference it is tested against (same frames, messages and errors for the same bytes); it was
-a third of the run time of a large capture, this is a tenth.
+The tests hold it to wsproto's `FrameDecoder` (tests/pcap/wsproto_reference.py): the same
+frames, messages and errors for the same bytes, however they are cut.
 """
 
 from __future__ import annotations
@@ -134,16 +133,23 @@ class FrameReader:
         self._size = 0
         self._frames = 0
         self._inflate: zlib._Decompress | None = None
-        # The short path of `_take` (mask bit expected, header length without the extended
+        self.out: list[FrameEvent] = []
+        """Frame events read but not handed on (`_events`) yet; messages go to `_emit`."""
+        self.timestamp = 0.0
+        """When the bytes being read were captured."""
+        # The short path of `take` (mask bit expected, header length without the extended
         # length), taken only when no wire view is wanted and whole 16-bit payloads are kept.
         self._short = (0x80, 6) if self._expect_mask else (0, 2)
         self._quick = not wire and keep >= 0xFFFF
 
     def feed(self, data: bytes) -> list[FrameEvent]:
         """Frames and messages completed by `data` (an error ends the direction)."""
-        out: list[FrameEvent] = []
-        self._take(data, 0, len(data), out)
+        self.take(data, 0, len(data), self.timestamp)
+        out, self.out = self.out, []
         return out
+
+    def _events(self, out: list[FrameEvent]) -> None:
+        """`take` read frame events (`out`, not empty), which wait in `out` for `feed`."""
 
     def _emit(
         self,
@@ -161,11 +167,14 @@ class FrameReader:
         """A whole one-frame message, uncompressed, its payload (all of it) still masked."""
         self._emit(out, opcode, len(raw), unmask(raw, mask), False, 1)
 
-    def _take(self, buffer: bytes, pos: int, end: int, out: list[FrameEvent]) -> None:
-        """Parse `buffer[pos:end]` after what was left over (read in place: a packet's payload
-        is not copied out of the file's buffer); messages go to `_emit`, the rest to `out`."""
+    def take(self, buffer: bytes, pos: int, end: int, timestamp: float) -> None:
+        """The sender's next bytes, `buffer[pos:end]`, captured at `timestamp` (the sink of its
+        stream): parsed after what was left over, where they lie (a packet's payload is not
+        copied out of the file's buffer); messages go to `_emit`, the rest to `_events`."""
         if self.broken is not None or pos >= end:
             return
+        self.timestamp = timestamp
+        out = self.out
         if self._buffer:
             buffer = self._buffer + buffer[pos:end]
             pos, end = 0, len(buffer)
@@ -295,9 +304,11 @@ class FrameReader:
             self.broken = FrameError(f"invalid frame: {e}", self._error_at)
             out.append(self.broken)
             self._buffer = b""
-            return
-        self._consumed = base + pos
-        self._buffer = buffer[pos:end] if pos < end else b""
+        else:
+            self._consumed = base + pos
+            self._buffer = buffer[pos:end] if pos < end else b""
+        if out:
+            self._events(out)
 
     def _control_too_long(
         self, buffer: bytes, pos: int, end: int, opcode: int, length: int

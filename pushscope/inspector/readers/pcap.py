@@ -25,7 +25,7 @@ def read_pcap(fp: BinaryIO, source: int, name: str) -> Iterator[ModelEvent]:
     out = connections.out
     last: float | None = None
     packets = 0
-    for item in visit_packets(fp, connections.packet_in):
+    for item in visit_packets(fp, connections.packet):
         if isinstance(item, str):
             if packets == 0:
                 raise CaptureError(f"{name}: {item}")

@@ -1,7 +1,7 @@
-"""The reference reader of WebSocket frames: wsproto's own decoder, wrapped to the same API.
+"""The reference reader of WebSocket frames, for tests: wsproto's own decoder, wrapped to the
+API of `websocket_frames.FrameReader`, which is what captures are read with.
 
-`websocket_frames.FrameReader` is what captures are read with (several times faster); the
-tests feed both the same streams and require the same frames, messages and errors. Here,
+The tests feed both the same streams and require the same frames, messages and errors. Here,
 wsproto's `FrameDecoder` does the parsing (header, lengths, masking, control-frame rules) in
 the role of the receiver: the client's bytes are read as a server reads them (masked frames
 required) and the server's as a client does. A small wsproto `Extension` sees every frame
