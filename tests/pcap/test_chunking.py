@@ -175,6 +175,14 @@ MORE_HTTP = [
     b"HTTP/1.1 204 No Content\r\n\r\n",
     b"HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n",
 ]
+SIDED_PIECES = st.lists(
+    st.tuples(
+        st.sampled_from(["client", "server"]),
+        st.one_of(st.binary(max_size=60), st.sampled_from(PIECES + MORE_HTTP)),
+    ),
+    max_size=20,
+)
+"""Traffic as (side, bytes) pieces: known HTTP and WebSocket fragments and random bytes."""
 
 
 @settings(max_examples=400, deadline=None)
@@ -271,16 +279,7 @@ def _detailed(found: list[ModelEvent]) -> list[object]:
 
 
 @settings(max_examples=300, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            st.sampled_from(["client", "server"]),
-            st.one_of(st.binary(max_size=60), st.sampled_from(PIECES + MORE_HTTP)),
-        ),
-        max_size=20,
-    ),
-    st.booleans(),
-)
+@given(SIDED_PIECES, st.booleans())
 def test_same_events_as_with_h11_itself(pieces: list[tuple[Direction, bytes]], end: bool) -> None:
     """`h11_reader`'s mirror without writing, its reader-only connections, its `next_event`
     that keeps a body's data out of the state machine, and drains that wake the other side

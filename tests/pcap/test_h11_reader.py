@@ -18,7 +18,7 @@ from pushscope.inspector.pcap import h11_reader, http1
 from pushscope.inspector.pcap.http1 import HttpConnection
 from tests.conftest import fixture_path
 from tests.pcap.helpers import events
-from tests.pcap.test_chunking import FIXTURES, MORE_HTTP, PIECES
+from tests.pcap.test_chunking import FIXTURES, MORE_HTTP, PIECES, SIDED_PIECES
 
 
 def _events_of(conn: h11.Connection, pieces: list[bytes], step: Callable[[], object]) -> list[str]:
@@ -92,16 +92,7 @@ def test_next_event_reads_responses_as_h11_does(pieces: list[bytes], method: byt
 
 
 @settings(max_examples=300, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            st.sampled_from(["client", "server"]),
-            st.one_of(st.binary(max_size=60), st.sampled_from(PIECES + MORE_HTTP)),
-        ),
-        max_size=20,
-    ),
-    st.booleans(),
-)
+@given(SIDED_PIECES, st.booleans())
 def test_needs_bytes_only_when_h11_would_need_them(
     pieces: list[tuple[Direction, bytes]], end: bool
 ) -> None:
