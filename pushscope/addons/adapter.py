@@ -11,18 +11,15 @@ from __future__ import annotations
 
 from mitmproxy import http
 
-from pushscope.addons import records
-from pushscope.addons.records import Record
-from pushscope.inspector.model import Exchange, Response
+from pushscope.addons.records import PAYLOAD_BYTES, Message, Opened, Responded
 
 
-def opened(flow: http.HTTPFlow) -> Record:
-    """The `OPENED` record of a flow whose request has arrived."""
+def opened(flow: http.HTTPFlow) -> Opened:
+    """The record of a flow whose request has arrived."""
     data = flow.request.data
     content = data.content
     client_conn = flow.client_conn
-    return (
-        records.OPENED,
+    return Opened(
         flow.id,
         data.method,
         data.scheme,
@@ -40,12 +37,11 @@ def opened(flow: http.HTTPFlow) -> Record:
     )
 
 
-def responded(flow: http.HTTPFlow) -> Record:
-    """The `RESPONDED` record of a flow whose response headers have arrived."""
+def responded(flow: http.HTTPFlow) -> Responded:
+    """The record of a flow whose response headers have arrived."""
     assert flow.response is not None
     data = flow.response.data
-    return (
-        records.RESPONDED,
+    return Responded(
         flow.id,
         data.status_code,
         data.reason,
@@ -66,25 +62,16 @@ def is_event_stream(flow: http.HTTPFlow) -> bool:
     return False
 
 
-def message(flow: http.HTTPFlow) -> Record:
-    """The `MESSAGE` record of the WebSocket message that just passed."""
+def message(flow: http.HTTPFlow) -> Message:
+    """The record of the WebSocket message that just passed."""
     assert flow.websocket is not None
     last = flow.websocket.messages[-1]
     content = last.content
-    return (
-        records.MESSAGE,
+    return Message(
         flow.id,
         last.from_client,
         int(last.type),
         len(content),
         last.timestamp,
-        content[: records.PAYLOAD_BYTES],
+        content[:PAYLOAD_BYTES],
     )
-
-
-def exchange_of(flow: http.HTTPFlow, source: int = 0) -> Exchange:
-    return records.exchange(opened(flow), source)
-
-
-def response_of(flow: http.HTTPFlow) -> Response:
-    return records.response(responded(flow))

@@ -21,12 +21,12 @@ from typing import Any
 from mitmproxy import ctx, exceptions, http
 from mitmproxy.addonmanager import Loader
 
-from pushscope.addons import adapter, records
-from pushscope.addons.records import Record
-from pushscope.addons.session import LiveAnalysis, Settings
-from pushscope.addons.worker import CONFIGURE, AnalysisProcess, WorkerError
+from pushscope.addons import adapter
+from pushscope.addons.records import Body, Closed
+from pushscope.addons.session import Configure, LiveAnalysis, Settings
+from pushscope.addons.worker import AnalysisProcess, Sent, WorkerError
 from pushscope.inspector.analysis import Analyzer, Observer
-from pushscope.inspector.model import Limits
+from pushscope.inspector.model import Direction, Limits
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ class Pushscope:
         self.session: LiveAnalysis | None = None
         self.process: AnalysisProcess | None = None
         self.settings = Settings()
-        self.push: Callable[[Record], None] = self._start
+        self.push: Callable[[Sent], None] = self._start
         self.taps: dict[str, SseTap] = {}
         # Options read on every exchange, copied in `configure`: `ctx.options` costs a lookup
         # through mitmproxy's option manager on each access.
@@ -167,7 +167,7 @@ class Pushscope:
             options.pushscope_max_events,
         )
         if self.process is not None:
-            self.process.push((CONFIGURE, self.settings))
+            self.process.push(Configure(self.settings))
             self.process.flush()
         elif self.session is not None or self.in_process:
             self._session().configure(self.settings)
@@ -200,17 +200,18 @@ class Pushscope:
         tap = self.taps.pop(flow.id, None)
         response = flow.response
         assert response is not None
-        closed = (records.CLOSED, flow.id, response.timestamp_end, None, None, None, None)
+        ended = response.timestamp_end
         body = response.raw_content
         if tap is not None:
-            self.push((*closed, False, self._keep_streamed_body(flow, tap), None))
+            self.push(Closed(flow.id, ended, body_size=self._keep_streamed_body(flow, tap)))
         elif body is None:
             # Streamed by mitmproxy itself (stream_large_bodies) and not stored: the body
             # passed unseen, which is not the same as an empty one.
             length = response.headers.get("content-length", "")
-            self.push((*closed, True, int(length) if length.isdigit() else 0, None))
+            size = int(length) if length.isdigit() else 0
+            self.push(Closed(flow.id, ended, body_unknown=True, body_size=size))
         else:
-            self.push((*closed, False, len(body), body))
+            self.push(Closed(flow.id, ended, body_size=len(body), body=body))
 
     @guarded
     def error(self, flow: http.HTTPFlow) -> None:
@@ -219,21 +220,7 @@ class Pushscope:
         if tap is not None and flow.response is not None:
             size = self._keep_streamed_body(flow, tap)
         assert flow.error is not None
-        error = flow.error
-        self.push(
-            (
-                records.CLOSED,
-                flow.id,
-                error.timestamp,
-                error.msg,
-                None,
-                None,
-                None,
-                False,
-                size,
-                None,
-            )
-        )
+        self.push(Closed(flow.id, flow.error.timestamp, flow.error.msg, body_size=size))
 
     @guarded
     def websocket_message(self, flow: http.HTTPFlow) -> None:
@@ -243,9 +230,9 @@ class Pushscope:
     def websocket_end(self, flow: http.HTTPFlow) -> None:
         ws = flow.websocket
         assert ws is not None
-        closed_by = "client" if ws.closed_by_client else "server"
-        closed = (records.CLOSED, flow.id, ws.timestamp_end, None, ws.close_code)
-        self.push((*closed, ws.close_reason or None, closed_by, False, None, None))
+        closed_by: Direction = "client" if ws.closed_by_client else "server"
+        reason = ws.close_reason or None
+        self.push(Closed(flow.id, ws.timestamp_end, None, ws.close_code, reason, closed_by))
 
     def done(self) -> None:
         try:
@@ -258,13 +245,13 @@ class Pushscope:
 
     # -- plumbing
 
-    def _start(self, record: Record) -> None:
+    def _start(self, record: Sent) -> None:
         """The first record, when `running` has not said where records go (an addon driven
         by hand): decide now."""
         self.push = self._sink()
         self.push(record)
 
-    def _sink(self) -> Callable[[Record], None]:
+    def _sink(self) -> Callable[[Sent], None]:
         if not self.in_process:
             try:
                 self.process = AnalysisProcess(self.settings)
@@ -282,7 +269,7 @@ class Pushscope:
     def chunk(self, flow_id: str, data: bytes) -> None:
         """A piece of a streamed body, as it passes."""
         try:
-            self.push((records.BODY, flow_id, data, time.time()))
+            self.push(Body(flow_id, data, time.time()))
         except Exception:
             if "stream" not in self.failed_hooks:
                 self.failed_hooks.add("stream")

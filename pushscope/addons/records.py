@@ -1,18 +1,19 @@
-"""What the addon's hooks take from a flow, as plain records, and the model built from them.
+"""What the addon's hooks take from a flow, as typed records, and the model built from them.
 
 A hook runs on the proxy's hot path: it only copies mitmproxy's raw fields into a record, a
-tuple of bytes, numbers and tuples that costs little to make and to pickle (model objects
-cost twenty times more to pickle). The model is built from the record where the analysis
-runs: in the addon's analysis process, or in mitmproxy's own when embedded. The conversions
-match the flow-file reader (`inspector.readers.mitm`), so an exchange seen live and the same
-flow read back from `-w flows.mitm` are the same exchange: same id, times, URL.
+named tuple of bytes, numbers and tuples that costs little to make and, sent as a plain
+tuple (`worker.pack`), to pickle: model objects cost twenty times more to pickle. The model
+is built from the record where the analysis runs: in the addon's analysis process, or in
+mitmproxy's own when embedded. The conversions match the flow-file reader
+(`inspector.readers.mitm`), so an exchange seen live and the same flow read back from
+`-w flows.mitm` are the same exchange: same id, times, URL.
 
 Nothing here imports mitmproxy: the analysis process never loads it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from pushscope.inspector.endpoints import flow_url, peer_address
 from pushscope.inspector.events import ExchangeClosed
@@ -25,28 +26,136 @@ from pushscope.inspector.model import (
     WebSocketMessage,
 )
 
-Record = tuple[Any, ...]
-"""`(kind, flow id, ...)`; the fields of each kind are listed beside it."""
-
-OPENED = 0
-"""method, scheme, host, port, authority, path, http_version (bytes but host), header fields
-((name, value) bytes), timestamp_start, request body size, client peername, server address,
-TLS SNI: `ExchangeOpened`."""
-RESPONDED = 1
-"""status, reason, http_version, header fields, timestamp_start, timestamp_end:
-`ResponseStarted`."""
-BODY = 2
-"""data, arrival time: `BodyChunk` (a piece of a streamed body)."""
-CLOSED = 3
-"""timestamp, error, close_code, close_reason, closed_by, body_unknown: `ExchangeClosed`;
-then the response body's size if known, and the body itself if it was read whole."""
-MESSAGE = 4
-"""from_client, opcode, size, timestamp, the payload's first `PAYLOAD_BYTES`:
-`WebSocketMessageSeen`."""
+RawFields = tuple[tuple[bytes, bytes], ...]
+"""Header fields as mitmproxy holds them: (name, value) bytes in wire order."""
 
 PAYLOAD_BYTES = 4096
 """What a record keeps of a WebSocket message: more than the analysis and the feed read of
 any (previews, the first client text, a close frame's code and reason)."""
+
+
+class Opened(NamedTuple):
+    """A request arrived: `ExchangeOpened`."""
+
+    flow_id: str
+    method: bytes
+    scheme: bytes
+    host: str
+    port: int
+    authority: bytes
+    path: bytes
+    http_version: bytes
+    fields: RawFields
+    timestamp_start: float
+    body_size: int
+    client: Any
+    """The client's peername, as mitmproxy has it."""
+    server: Any
+    """The server's address, as mitmproxy has it."""
+    sni: str | None
+
+    def exchange(self, source: int = 0) -> Exchange:
+        method = text(self.method)
+        http_version = text(self.http_version)
+        request_headers = headers(self.fields)
+        url = flow_url(
+            method,
+            text(self.scheme),
+            self.host,
+            self.port,
+            self.authority.decode("utf-8", "replace"),
+            self.path.decode("utf-8", "replace"),
+            http_version,
+            request_headers,
+        )
+        request = Request(
+            method, url, http_version or None, request_headers, self.timestamp_start, self.body_size
+        )
+        return Exchange(
+            self.flow_id,
+            source,
+            request,
+            peer_address(self.client),
+            peer_address(self.server),
+            tls_sni=self.sni,
+        )
+
+
+class Responded(NamedTuple):
+    """Response headers arrived: `ResponseStarted`."""
+
+    flow_id: str
+    status: int
+    reason: bytes
+    http_version: bytes
+    fields: RawFields
+    timestamp_start: float | None
+    timestamp_end: float | None
+
+    def response(self) -> Response:
+        return Response(
+            self.status,
+            text(self.reason),
+            text(self.http_version) or None,
+            headers(self.fields),
+            self.timestamp_start,
+            self.timestamp_end,
+        )
+
+
+class Body(NamedTuple):
+    """A piece of a streamed body as it passed: `BodyChunk`."""
+
+    flow_id: str
+    data: bytes
+    timestamp: float
+
+
+class Message(NamedTuple):
+    """A WebSocket message passed: `WebSocketMessageSeen`."""
+
+    flow_id: str
+    from_client: bool
+    opcode: int
+    size: int
+    timestamp: float
+    payload: bytes
+    """The payload's first `PAYLOAD_BYTES`."""
+
+    def message(self) -> WebSocketMessage:
+        direction: Direction = "client" if self.from_client else "server"
+        return WebSocketMessage(direction, self.opcode, self.size, self.timestamp)
+
+
+class Closed(NamedTuple):
+    """The exchange ended: `ExchangeClosed`, with what is known of the response body."""
+
+    flow_id: str
+    timestamp: float | None
+    error: str | None = None
+    close_code: int | None = None
+    close_reason: str | None = None
+    closed_by: Direction | None = None
+    body_unknown: bool = False
+    """The body passed unseen (streamed by mitmproxy and not stored)."""
+    body_size: int | None = None
+    body: bytes | None = None
+    """The body, when it was read whole."""
+
+    def event(self) -> ExchangeClosed:
+        return ExchangeClosed(
+            self.flow_id,
+            self.timestamp,
+            self.error,
+            self.close_code,
+            self.close_reason,
+            self.closed_by,
+            body_unknown=self.body_unknown,
+            response_body_size=self.body_size,
+        )
+
+
+Record = Opened | Responded | Body | Message | Closed
 
 _TEXT_CACHE_SIZE = 4096
 _texts: dict[bytes, str] = {}
@@ -67,49 +176,5 @@ def text(value: bytes) -> str:
     return decoded
 
 
-def headers(fields: tuple[tuple[bytes, bytes], ...]) -> Headers:
+def headers(fields: RawFields) -> Headers:
     return tuple([(text(name), text(value)) for name, value in fields])
-
-
-def exchange(record: Record, source: int = 0) -> Exchange:
-    """The exchange an `OPENED` record describes."""
-    (_, flow_id, method_raw, scheme, host, port, authority, path, version_raw) = record[:9]
-    fields, started, body_size, client, server, sni = record[9:]
-    method = text(method_raw)
-    http_version = text(version_raw)
-    request_headers = headers(fields)
-    url = flow_url(
-        method,
-        text(scheme),
-        host,
-        port,
-        authority.decode("utf-8", "replace"),
-        path.decode("utf-8", "replace"),
-        http_version,
-        request_headers,
-    )
-    request = Request(method, url, http_version or None, request_headers, started, body_size)
-    opened = Exchange(flow_id, source, request, peer_address(client), peer_address(server))
-    opened.tls_sni = sni
-    return opened
-
-
-def response(record: Record) -> Response:
-    """The response a `RESPONDED` record describes."""
-    _, _, status, reason, version, fields, started, ended = record
-    return Response(status, text(reason), text(version) or None, headers(fields), started, ended)
-
-
-def message(record: Record) -> tuple[WebSocketMessage, bytes]:
-    """The WebSocket message a `MESSAGE` record describes, and what is kept of its payload."""
-    _, _, from_client, opcode, size, timestamp, payload = record
-    direction: Direction = "client" if from_client else "server"
-    return WebSocketMessage(direction, opcode, size, timestamp), payload
-
-
-def closed(record: Record) -> ExchangeClosed:
-    """The end a `CLOSED` record describes."""
-    flow_id, timestamp, error, close_code, close_reason, closed_by, body_unknown = record[1:8]
-    return ExchangeClosed(
-        flow_id, timestamp, error, close_code, close_reason, closed_by, body_unknown=body_unknown
-    )

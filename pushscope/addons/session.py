@@ -9,10 +9,9 @@ import logging
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
-from pushscope.addons import records
-from pushscope.addons.records import Record
+from pushscope.addons.records import Body, Closed, Message, Opened, Record, Responded
 from pushscope.inspector.analysis import Analyzer, Observer
 from pushscope.inspector.detect import Detector
 from pushscope.inspector.events import (
@@ -44,6 +43,12 @@ class Settings:
     report: str = ""
     max_messages: int = 1000
     max_events: int = 1000
+
+
+class Configure(NamedTuple):
+    """A control record: the analysis takes new settings."""
+
+    settings: Settings
 
 
 class _FindingLog(Observer):
@@ -89,29 +94,32 @@ class LiveAnalysis:
             self._open_feed(settings.feed)
         self.settings = settings
 
-    def apply(self, record: Record) -> None:
-        """Feed one record to the analyzer."""
+    def apply(self, record: Record | Configure) -> None:
+        """Feed one record to the analyzer (or take new settings)."""
         analyzer = self.analyzer
-        kind, flow_id = record[0], record[1]
-        if kind == records.BODY:
-            analyzer.feed(BodyChunk(flow_id, record[2], record[3]))
-        elif kind == records.MESSAGE:
-            message, payload = records.message(record)
-            analyzer.feed(WebSocketMessageSeen(flow_id, message, payload))
-        elif kind == records.OPENED:
-            analyzer.feed(ExchangeOpened(records.exchange(record)))
-        elif kind == records.RESPONDED:
-            analyzer.feed(ResponseStarted(flow_id, records.response(record)))
-        elif kind == records.CLOSED:
-            body_size, body = record[8], record[9]
-            if body_size is not None:
-                exchange = analyzer.get(flow_id)
-                if exchange is not None and exchange.response is not None:
-                    exchange.response.body_size = body_size
-            if analyzer.is_open(flow_id):  # error may follow websocket_end, and so on
-                if body:
-                    analyzer.feed(BodyChunk(flow_id, body, record[2]))
-                analyzer.feed(records.closed(record))
+        match record:  # the most frequent kinds first
+            case Body():
+                analyzer.feed(BodyChunk(record.flow_id, record.data, record.timestamp))
+            case Message():
+                message = record.message()
+                analyzer.feed(WebSocketMessageSeen(record.flow_id, message, record.payload))
+            case Opened():
+                analyzer.feed(ExchangeOpened(record.exchange()))
+            case Responded():
+                analyzer.feed(ResponseStarted(record.flow_id, record.response()))
+            case Closed():
+                self._closed(record)
+            case Configure():
+                self.configure(record.settings)
+            case _:
+                raise TypeError(f"not a record: {record!r}")
+
+    def _closed(self, record: Closed) -> None:
+        analyzer = self.analyzer
+        if analyzer.is_open(record.flow_id):  # error may follow websocket_end, and so on
+            if record.body:
+                analyzer.feed(BodyChunk(record.flow_id, record.body, record.timestamp))
+            analyzer.feed(record.event())
 
     def finish(self) -> None:
         """The end: the last findings, the report if asked for, the feed written out."""

@@ -7,8 +7,8 @@ the proxy spends too. The hooks only make records (`pushscope.addons.records`);
 feed, the report. Its log lines (findings, failures) come back up a pipe and are logged in
 mitmproxy as the addon's own.
 
-The pipe carries frames: a 4-byte big-endian length, then a pickled list of records. The
-first record is the settings (`CONFIGURE`); the end of the input is the end of the traffic.
+The pipe carries frames: a 4-byte big-endian length, then a batch of records (`pack`). The
+first record is the settings (`Configure`); the end of the input is the end of the traffic.
 """
 
 from __future__ import annotations
@@ -29,15 +29,15 @@ import time
 from collections.abc import Callable
 from typing import IO, Any
 
-from pushscope.addons.records import Record
-from pushscope.addons.session import LiveAnalysis, Settings
+from pushscope.addons.records import Body, Closed, Message, Opened, Record, Responded
+from pushscope.addons.session import Configure, LiveAnalysis, Settings
 from pushscope.inspector import pipes
 
 log = logging.getLogger("pushscope.addons.live")
 WORKER_MODULE = "pushscope.addons.worker"
 
-CONFIGURE = -1
-"""A control record: `(CONFIGURE, Settings)`."""
+Sent = Record | Configure
+"""What goes down the pipe."""
 BATCH = 256
 """Records sent at once; fewer wait at most `FLUSH_DELAY`."""
 FLUSH_DELAY = 0.01
@@ -72,13 +72,13 @@ class AnalysisProcess:
         self._stdin: IO[bytes] = self.process.stdin
         self._stdout: IO[bytes] = self.process.stdout
         self._logged = bytearray()
-        self._pending: list[Record] = []
+        self._pending: list[Sent] = []
         self._scheduled = False
         self._reader_loop: asyncio.AbstractEventLoop | None = None
         self.alive = True
         pipes.enlarge(self._stdin.fileno())  # bursts pass without blocking the proxy
         self._wait_ready()
-        self.push((CONFIGURE, settings))
+        self.push(Configure(settings))
         self.flush()
 
     def _wait_ready(self) -> None:
@@ -103,7 +103,7 @@ class AnalysisProcess:
         except RuntimeError:
             pass  # no event loop (an addon driven by hand): read at the end
 
-    def push(self, record: Record) -> None:
+    def push(self, record: Sent) -> None:
         """Send `record` with the next batch."""
         if not self.alive:
             return
@@ -124,7 +124,7 @@ class AnalysisProcess:
             return
         batch, self._pending = self._pending, []
         try:
-            body = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+            body = pack(batch)
         except Exception:
             log.exception("pushscope: a batch of records could not be sent; it is left out")
             return
@@ -212,6 +212,25 @@ class AnalysisProcess:
         )
 
 
+_KINDS: tuple[type[Sent], ...] = (Opened, Responded, Body, Message, Closed, Configure)
+_KIND_NUMBERS = {kind: number for number, kind in enumerate(_KINDS)}
+
+
+def pack(batch: list[Sent]) -> bytes:
+    """`batch` pickled as plain tuples, each its kind's number and its fields (pickle calls
+    back into Python for every named tuple; a plain tuple it writes by itself)."""
+    numbers = _KIND_NUMBERS
+    return pickle.dumps(
+        [(numbers[type(record)], *record) for record in batch], protocol=pickle.HIGHEST_PROTOCOL
+    )
+
+
+def unpack(body: bytes) -> list[Sent]:
+    """The batch `pack` made."""
+    kinds = _KINDS
+    return [kinds[fields[0]]._make(fields[1:]) for fields in pickle.loads(body)]
+
+
 # -- the analysis process ------------------------------------------------------------------
 
 
@@ -286,7 +305,7 @@ def _frames(fd: int, timers: _Timers, handler: _LineHandler) -> Any:
     buffer = bytearray()
     while True:
         for body in pipes.split_frames(buffer):
-            yield pickle.loads(body)
+            yield unpack(body)
         writable = [handler.fd] if handler.waiting else []
         if fd in select.select([fd], writable, [], timers.wait())[0]:
             chunk = os.read(fd, 1 << 20)
@@ -306,19 +325,17 @@ def main() -> int:
     root.setLevel(logging.INFO)
     timers = _Timers()
     session = LiveAnalysis(timers)
-    failed: set[int] = set()
+    failed: set[type] = set()
     os.write(sys.stdout.fileno(), _READY)
     for batch in _frames(sys.stdin.fileno(), timers, handler):
         for record in batch:
             try:
-                if record[0] == CONFIGURE:
-                    session.configure(record[1])
-                else:
-                    session.apply(record)
+                session.apply(record)
             except Exception:
-                if record[0] not in failed:
-                    failed.add(record[0])
-                    log.exception("pushscope: analysing a record of kind %s failed", record[0])
+                kind = type(record)
+                if kind not in failed:
+                    failed.add(kind)
+                    log.exception("pushscope: analysing a %s record failed", kind.__name__)
     session.finish()
     timers.run_due()
     handler.close()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
 from pushscope.inspector import frameworks
 from pushscope.inspector.bodies import BodyDecoder, BodyError
@@ -28,13 +29,16 @@ from pushscope.inspector.model import (
     Limits,
     Opcode,
     Protocol,
+    Response,
+    SseComment,
+    SseError,
     SseEvent,
     SseStream,
     StreamBody,
     WebSocketMessage,
     WebSocketSession,
 )
-from pushscope.inspector.sse import SseComment, SseError, SseItem, SseParser, SseTally
+from pushscope.inspector.sse import SseItem, SseParser
 from pushscope.inspector.websocket import is_websocket_request
 
 
@@ -126,7 +130,8 @@ class Analyzer:
         match event:  # the most frequent events first
             case WebSocketMessageSeen():
                 if (state := self._open.get(event.exchange_id)) is not None:
-                    self._ws_message(state, event.message, event.payload)
+                    payload = event.payload
+                    self._ws_messages(state, (event.message,), lambda _: payload)
             case BodyChunk():
                 if (state := self._open.get(event.exchange_id)) is not None:
                     self._chunk(state, event)
@@ -144,7 +149,7 @@ class Analyzer:
                     self._closed(state, event)
             case WebSocketMessagesSeen():
                 if (state := self._open.get(event.exchange_id)) is not None:
-                    self._ws_messages(state, event)
+                    self._ws_messages(state, event.messages, event.payload)
             case SourceProblem():
                 self.problem(event.source, event.message)
 
@@ -173,17 +178,25 @@ class Analyzer:
         return findings
 
     def _opened(self, event: ExchangeOpened) -> None:
-        exchange = event.exchange
-        key = exchange.id
+        opened = event.exchange
+        key = opened.id
         if key in self._open:
-            self.problem(exchange.source, f"exchange {key} opened twice; the second one is ignored")
+            self.problem(opened.source, f"exchange {key} opened twice; the second one is ignored")
             return
+        exchange_id = key
         earlier = self._exchanges.get(key)
-        if earlier is not None and earlier.source != exchange.source:
+        if earlier is not None and earlier.source != opened.source:
             n = 2
             while f"{key}~{n}" in self._exchanges:
                 n += 1
-            exchange.id = f"{key}~{n}"
+            exchange_id = f"{key}~{n}"
+        exchange = Exchange(
+            exchange_id, opened.source, opened.request, opened.client, opened.server
+        )
+        if opened.tls_sni is not None:
+            exchange.tls_sni = opened.tls_sni
+        if opened.evidence:
+            exchange.evidence = list(opened.evidence)
         # A flow saved again under the same id in the same source is a later state of it
         # (mitmproxy writes a flow each time it changes): the new one replaces the old.
         self._exchanges[exchange.id] = exchange
@@ -259,13 +272,7 @@ class Analyzer:
         if body.hasher is not None:
             body.hasher.update(data)
         if body.sse is not None:
-            sse = state.exchange.sse
-            assert sse is not None
-            if self.observers or len(sse.events) < self.limits.sse_events:
-                self._sse_items(state.exchange, body.sse.feed(data, event.timestamp))
-            else:  # nothing more is kept and nobody listens: count without building events
-                tally = body.sse.tally(data, event.timestamp)
-                self._sse_tally(state.exchange, tally, event.timestamp)
+            self._sse_items(state.exchange, body.sse.feed(data, event.timestamp))
         stream = state.exchange.stream
         if stream is not None:
             stream.bytes += len(data)
@@ -274,79 +281,60 @@ class Analyzer:
     def _sse_items(self, exchange: Exchange, items: list[SseItem]) -> None:
         stream = exchange.sse
         assert stream is not None
-        for item in items:
-            if isinstance(item, SseEvent):
-                if (
-                    len(item.data) > self.limits.preview_bytes
-                    and len(stream.events) < self.limits.sse_events
-                ):
-                    item.data = item.data[: self.limits.preview_bytes]
-                stream.add(item, self.limits.sse_events)
-                for observer in self.observers:
-                    observer.sse(exchange, item)
-            elif isinstance(item, SseComment):
+        if not items:
+            return
+        limits = self.limits
+        room = limits.sse_events - len(stream.events)
+        events: list[SseEvent] = []
+        for i, item in enumerate(items):
+            if type(item) is SseEvent:
+                if len(events) < room and len(item.data) > limits.preview_bytes:
+                    item = items[i] = item._replace(data=item.data[: limits.preview_bytes])
+                events.append(item)
+            elif type(item) is SseComment:
                 stream.comments += 1
                 stream.activity.seen(item.timestamp)
-                for observer in self.observers:
-                    observer.sse(exchange, item)
-            elif isinstance(item, SseError):
+            elif type(item) is SseError:
                 stream.errors.append(item.message)
                 self.problem(exchange.source, f"exchange {exchange.id}: SSE stream: {item.message}")
-
-    def _sse_tally(self, exchange: Exchange, tally: SseTally, timestamp: float | None) -> None:
-        """What `_sse_items` does with the items of a tally (all arrived at `timestamp`), none
-        of them kept."""
-        stream = exchange.sse
-        assert stream is not None
-        stream.add_counts(tally.events, tally.types, tally.with_id, timestamp)
-        if tally.comments:
-            stream.comments += tally.comments
-            stream.activity.seen(timestamp)
-        if tally.errors:
-            errors: list[SseItem] = list(tally.errors)
-            self._sse_items(exchange, errors)
-
-    def _ws_message(self, state: _Open, message: WebSocketMessage, payload: bytes) -> None:
-        session = state.exchange.websocket or self._provisional(state)
-        if session is None:
-            return
-        if len(session.messages) < self.limits.ws_messages:  # kept: give it its preview
-            message.preview = payload[: self.limits.preview_bytes]
-        session.add(message, self.limits.ws_messages)
-        if message.opcode == Opcode.CLOSE and session.closed_by is None:
-            self._ws_close(session, message, payload)
-        if (
-            session.first_client_text is None
-            and message.direction == "client"
-            and message.opcode == Opcode.TEXT
-        ):
-            session.first_client_text = payload[:512].decode("utf-8", "replace")
+        stream.add(events, limits.sse_events)
         for observer in self.observers:
-            observer.ws_message(state.exchange, message, payload)
+            for item in items:
+                if type(item) is SseEvent or type(item) is SseComment:
+                    observer.sse(exchange, item)
 
-    def _ws_messages(self, state: _Open, event: WebSocketMessagesSeen) -> None:
+    def _ws_messages(
+        self, state: _Open, messages: Sequence[WebSocketMessage], payload: Callable[[int], bytes]
+    ) -> None:
+        """Count and keep `messages` (`payload(i)`: the payload of `messages[i]`), and read
+        the payloads that matter: the first close frame's, the first client text, and, for
+        observers, every one."""
         session = state.exchange.websocket or self._provisional(state)
         if session is None:
             return
-        messages = event.messages
-        if self.observers or len(session.messages) < self.limits.ws_messages:
-            for i, message in enumerate(messages):
-                self._ws_message(state, message, event.payload(i))
-            return
-        # Nothing more is kept and nobody listens: count them all in one go, and look only at
-        # the payloads that matter (the first close frame, the first client text).
-        session.add_many(messages, self.limits.ws_messages)
+        limits = self.limits
+        room = limits.ws_messages - len(session.messages)
+        if room > 0:  # the kept messages carry a preview of their payload
+            kept = [
+                message._replace(preview=payload(i)[: limits.preview_bytes])
+                for i, message in enumerate(messages[:room])
+            ]
+            messages = kept if len(messages) <= room else [*kept, *messages[room:]]
+        session.add(messages, limits.ws_messages)
+        observers = self.observers
         for i, message in enumerate(messages):
-            if session.first_client_text is not None and session.closed_by is not None:
+            if not observers and session.first_client_text is not None and session.closed_by:
                 break
             if message.opcode == Opcode.CLOSE and session.closed_by is None:
-                self._ws_close(session, message, event.payload(i))
+                self._ws_close(session, message, payload(i))
             elif (
                 message.opcode == Opcode.TEXT
                 and message.direction == "client"
                 and session.first_client_text is None
             ):
-                session.first_client_text = event.payload(i)[:512].decode("utf-8", "replace")
+                session.first_client_text = payload(i)[:512].decode("utf-8", "replace")
+            for observer in observers:
+                observer.ws_message(state.exchange, message, payload(i))
 
     @staticmethod
     def _ws_close(session: WebSocketSession, message: WebSocketMessage, payload: bytes) -> None:
@@ -368,16 +356,13 @@ class Analyzer:
         if exchange.sse is not None:
             retry = body.sse.retry_ms if body.sse is not None else None
             exchange.sse.retry_ms = retry if retry is not None else event.sse_retry_ms
+        if event.request_body_size is not None:
+            exchange.request = replace(exchange.request, body_size=event.request_body_size)
+        if exchange.response is not None:
+            exchange.response = _ended(exchange.response, body, event)
         if exchange.stream is not None and event.stream_records is not None:
             exchange.stream.records = event.stream_records
             exchange.stream.bytes = exchange.response.body_size if exchange.response else 0
-        if exchange.response is not None:
-            if event.body_digest is not None:
-                exchange.response.body_digest = event.body_digest
-            elif body.hasher is not None and not body.broken and not event.body_unknown:
-                exchange.response.body_digest = body.hasher.hexdigest()
-        if body.kept is not None and exchange.response is not None:
-            exchange.response.body = bytes(body.kept)
         session = exchange.websocket
         if session is not None:
             if event.close_code is not None:
@@ -392,11 +377,9 @@ class Analyzer:
         for observer in self.observers:
             observer.closed(exchange)
         if not self.limits.headers:
-            exchange.request.headers = ()
-            exchange.request.known = None
+            exchange.request = replace(exchange.request, headers=())
             if exchange.response is not None:
-                exchange.response.headers = ()
-                exchange.response.known = None
+                exchange.response = replace(exchange.response, headers=())
 
     def _found(self, findings: list[Finding]) -> None:
         for finding in findings:
@@ -419,3 +402,20 @@ class Analyzer:
 
     def _body_problem(self, exchange: Exchange, message: str) -> None:
         self.problem(exchange.source, f"exchange {exchange.id}: response body: {message}")
+
+
+def _ended(response: Response, body: _Body, event: ExchangeClosed) -> Response:
+    """`response` as it ended: its body's size, end, digest and kept bytes. A new object when
+    any of them is new: the source's stays as it was sent."""
+    outcome: dict[str, Any] = {}
+    if event.response_body_size is not None:
+        outcome["body_size"] = event.response_body_size
+    if event.response_ended is not None:
+        outcome["timestamp_end"] = event.response_ended
+    if event.body_digest is not None:
+        outcome["body_digest"] = event.body_digest
+    elif body.hasher is not None and not body.broken and not event.body_unknown:
+        outcome["body_digest"] = body.hasher.hexdigest()
+    if body.kept is not None:
+        outcome["body"] = bytes(body.kept)
+    return replace(response, **outcome) if outcome else response

@@ -12,13 +12,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pushscope.inspector.model import Direction, Exchange, Response, SseEvent, WebSocketMessage
-from pushscope.inspector.sse import SseComment
+from pushscope.inspector.model import (
+    Direction,
+    Exchange,
+    Response,
+    SseComment,
+    SseEvent,
+    WebSocketMessage,
+)
 
 
 @dataclass(slots=True)
 class ExchangeOpened:
-    """A request was seen. `exchange` carries the request; the rest is filled in later."""
+    """A request was seen. `exchange` says what is known of it so far: its id, source, request,
+    peers, TLS server name and evidence; the analyzer copies those into an exchange of its own
+    and fills in the rest from the events that follow."""
 
     exchange: Exchange
     websocket_hint: bool = False
@@ -55,7 +63,7 @@ class WebSocketMessageSeen:
 @dataclass(slots=True)
 class WebSocketMessagesSeen:
     """Several whole WebSocket messages of one exchange, in order: what a capture that stores
-    a session's messages together (HAR) yields, one event instead of one per message.
+    a session's messages together (HAR, pcap) yields, one event instead of one per message.
 
     `payload(i)` is the payload of `messages[i]`. It may be computed only when asked for, so a
     consumer that only counts messages never pays for turning them into bytes."""
@@ -78,7 +86,9 @@ class ExchangeClosed:
     """The exchange ended: response complete, connection closed, or an error.
 
     `body_digest`, `sse_retry_ms` and `stream_records` come from sources that recorded the
-    outcome of a body rather than the body itself (a pushscope feed)."""
+    outcome of a body rather than the body itself (a pushscope feed); `request_body_size`,
+    `response_body_size` and `response_ended` from sources that learn them only as the bodies
+    pass (a packet capture, the live addon)."""
 
     exchange_id: str
     timestamp: float | None = None
@@ -91,6 +101,9 @@ class ExchangeClosed:
     stream_records: int | None = None
     body_unknown: bool = False
     """The body passed but was not seen (streamed by the proxy and not stored)."""
+    request_body_size: int | None = None
+    response_body_size: int | None = None
+    response_ended: float | None = None
 
 
 MAX_PROBLEMS = 100

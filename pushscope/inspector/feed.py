@@ -40,8 +40,7 @@ from typing import Any, TextIO
 from pushscope import __version__
 from pushscope.inspector.analysis import Observer
 from pushscope.inspector.findings import Finding
-from pushscope.inspector.model import Exchange, Opcode, SseEvent, WebSocketMessage
-from pushscope.inspector.sse import SseComment
+from pushscope.inspector.model import Exchange, Opcode, SseComment, SseEvent, WebSocketMessage
 
 SCHEMA = "pushscope.feed/1"
 PREVIEW_BYTES = 1024

@@ -8,9 +8,10 @@ are capped (see `Limits`) so a long session cannot exhaust memory.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Direction = Literal["client", "server"]
 Headers = tuple[tuple[str, str], ...]
@@ -153,13 +154,16 @@ class Response:
         return known
 
 
-@dataclass(slots=True)
-class WebSocketMessage:
+class WebSocketMessage(NamedTuple):
+    """A whole WebSocket message or control frame (immutable: sources and the analyzer's
+    readers share it)."""
+
     direction: Direction
     opcode: int
     size: int
     timestamp: float | None
     preview: bytes = b""
+    """The payload's first bytes, on the messages a session keeps."""
     compressed: bool = False
 
 
@@ -229,28 +233,8 @@ class WebSocketSession:
     activity: Activity = field(default_factory=lambda: Activity())
     _run: tuple[str, int] = ("", 0)
 
-    def add(self, message: WebSocketMessage, cap: int) -> None:
-        """Count `message` and keep it if the cap allows."""
-        self.activity.seen(message.timestamp)
-        if message.opcode >= Opcode.CLOSE:
-            self.control_frames += 1
-        else:
-            direction = message.direction
-            self.counts.add(direction, 1)
-            self.bytes.add(direction, message.size)
-            if self.first_direction is None:
-                self.first_direction = direction
-            side, length = self._run
-            length = length + 1 if side == direction else 1
-            self._run = (direction, length)
-            if length > self.longest_run[direction]:
-                self.longest_run.add(direction, 1)
-        if len(self.messages) < cap:
-            self.messages.append(message)
-
-    def add_many(self, messages: list[WebSocketMessage], cap: int) -> None:
-        """`add` each of `messages` in order, in one loop (a HAR session's messages come
-        together): the same counts, kept messages and activity as adding them one by one."""
+    def add(self, messages: Sequence[WebSocketMessage], cap: int) -> None:
+        """Count `messages`, in order, and keep them while fewer than `cap` are kept."""
         activity = self.activity
         last, longest = activity.last, activity.longest_idle
         counts, sizes, runs = self.counts, self.bytes, self.longest_run
@@ -296,8 +280,7 @@ class WebSocketSession:
             self.messages.extend(messages[:room])
 
 
-@dataclass(slots=True)
-class SseEvent:
+class SseEvent(NamedTuple):
     """A dispatched event, as an EventSource would deliver it."""
 
     type: str
@@ -307,6 +290,21 @@ class SseEvent:
     timestamp: float | None = None
     had_id: bool = False
     """True when this event's own block carried an `id:` field."""
+
+
+class SseComment(NamedTuple):
+    """A comment line (`:...`), the usual SSE heartbeat."""
+
+    text: str
+    timestamp: float | None = None
+
+
+class SseError(NamedTuple):
+    """A line or event the parser dropped, and why."""
+
+    message: str
+    offset: int
+    """Byte offset into the body where the problem was noticed."""
 
 
 @dataclass(slots=True)
@@ -324,34 +322,27 @@ class SseStream:
     activity: Activity = field(default_factory=lambda: Activity())
     """Events and comments alike: a comment is the usual SSE heartbeat."""
 
-    def add(self, event: SseEvent, cap: int) -> None:
-        self.activity.seen(event.timestamp)
-        self.count += 1
-        self.event_types[event.type] += 1
-        if event.had_id:
-            self.ids += 1
-        if event.timestamp is not None:
-            if self.first_event_at is None:
-                self.first_event_at = event.timestamp
-            self.last_event_at = event.timestamp
-        if len(self.events) < cap:
-            self.events.append(event)
-
-    def add_counts(
-        self, events: int, types: dict[str, int], with_id: int, timestamp: float | None
-    ) -> None:
-        """Count `events` events that all arrived at `timestamp`, none of them kept: what
-        `add` of each would count (`types`: how many of each event type)."""
+    def add(self, events: Sequence[SseEvent], cap: int) -> None:
+        """Count `events`, in order, and keep them while fewer than `cap` are kept."""
         if not events:
             return
-        self.activity.seen(timestamp)
-        self.count += events
-        self.event_types.update(types)
-        self.ids += with_id
-        if timestamp is not None:
-            if self.first_event_at is None:
-                self.first_event_at = timestamp
-            self.last_event_at = timestamp
+        activity = self.activity
+        types = self.event_types
+        ids = 0
+        for event in events:
+            timestamp = event.timestamp
+            if timestamp is not None:
+                activity.seen(timestamp)
+                if self.first_event_at is None:
+                    self.first_event_at = timestamp
+                self.last_event_at = timestamp
+            types[event.type] += 1
+            ids += event.had_id
+        self.count += len(events)
+        self.ids += ids
+        room = cap - len(self.events)
+        if room > 0:
+            self.events.extend(events[:room])
 
 
 @dataclass(slots=True)

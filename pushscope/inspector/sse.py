@@ -12,52 +12,15 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass, field
 
-from pushscope.inspector.model import SseEvent
+from pushscope.inspector.model import SseComment, SseError, SseEvent
 
 _EOL = re.compile(r"\r\n|\r|\n")
 _BOM = "\ufeff"
 
 
-@dataclass(slots=True)
-class SseComment:
-    text: str
-    timestamp: float | None = None
-
-
-@dataclass(slots=True)
-class SseError:
-    message: str
-    offset: int
-    """Byte offset into the body where the problem was noticed."""
-
-
 SseItem = SseEvent | SseComment | SseError
-
-
-@dataclass(slots=True)
-class SseTally:
-    """What a piece of a stream amounted to, for a consumer that counts events, not keeps them."""
-
-    events: int = 0
-    types: dict[str, int] = field(default_factory=dict)
-    """Events of each type, in the order the types first appeared."""
-    with_id: int = 0
-    """Events whose block carried an `id:` field."""
-    comments: int = 0
-    errors: list[SseError] = field(default_factory=list)
-
-    def add(self, items: list[SseItem]) -> None:
-        for item in items:
-            if isinstance(item, SseEvent):
-                self.events += 1
-                self.types[item.type] = self.types.get(item.type, 0) + 1
-                self.with_id += item.had_id
-            elif isinstance(item, SseComment):
-                self.comments += 1
-            else:
-                self.errors.append(item)
+__all__ = ["SseComment", "SseError", "SseEvent", "SseItem", "SseParser"]
 
 
 class SseParser:
@@ -91,83 +54,6 @@ class SseParser:
         items = self._lines(text, timestamp)
         self.offset += len(data)
         return items
-
-    def tally(self, data: bytes, timestamp: float | None = None) -> SseTally:
-        """Parse the next chunk like `feed`, but only count what it completed.
-
-        The parser ends in the same state as after `feed`. Whole blocks of a chunk that starts
-        a fresh line with no event pending (a body read whole, as from a capture) are counted
-        without building an event each; anything unusual (CR line ends, lines or events near
-        the limits) goes through `feed`'s own path."""
-        text = self._decoder.decode(data)
-        tally = SseTally()
-        if (
-            text
-            and "\r" not in text
-            and len(text) <= self.max_line
-            and len(text) <= self.max_event
-            and not self._partial_len
-            and not self._skipping
-            and not self._after_cr
-            and not self._data
-            and not self._event_type
-            and not self._had_id
-            and not self._event_too_big
-        ):
-            if not self._started:
-                self._started = True
-                if text.startswith(_BOM):
-                    text = text[1:]
-            cut = text.rfind("\n\n")
-            if cut >= 0:
-                self._count_lines(text[: cut + 1], tally)  # its last line is the blank one
-                text = text[cut + 2 :]
-        tally.add(self._lines(text, timestamp))
-        self.offset += len(data)
-        return tally
-
-    def _count_lines(self, text: str, tally: SseTally) -> None:
-        """Count the events of `text`, `_line` by `_line` but without building them: whole
-        lines ending in a blank one, no CR, no line or event over the limits, and no event
-        pending before it."""
-        types = tally.types
-        id_buffer = self._id_buffer
-        has_data = had_id = False
-        event_type = ""
-        events = with_id = comments = 0
-        for line in text.split("\n"):
-            if not line:  # dispatch
-                if has_data:
-                    events += 1
-                    event_type = event_type or "message"
-                    types[event_type] = types.get(event_type, 0) + 1
-                    with_id += had_id
-                    has_data = False
-                had_id = False
-                event_type = ""
-                continue
-            if line.startswith("data"):  # the usual line first
-                if len(line) == 4 or line[4] == ":":
-                    has_data = True
-                    continue
-            elif line[0] == ":":
-                comments += 1
-                continue
-            name, colon, value = line.partition(":")
-            if colon and value.startswith(" "):
-                value = value[1:]
-            if name == "event":
-                event_type = value
-            elif name == "id":
-                if "\0" not in value:
-                    id_buffer = value
-                    had_id = True
-            elif name == "retry" and value.isascii() and value.isdigit():
-                self.retry_ms = int(value)
-        tally.events += events
-        tally.with_id += with_id
-        tally.comments += comments
-        self._id_buffer = self.last_event_id = id_buffer
 
     def close(self, timestamp: float | None = None) -> list[SseItem]:
         """The body ended. A final event not followed by a blank line is not dispatched."""

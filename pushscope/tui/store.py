@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 
 from pushscope.inspector.analysis import Observer
 from pushscope.inspector.findings import Finding
-from pushscope.inspector.model import Exchange, Protocol, SseEvent, WebSocketMessage
-from pushscope.inspector.sse import SseComment
+from pushscope.inspector.model import Exchange, Protocol, SseComment, SseEvent, WebSocketMessage
 
 
 @dataclass(slots=True)

@@ -7,7 +7,7 @@ import pytest
 from mitmproxy import http
 from mitmproxy.test import tflow
 
-from pushscope.addons.adapter import exchange_of, response_of
+from pushscope.addons.adapter import opened, responded
 from pushscope.inspector.events import ExchangeOpened, ResponseStarted
 from pushscope.inspector.readers.mitm import _flow_events
 
@@ -48,7 +48,7 @@ def test_live_exchange_equals_the_flow_file_one(
     flow.response.headers["Content-Type"] = "application/json"
     events = list(_flow_events(flow.get_state(), 0))
     offline = next(e for e in events if isinstance(e, ExchangeOpened)).exchange
-    live = exchange_of(flow)
+    live = opened(flow).exchange()
     assert live.request == offline.request
     assert (live.id, live.client, live.server, live.tls_sni) == (
         offline.id,
@@ -57,7 +57,7 @@ def test_live_exchange_equals_the_flow_file_one(
         offline.tls_sni,
     )
     started = next(e for e in events if isinstance(e, ResponseStarted)).response
-    response = response_of(flow)
+    response = responded(flow).response()
     assert (response.status, response.reason, response.http_version, response.headers) == (
         started.status,
         started.reason,
@@ -71,7 +71,7 @@ def test_undecodable_bytes_are_replaced_alike() -> None:
     flow.request.data.path = "/é?q=ü".encode() + b"\xff"
     flow.request.headers["X-Odd"] = b"\xfe caf\xc3\xa9".decode("latin-1")
     offline = next(e for e in _flow_events(flow.get_state(), 0) if isinstance(e, ExchangeOpened))
-    assert exchange_of(flow).request == offline.exchange.request
+    assert opened(flow).exchange().request == offline.exchange.request
 
 
 def test_connect_is_its_authority() -> None:
@@ -80,4 +80,4 @@ def test_connect_is_its_authority() -> None:
     flow.request.authority = "example.com:443"
     flow.request.host, flow.request.port = "example.com", 443
     offline = next(e for e in _flow_events(flow.get_state(), 0) if isinstance(e, ExchangeOpened))
-    assert exchange_of(flow).request.url == offline.exchange.request.url == "example.com:443"
+    assert opened(flow).exchange().request.url == offline.exchange.request.url == "example.com:443"

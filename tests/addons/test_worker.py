@@ -13,8 +13,10 @@ import pytest
 from mitmproxy.test import taddons, tflow
 from mitmproxy.websocket import WebSocketMessage
 
-from pushscope.addons import worker
+from pushscope.addons import adapter, worker
 from pushscope.addons.live import Pushscope
+from pushscope.addons.records import Body, Closed
+from pushscope.addons.session import Configure, Settings
 
 
 def _polls(addon: Pushscope, count: int) -> None:
@@ -152,10 +154,10 @@ def test_an_analysis_failure_is_logged_once_and_the_rest_analysed(
         _polls(addon, 2)
         assert addon.process is not None
         for _ in range(3):
-            addon.process.push((worker.CONFIGURE, "not settings"))  # fails there, each time
+            addon.process.push(Configure("not settings"))  # type: ignore[arg-type]  # fails there, each time
         _polls(addon, 2)
         addon.done()
-    failures = [r for r in caplog.records if "analysing a record" in r.getMessage()]
+    failures = [r for r in caplog.records if "analysing a Configure record" in r.getMessage()]
     assert len(failures) == 1 and "Traceback" in failures[0].getMessage()
     assert json.loads(report.read_text())["summary"]["exchanges"] == 4
 
@@ -169,3 +171,19 @@ def test_the_process_is_this_interpreter_running_the_installed_module() -> None:
         args = addon.process.process.args
         assert list(args) == [sys.executable, "-P", "-m", "pushscope.addons.worker"]
         addon.done()
+
+
+def test_records_cross_the_pipe_as_the_same_typed_records() -> None:
+    flow = tflow.twebsocketflow()
+    sent = [
+        adapter.opened(flow),
+        adapter.responded(flow),
+        adapter.message(flow),
+        Body(flow.id, b"data: 1\n\n", 1.5),
+        Closed(flow.id, 2.0, close_code=1000, closed_by="client", body_size=0),
+        Configure(Settings(report="r.json")),
+    ]
+    received = worker.unpack(worker.pack(sent))
+    assert received == sent
+    assert [type(r) for r in received] == [type(r) for r in sent]
+    assert received[4].closed_by == "client" and received[4].body is None  # type: ignore[union-attr]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-from pushscope.inspector.events import BodyChunk, ExchangeOpened
+from pushscope.inspector.events import BodyChunk, ExchangeClosed, ExchangeOpened
 from pushscope.inspector.model import Protocol
 from tests.pcap.builder import ACK, PSH, Conversation
 from tests.pcap.helpers import analyzed, events, problems, summary
@@ -57,7 +57,7 @@ def test_chunked_body_and_head() -> None:
     assert [e[2] for e in s if e[0] == "closed"] == [b"abcde", b"", b"z"]
 
 
-def test_expect_100_continue() -> None:
+def test_expect_100_continue(tmp_path: Path) -> None:
     c = Conversation().handshake()
     c.send(
         "client",
@@ -72,8 +72,11 @@ def test_expect_100_continue() -> None:
     s = summary(found)
     assert [e[2] for e in s if e[0] == "response"] == [200, 200]
     assert [e[2] for e in s if e[0] == "closed"] == [b"done", b"n"]
-    opened = [e for e in found if isinstance(e, ExchangeOpened)]
-    assert opened[0].exchange.request.body_size == 4
+    closed = [e for e in found if isinstance(e, ExchangeClosed)]
+    assert [e.request_body_size for e in closed] == [4, None]  # told at the end, once known
+    post, _ = analyzed(tmp_path, c.pcap())
+    assert post.request.body_size == 4
+    assert post.response is not None and post.response.body_size == 4
 
 
 def test_h2c_and_raw_upgrades_are_not_websocket(tmp_path: Path) -> None:

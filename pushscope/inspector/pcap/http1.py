@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import h11
 
@@ -106,11 +107,11 @@ class HttpConnection:
         self._count = 0
         self._requests = Receiver(h11.SERVER)  # reads what the client sends
         self._responses = Receiver(h11.CLIENT)  # reads what the server sends
-        self._reading_request: Exchange | None = None
-        self._waiting: deque[Exchange] = deque()
+        self._reading_request: _Pending | None = None
+        self._waiting: deque[_Pending] = deque()
         """Requests whose response has not ended, oldest first (pipelining)."""
         self._mode = "http"  # http | websocket | tunnel | broken
-        self._upgraded: Exchange | None = None
+        self._upgraded: _Pending | None = None
         self._readers: dict[Direction, _SessionFrames] = {}
         self.batch: WebSocketMessagesSeen | None = None
         """The last messages event given out, which the next message joins if it is still the
@@ -203,13 +204,13 @@ class HttpConnection:
         if self._upgraded is not None:
             if error is None and not self.close_seen and self._mode == "websocket":
                 error = "connection closed without a WebSocket close frame"
-            self.out.append(ExchangeClosed(self._upgraded.id, timestamp, error=error))
+            self.out.append(self._upgraded.closed(timestamp, error))
             self._upgraded = None
         reason = error or "connection closed before the response ended"
         if self._reading_request is not None and self._reading_request not in self._waiting:
             self._waiting.append(self._reading_request)
         while self._waiting:
-            self.out.append(ExchangeClosed(self._waiting.popleft().id, timestamp, error=reason))
+            self.out.append(self._waiting.popleft().closed(timestamp, reason))
         self._reading_request = None
         self._mode = "broken"
         for stream in self.streams.values():
@@ -269,7 +270,7 @@ class HttpConnection:
                 return progressed
             if type(event) is h11.Data:  # (mirrored nowhere: the server's side is as it was)
                 if self._reading_request is not None:
-                    self._reading_request.request.body_size += len(event.data)
+                    self._reading_request.request_bytes += len(event.data)
                 continue
             progressed = True
             if isinstance(event, h11.Request):
@@ -301,8 +302,9 @@ class HttpConnection:
             client=self.client,
             server=self.server,
         )
-        self._reading_request = exchange
-        self._waiting.append(exchange)
+        pending = _Pending(exchange.id)
+        self._reading_request = pending
+        self._waiting.append(pending)
         self.out.append(ExchangeOpened(exchange))
         mirror(self._responses, event)
 
@@ -318,11 +320,9 @@ class HttpConnection:
             if event is h11.NEED_DATA or event is h11.PAUSED or type(event) is h11.ConnectionClosed:
                 break
             if type(event) is h11.Data:
-                exchange = self._waiting[0]
-                response = exchange.response
-                assert response is not None
-                response.body_size += len(event.data)
-                self.out.append(BodyChunk(exchange.id, bytes(event.data), timestamp))
+                pending = self._waiting[0]
+                pending.response_bytes += len(event.data)
+                self.out.append(BodyChunk(pending.id, bytes(event.data), timestamp))
                 continue
             progressed = True
             if isinstance(event, h11.Response):
@@ -330,17 +330,15 @@ class HttpConnection:
             elif isinstance(event, h11.InformationalResponse):
                 self._informational(event, timestamp)
             elif isinstance(event, h11.EndOfMessage):
-                exchange = self._waiting.popleft()
-                if exchange.response is not None:
-                    exchange.response.timestamp_end = timestamp
-                self.out.append(ExchangeClosed(exchange.id, timestamp))
+                pending = self._waiting.popleft()
+                self.out.append(pending.closed(timestamp, ended=pending.response is not None))
                 mirror(self._requests, _END)
         if conn.their_state is h11.SWITCHED_PROTOCOL or conn.our_state is h11.SWITCHED_PROTOCOL:
             self._switched(timestamp)
         return progressed
 
     def _response(self, event: h11.Response, timestamp: float) -> None:
-        exchange = self._waiting[0]
+        pending = self._waiting[0]
         self._unmatched = 0
         response = Response(
             status=event.status_code,
@@ -349,14 +347,14 @@ class HttpConnection:
             headers=_headers(event),
             timestamp_start=timestamp,
         )
-        self.out.append(ResponseStarted(exchange.id, response))
-        exchange.response = response
+        self.out.append(ResponseStarted(pending.id, response))
+        pending.response = response
         mirror(self._requests, event)
 
     def _informational(self, event: h11.InformationalResponse, timestamp: float) -> None:
         self._unmatched = 0
         if event.status_code == 101:
-            exchange = self._waiting[0]
+            pending = self._waiting[0]
             response = Response(
                 status=101,
                 reason=_pooled(event.reason.decode("latin-1")),
@@ -364,17 +362,17 @@ class HttpConnection:
                 headers=_headers(event),
                 timestamp_start=timestamp,
             )
-            exchange.response = response
-            self.out.append(ResponseStarted(exchange.id, response))
+            pending.response = response
+            self.out.append(ResponseStarted(pending.id, response))
         mirror(self._requests, event)
 
     def _switched(self, timestamp: float) -> None:
         """The connection changed protocol: WebSocket frames, or a tunnel left unread."""
-        exchange = self._waiting.popleft()
+        pending = self._waiting.popleft()
         self._waiting.clear()
         self._reading_request = None
-        self._upgraded = exchange
-        response = exchange.response
+        self._upgraded = pending
+        response = pending.response
         client_rest = self._requests.trailing_data[0]
         server_rest = self._responses.trailing_data[0]
         target = upgrade_target(response.headers) if response is not None else None
@@ -387,7 +385,7 @@ class HttpConnection:
             sides: tuple[Direction, Direction] = ("client", "server")
             wire = self.frames is not None
             self._readers = {
-                side: _SessionFrames(self, exchange.id, side, deflate, wire) for side in sides
+                side: _SessionFrames(self, pending.id, side, deflate, wire) for side in sides
             }
             for side, rest in zip(sides, (client_rest, server_rest), strict=True):
                 reader = self._readers[side]
@@ -403,8 +401,8 @@ class HttpConnection:
 
     def frame_events(self, side: Direction, events: list[FrameEvent], timestamp: float) -> None:
         """What a direction's frames gave besides messages: wire frames, notes, an error."""
-        exchange = self._upgraded
-        assert exchange is not None
+        upgraded = self._upgraded
+        assert upgraded is not None
         frames = self.frames
         for event in events:
             if isinstance(event, WireFrame):
@@ -419,7 +417,7 @@ class HttpConnection:
                 self.out.append(
                     SourceProblem(
                         self.source,
-                        f"connection {self.client} -> {self.server}, exchange {exchange.id}: "
+                        f"connection {self.client} -> {self.server}, exchange {upgraded.id}: "
                         f"{side} WebSocket stream at byte {event.offset}: {event.message}; " + then,
                     )
                 )
@@ -440,7 +438,7 @@ class HttpConnection:
             self._waiting.append(self._reading_request)
         self._reading_request = None
         while self._waiting:
-            self.out.append(ExchangeClosed(self._waiting.popleft().id, None, error=why))
+            self.out.append(self._waiting.popleft().closed(None, why))
         self._requests = Receiver(h11.SERVER)
         self._responses = Receiver(h11.CLIENT)
         self._scan = {"client": b"", "server": b""}
@@ -457,6 +455,30 @@ class HttpConnection:
             return None
         self._scan[side] = None
         return data[found.start(1) :]
+
+
+@dataclass(slots=True)
+class _Pending:
+    """An exchange of this connection not yet ended, and what its end will tell: how much of
+    each body passed (the events already given out are not changed after)."""
+
+    id: str
+    response: Response | None = None
+    request_bytes: int = 0
+    response_bytes: int = 0
+
+    def closed(
+        self, timestamp: float | None, error: str | None = None, ended: bool = False
+    ) -> ExchangeClosed:
+        """Its end; `ended`: the response ended then."""
+        return ExchangeClosed(
+            self.id,
+            timestamp,
+            error=error,
+            request_body_size=self.request_bytes or None,
+            response_body_size=self.response_bytes if self.response is not None else None,
+            response_ended=timestamp if ended else None,
+        )
 
 
 class _SessionFrames(FrameReader):

@@ -18,9 +18,15 @@ from pushscope.inspector.events import (
     WebSocketMessageSeen,
 )
 from pushscope.inspector.feed import SCHEMA
-from pushscope.inspector.model import Exchange, Request, Response, SseEvent, WebSocketMessage
+from pushscope.inspector.model import (
+    Exchange,
+    Request,
+    Response,
+    SseComment,
+    SseEvent,
+    WebSocketMessage,
+)
 from pushscope.inspector.readers.base import CaptureError
-from pushscope.inspector.sse import SseComment
 
 
 def read_jsonl(fp: BinaryIO, source: int, name: str) -> Iterator[ModelEvent]:
