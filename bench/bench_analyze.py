@@ -756,7 +756,7 @@ def goals(figures: dict[str, Figures]) -> list[dict[str, Any]]:
 
 
 def code_version() -> str:
-    """The commit measured; if inspector/ has uncommitted changes, `+dirty` and a content hash."""
+    """The commit measured; if pushscope/ has uncommitted changes, `+dirty` and a content hash."""
     root = HERE.parent
 
     def git(*args: str) -> str:
@@ -876,7 +876,7 @@ def main(argv: list[str] | None = None) -> int:
     log(f"measuring {code}, {args.repeat} rounds ...")
     figures = measure(paths, args.n, args.repeat, log)
     if code_version() != code:
-        log(f"WARNING: inspector/ changed during the run ({code} -> {code_version()})")
+        log(f"WARNING: pushscope/ changed during the run ({code} -> {code_version()})")
         code += " (changed during the run)"
     results = {
         "n": args.n,

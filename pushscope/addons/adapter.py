@@ -1,10 +1,9 @@
-"""mitmproxy flows as pushscope's records and model: the only place the addon reads mitmproxy
-objects.
+"""mitmproxy flows as pushscope's records: the only place the addon reads mitmproxy objects.
 
 This runs on the proxy's hot path, once or twice per exchange: it copies mitmproxy's raw
 fields (`request.data`, `headers.fields`) rather than its convenience properties, which
-re-parse and re-validate on every access (`pretty_url` alone cost a quarter of the addon).
-What the fields mean is decided in `addons.records`, where the analysis runs.
+re-parse and re-validate on every access. What the fields mean is decided in
+`addons.records`, where the analysis runs.
 """
 
 from __future__ import annotations
@@ -54,7 +53,7 @@ def responded(flow: http.HTTPFlow) -> Responded:
 
 def is_event_stream(flow: http.HTTPFlow) -> bool:
     """Is the response `text/event-stream`? (Read from the raw fields: mitmproxy's
-    `headers.get` decodes and joins on every call, a third of the hooks' cost.)"""
+    `headers.get` decodes and joins on every call.)"""
     assert flow.response is not None
     for name, value in flow.response.data.headers.fields:
         if len(name) == 12 and name.lower() == b"content-type":

@@ -383,9 +383,9 @@ class Analyzer:
 
     def _found(self, findings: list[Finding]) -> None:
         for finding in findings:
-            # Only a finding with a role gives its exchanges one, as `finish` does. (An advice
-            # finding has none and comes back with all its exchanges each time one is added:
-            # going over them all each time took time quadratic in their number.)
+            # Only a finding with a role gives its exchanges one, as `finish` does. An advice
+            # finding has none, and comes back with all its exchanges each time one is added:
+            # walking them here would make a long series quadratic.
             if finding.role:
                 for exchange_id in finding.exchanges:
                     if (exchange := self._exchanges.get(exchange_id)) is not None:

@@ -336,7 +336,7 @@ def _due(size: int, evaluated_at: int) -> bool:
 def _headers_size(headers: Headers) -> int:
     """Bytes of the header block: each `name: value` line and its CRLF, and the blank line."""
     size = 4 * len(headers) + 2
-    for name, value in headers:  # a plain loop: three times faster than sum() of a generator
+    for name, value in headers:
         size += len(name) + len(value)
     return size
 
@@ -347,7 +347,7 @@ def _poll(exchange: Exchange, where: Target, fields: dict[str, str]) -> Poll:
     wire += _headers_size(request.headers)
     if response is not None:
         wire += 17 + len(response.reason) + response.body_size + _headers_size(response.headers)
-    return Poll(  # positional: keywords make a dataclass twice as slow to build
+    return Poll(  # positional, the cheapest to bind: one per exchange
         exchange.id,
         request.timestamp_start,
         exchange.ended,

@@ -1,8 +1,11 @@
 """What travels: exchanges, WebSocket sessions, SSE streams and other streamed bodies.
 
-Everything here is plain data. Readers and the live addon fill it through `inspector.events`;
-the analyzer, the reports and the TUI read it. Counts are exact; lists of messages and events
-are capped (see `Limits`) so a long session cannot exhaust memory.
+Everything here is plain data. Readers and the live addon describe traffic with it through
+`inspector.events`; the analyzer builds exchanges from that, and the reports and the TUI read
+them. What a source gives out is not changed after: messages and SSE items are named tuples,
+and a request or response is replaced, not written into, when the analyzer learns more (how
+its body ended, headers dropped). Counts are exact; lists of messages and events are capped
+(see `Limits`) so a long session cannot exhaust memory.
 """
 
 from __future__ import annotations

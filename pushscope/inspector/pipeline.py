@@ -27,7 +27,7 @@ def analyze_paths(
     """Analyse every capture; return the report and one line per unusable input.
 
     The cyclic garbage collector is paused meanwhile: a capture becomes millions of small
-    acyclic objects, which it would otherwise scan again and again (a third of the run time).
+    acyclic objects, which it would otherwise scan again and again.
     """
     collecting = gc.isenabled()
     gc.disable()

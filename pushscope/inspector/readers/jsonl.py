@@ -32,7 +32,6 @@ from pushscope.inspector.readers.base import CaptureError
 def read_jsonl(fp: BinaryIO, source: int, name: str) -> Iterator[ModelEvent]:
     """Model events from a feed. A bad line is reported by number and skipped; a last line cut
     short (the feed still being written) is reported too."""
-    responses: dict[str, Response] = {}
     for number, raw in enumerate(fp, start=1):
         if not raw.strip():
             continue
@@ -43,7 +42,7 @@ def read_jsonl(fp: BinaryIO, source: int, name: str) -> Iterator[ModelEvent]:
             if number == 1:
                 _check_schema(record, name)
                 continue
-            yield from _events(record, source, responses)
+            yield from _events(record, source)
         except CaptureError:
             raise
         except (ValueError, KeyError, TypeError, binascii.Error) as e:
@@ -66,9 +65,7 @@ def _headers(pairs: Any) -> tuple[tuple[str, str], ...]:
     return tuple((str(name), str(value)) for name, value in pairs or ())
 
 
-def _events(
-    record: dict[str, Any], source: int, responses: dict[str, Response]
-) -> Iterator[ModelEvent]:
+def _events(record: dict[str, Any], source: int) -> Iterator[ModelEvent]:
     kind = record["type"]
     exchange_id = str(record.get("id", ""))
     if kind == "exchange.opened":
@@ -97,7 +94,6 @@ def _events(
             headers=_headers(record.get("response_headers")),
             timestamp_start=record.get("response_started"),
         )
-        responses[exchange_id] = response
         yield ResponseStarted(exchange_id, response)
     elif kind == "sse.event":
         event = SseEvent(
@@ -123,10 +119,6 @@ def _events(
         )
         yield WebSocketMessageSeen(exchange_id, message, payload)
     elif kind == "exchange.closed":
-        answered = responses.pop(exchange_id, None)
-        if answered is not None:
-            answered.body_size = int(record.get("response_bytes") or 0)
-            answered.timestamp_end = record.get("ended")
         closed_by = record.get("closed_by")
         yield ExchangeClosed(
             exchange_id,
@@ -138,6 +130,8 @@ def _events(
             body_digest=record.get("body_digest"),
             sse_retry_ms=record.get("retry_ms"),
             stream_records=record.get("stream_records"),
+            response_body_size=int(record.get("response_bytes") or 0),
+            response_ended=record.get("ended"),
         )
     elif kind != "finding":
         raise ValueError(f"unknown record type {kind!r}")

@@ -17,8 +17,8 @@ _dumps = _encoder.encode
 
 
 def _c_encoder() -> Callable[[Any], str] | None:
-    """The C encoder `_dumps` builds afresh for every call, built once: a fifth of the cost
-    of encoding an exchange. None where the interpreter has no such encoder."""
+    """The C encoder `_dumps` builds afresh for every call, built once. None where the
+    interpreter has no such encoder."""
     make = getattr(json.encoder, "c_make_encoder", None)
     if make is None:
         return None
