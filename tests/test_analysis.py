@@ -8,6 +8,7 @@ events the analyzer is fed are never changed: it builds its own exchange from th
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
 import json
 from pathlib import Path
@@ -223,3 +224,36 @@ def test_the_events_fed_are_left_as_they_were() -> None:
     session = analyzer.exchanges[2].websocket
     assert session is not None and session.messages[0].preview == b"x" * 256
     assert repr(fed) == repr(before)
+
+
+def test_a_finished_request_or_response_keeps_every_other_field() -> None:
+    """`finished` builds the new object field by field: one added to the model must be too."""
+    request = Request("POST", "http://h/", "HTTP/1.1", (("A", "b"),), 1.0, 3, b"abc")
+    assert request.finished(request.headers, request.body_size) == request
+    response = Response(201, "Created", "HTTP/2", (("C", "d"),), 1.5, 2.0, 4, b"body", "ab12")
+    same = response.finished(
+        response.headers, 4, response.timestamp_end, response.body, response.body_digest
+    )
+    assert same == response
+    assert [f.name for f in dataclasses.fields(Response)] == [
+        "status",
+        "reason",
+        "http_version",
+        "headers",
+        "timestamp_start",
+        "timestamp_end",
+        "body_size",
+        "body",
+        "body_digest",
+        "known",
+    ]
+    assert [f.name for f in dataclasses.fields(Request)] == [
+        "method",
+        "url",
+        "http_version",
+        "headers",
+        "timestamp_start",
+        "body_size",
+        "body",
+        "known",
+    ]

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
 
 from pushscope.inspector import frameworks
 from pushscope.inspector.bodies import BodyDecoder, BodyError
@@ -357,7 +356,8 @@ class Analyzer:
             retry = body.sse.retry_ms if body.sse is not None else None
             exchange.sse.retry_ms = retry if retry is not None else event.sse_retry_ms
         if event.request_body_size is not None:
-            exchange.request = replace(exchange.request, body_size=event.request_body_size)
+            request = exchange.request
+            exchange.request = request.finished(request.headers, event.request_body_size)
         if exchange.response is not None:
             exchange.response = _ended(exchange.response, body, event)
         if exchange.stream is not None and event.stream_records is not None:
@@ -377,9 +377,16 @@ class Analyzer:
         for observer in self.observers:
             observer.closed(exchange)
         if not self.limits.headers:
-            exchange.request = replace(exchange.request, headers=())
-            if exchange.response is not None:
-                exchange.response = replace(exchange.response, headers=())
+            exchange.request = exchange.request.finished((), exchange.request.body_size)
+            response = exchange.response
+            if response is not None:
+                exchange.response = response.finished(
+                    (),
+                    response.body_size,
+                    response.timestamp_end,
+                    response.body,
+                    response.body_digest,
+                )
 
     def _found(self, findings: list[Finding]) -> None:
         for finding in findings:
@@ -405,17 +412,17 @@ class Analyzer:
 
 
 def _ended(response: Response, body: _Body, event: ExchangeClosed) -> Response:
-    """`response` as it ended: its body's size, end, digest and kept bytes. A new object when
-    any of them is new: the source's stays as it was sent."""
-    outcome: dict[str, Any] = {}
-    if event.response_body_size is not None:
-        outcome["body_size"] = event.response_body_size
-    if event.response_ended is not None:
-        outcome["timestamp_end"] = event.response_ended
+    """`response` as it ended: its body's size, end, digest and kept bytes."""
+    digest = response.body_digest
     if event.body_digest is not None:
-        outcome["body_digest"] = event.body_digest
+        digest = event.body_digest
     elif body.hasher is not None and not body.broken and not event.body_unknown:
-        outcome["body_digest"] = body.hasher.hexdigest()
-    if body.kept is not None:
-        outcome["body"] = bytes(body.kept)
-    return replace(response, **outcome) if outcome else response
+        digest = body.hasher.hexdigest()
+    size, ended = event.response_body_size, event.response_ended
+    return response.finished(
+        response.headers,
+        response.body_size if size is None else size,
+        response.timestamp_end if ended is None else ended,
+        bytes(body.kept) if body.kept is not None else response.body,
+        digest,
+    )

@@ -133,6 +133,21 @@ class Request:
             known = self.known = headers_named(self.headers, REQUEST_FIELDS)
         return known
 
+    def finished(self, headers: Headers, body_size: int) -> Request:
+        """This request as it ended (a new one: a request is not changed once given out)."""
+        ended = Request(
+            self.method,
+            self.url,
+            self.http_version,
+            headers,
+            self.timestamp_start,
+            body_size,
+            self.body,
+        )
+        if headers is self.headers:
+            ended.known = self.known
+        return ended
+
 
 @dataclass(slots=True)
 class Response:
@@ -155,6 +170,30 @@ class Response:
         if known is None:
             known = self.known = headers_named(self.headers, RESPONSE_FIELDS)
         return known
+
+    def finished(
+        self,
+        headers: Headers,
+        body_size: int,
+        timestamp_end: float | None,
+        body: bytes | None,
+        body_digest: str | None,
+    ) -> Response:
+        """This response as it ended (a new one: a response is not changed once given out)."""
+        ended = Response(
+            self.status,
+            self.reason,
+            self.http_version,
+            headers,
+            self.timestamp_start,
+            timestamp_end,
+            body_size,
+            body,
+            body_digest,
+        )
+        if headers is self.headers:
+            ended.known = self.known
+        return ended
 
 
 class WebSocketMessage(NamedTuple):
@@ -327,20 +366,18 @@ class SseStream:
 
     def add(self, events: Sequence[SseEvent], cap: int) -> None:
         """Count `events`, in order, and keep them while fewer than `cap` are kept."""
-        if not events:
-            return
-        activity = self.activity
         types = self.event_types
         ids = 0
+        seen: float | None = None
         for event in events:
-            timestamp = event.timestamp
-            if timestamp is not None:
-                activity.seen(timestamp)
-                if self.first_event_at is None:
-                    self.first_event_at = timestamp
-                self.last_event_at = timestamp
             types[event.type] += 1
             ids += event.had_id
+            timestamp = event.timestamp
+            if timestamp is not None and timestamp != seen:  # (a chunk's events share one)
+                self.activity.seen(timestamp)
+                if self.first_event_at is None:
+                    self.first_event_at = timestamp
+                self.last_event_at = seen = timestamp
         self.count += len(events)
         self.ids += ids
         room = cap - len(self.events)

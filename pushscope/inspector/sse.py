@@ -81,17 +81,17 @@ class SseParser:
                 return items
             self._skipping = False
             text = text[match.end() :]
-        if _EOL.search(text) is None:
+        if "\n" not in text and "\r" not in text:
             # No line ends here: keep the piece without re-joining what came before.
             self._partial.append(text)
             self._partial_len += len(text)
         else:
-            parts = _EOL.split("".join(self._partial) + text)
-            last = parts.pop()
+            text = "".join(self._partial) + text if self._partial_len else text
+            lines = _EOL.split(text) if "\r" in text else text.split("\n")
+            last = lines.pop()
             self._partial = [last]
             self._partial_len = len(last)
-            for line in parts:
-                self._line(line, timestamp, items)
+            self._interpret(lines, timestamp, items)
         if self._partial_len > self.max_line:
             self._partial = []
             self._partial_len = 0
@@ -99,51 +99,51 @@ class SseParser:
             self._error(f"line longer than {self.max_line} characters", items)
         return items
 
-    def _line(self, line: str, timestamp: float | None, items: list[SseItem]) -> None:
-        if not line:
-            self._dispatch(timestamp, items)
-            return
-        if len(line) > self.max_line:
-            self._error(f"line longer than {self.max_line} characters", items)
-            return
-        if line[0] == ":":
-            items.append(SseComment(line[1:], timestamp))
-            return
-        name, colon, value = line.partition(":")
-        if colon and value.startswith(" "):
-            value = value[1:]
-        if name == "data":
-            if self._event_too_big:
-                return
-            self._data_len += len(value) + 1
-            if self._data_len > self.max_event:
-                self._event_too_big = True
-                self._data.clear()
-                self._error(f"event data longer than {self.max_event} characters", items)
-                return
-            self._data.append(value)
-        elif name == "event":
-            self._event_type = value
-        elif name == "id":
-            if "\0" not in value:
-                self._id_buffer = value
-                self._had_id = True
-        elif name == "retry" and value.isascii() and value.isdigit():
-            self.retry_ms = int(value)
-
-    def _dispatch(self, timestamp: float | None, items: list[SseItem]) -> None:
-        self.last_event_id = self._id_buffer
-        if self._data and not self._event_too_big:
-            items.append(
-                SseEvent(
-                    type=self._event_type or "message",
-                    data="\n".join(self._data),
-                    id=self.last_event_id,
-                    timestamp=timestamp,
-                    had_id=self._had_id,
-                )
-            )
-        self._reset_event()
+    def _interpret(self, lines: list[str], timestamp: float | None, items: list[SseItem]) -> None:
+        """Interpret whole lines, as the spec's "event stream interpretation" says. The event
+        being built is held in locals while the lines go by, and put back at the end."""
+        max_line, max_event = self.max_line, self.max_event
+        data, size, event_type = self._data, self._data_len, self._event_type
+        id_buffer, had_id, too_big = self._id_buffer, self._had_id, self._event_too_big
+        last_id = self.last_event_id
+        for line in lines:
+            if not line:  # a blank line dispatches the event
+                last_id = id_buffer
+                if data and not too_big:
+                    kind = event_type or "message"
+                    items.append(SseEvent(kind, "\n".join(data), id_buffer, timestamp, had_id))
+                data, size, event_type, had_id, too_big = [], 0, "", False, False
+                continue
+            if len(line) > max_line:
+                self._error(f"line longer than {max_line} characters", items)
+                continue
+            if line[0] == ":":
+                items.append(SseComment(line[1:], timestamp))
+                continue
+            name, colon, value = line.partition(":")
+            if colon and value[:1] == " ":
+                value = value[1:]
+            if name == "data":
+                if too_big:
+                    continue
+                size += len(value) + 1
+                if size > max_event:
+                    too_big = True
+                    data = []
+                    self._error(f"event data longer than {max_event} characters", items)
+                    continue
+                data.append(value)
+            elif name == "event":
+                event_type = value
+            elif name == "id":
+                if "\0" not in value:
+                    id_buffer = value
+                    had_id = True
+            elif name == "retry" and value.isascii() and value.isdigit():
+                self.retry_ms = int(value)
+        self._data, self._data_len, self._event_type = data, size, event_type
+        self._id_buffer, self._had_id, self._event_too_big = id_buffer, had_id, too_big
+        self.last_event_id = last_id
 
     def _reset_event(self) -> None:
         self._data = []
