@@ -288,7 +288,7 @@ class Analyzer:
         for i, item in enumerate(items):
             if type(item) is SseEvent:
                 if len(events) < room and len(item.data) > limits.preview_bytes:
-                    item = items[i] = item._replace(data=item.data[: limits.preview_bytes])
+                    item = items[i] = item.kept(limits.preview_bytes)
                 events.append(item)
             elif type(item) is SseComment:
                 stream.comments += 1
@@ -312,13 +312,10 @@ class Analyzer:
         if session is None:
             return
         limits = self.limits
-        room = limits.ws_messages - len(session.messages)
-        if room > 0:  # the kept messages carry a preview of their payload
-            kept = [
-                message._replace(preview=payload(i)[: limits.preview_bytes])
-                for i, message in enumerate(messages[:room])
-            ]
-            messages = kept if len(messages) <= room else [*kept, *messages[room:]]
+        kept = min(len(messages), limits.ws_messages - len(session.messages))
+        if kept > 0:
+            size = limits.preview_bytes
+            session.previews += [payload(i)[:size] for i in range(kept)]
         session.add(messages, limits.ws_messages)
         observers = self.observers
         for i, message in enumerate(messages):

@@ -2,10 +2,12 @@
 
 Everything here is plain data. Readers and the live addon describe traffic with it through
 `inspector.events`; the analyzer builds exchanges from that, and the reports and the TUI read
-them. What a source gives out is not changed after: messages and SSE items are named tuples,
-and a request or response is replaced, not written into, when the analyzer learns more (how
-its body ended, headers dropped). Counts are exact; lists of messages and events are capped
-(see `Limits`) so a long session cannot exhaust memory.
+them. What a source gives out is not changed after: the analyzer keeps its own copies where
+it keeps less (an SSE event's data cut to a preview), keeps WebSocket payload previews beside
+the messages, and replaces a request or response when it learns more (how its body ended,
+headers dropped). These are slotted dataclasses, not frozen ones or named tuples: millions
+are made, and those cost about twice as much to make. Counts are exact; lists of messages and
+events are capped (see `Limits`) so a long session cannot exhaust memory.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal, NamedTuple
+from typing import Literal
 
 Direction = Literal["client", "server"]
 Headers = tuple[tuple[str, str], ...]
@@ -196,16 +198,14 @@ class Response:
         return ended
 
 
-class WebSocketMessage(NamedTuple):
-    """A whole WebSocket message or control frame (immutable: sources and the analyzer's
-    readers share it)."""
+@dataclass(slots=True)
+class WebSocketMessage:
+    """A whole WebSocket message or control frame, as its source saw it."""
 
     direction: Direction
     opcode: int
     size: int
     timestamp: float | None
-    preview: bytes = b""
-    """The payload's first bytes, on the messages a session keeps."""
     compressed: bool = False
 
 
@@ -260,6 +260,9 @@ class PerSide:
 class WebSocketSession:
     handshake: Handshake
     messages: list[WebSocketMessage] = field(default_factory=list)
+    """The first messages, up to the cap (`Limits.ws_messages`)."""
+    previews: list[bytes] = field(default_factory=list)
+    """The first bytes of each kept message's payload: `previews[i]` is that of `messages[i]`."""
     counts: PerSide = field(default_factory=PerSide)
     """Data messages (text and binary) each side sent."""
     bytes: PerSide = field(default_factory=PerSide)
@@ -322,7 +325,8 @@ class WebSocketSession:
             self.messages.extend(messages[:room])
 
 
-class SseEvent(NamedTuple):
+@dataclass(slots=True)
+class SseEvent:
     """A dispatched event, as an EventSource would deliver it."""
 
     type: str
@@ -333,15 +337,21 @@ class SseEvent(NamedTuple):
     had_id: bool = False
     """True when this event's own block carried an `id:` field."""
 
+    def kept(self, size: int) -> SseEvent:
+        """This event as a stream keeps it, its data cut to `size` characters."""
+        return SseEvent(self.type, self.data[:size], self.id, self.timestamp, self.had_id)
 
-class SseComment(NamedTuple):
+
+@dataclass(slots=True)
+class SseComment:
     """A comment line (`:...`), the usual SSE heartbeat."""
 
     text: str
     timestamp: float | None = None
 
 
-class SseError(NamedTuple):
+@dataclass(slots=True)
+class SseError:
     """A line or event the parser dropped, and why."""
 
     message: str

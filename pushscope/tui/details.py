@@ -185,7 +185,7 @@ def _websocket(exchange: Exchange) -> list[Section]:
     if any(message.compressed for message in session.messages):
         legend += "   * compressed on the wire (permessage-deflate)"
     timeline.append(legend + "\n", style="dim")
-    for message in session.messages:
+    for message, preview in zip(session.messages, session.previews, strict=True):
         kind = OPCODES.get(message.opcode, str(message.opcode))
         if message.compressed:
             kind += "*"
@@ -196,9 +196,9 @@ def _websocket(exchange: Exchange) -> list[Section]:
             f"{human_bytes(message.size):>9}  "
         )
         if message.opcode == Opcode.TEXT:
-            payload = pretty(message.preview)
-        elif message.preview:
-            payload = hexdump(message.preview)
+            payload = pretty(preview)
+        elif preview:
+            payload = hexdump(preview)
         else:
             payload = Text("")
         _indented(timeline, payload)

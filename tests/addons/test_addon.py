@@ -108,7 +108,7 @@ def test_websocket_messages_binary_and_oversized() -> None:
         assert session.counts.as_dict() == {"client": 1, "server": 2}
         assert session.bytes.client == 8 << 20
         assert len(session.messages) == 2  # the cap
-        assert all(len(m.preview) <= 256 for m in session.messages)
+        assert all(len(preview) <= 256 for preview in session.previews)
         assert session.close_code == 1000
 
 

@@ -179,7 +179,11 @@ def test_zeek_fragmented_http_reply() -> None:
     (exchange,), errors = _analyze("zeek", "websocket", "fragmented-http-reply.pcap")
     assert errors == []
     assert exchange.websocket is not None and exchange.websocket.handshake.ok
-    binary = {m.direction: m.preview for m in exchange.websocket.messages if m.opcode == 2}
+    binary = {
+        m.direction: preview
+        for m, preview in zip(exchange.websocket.messages, exchange.websocket.previews, strict=True)
+        if m.opcode == 2
+    }
     assert binary["server"].startswith(b"HTTP/1.1 200 OK\r\nServer: dont ask\r\n")
     assert b"Content-Length: 0\r\n" in binary["server"]
     assert b"Host: localhost" in binary["client"]

@@ -514,7 +514,7 @@ class _SessionFrames(FrameReader):
             owner.frame_events(self.sender, out, self.timestamp)
         if opcode == 8:
             owner.close_seen = True
-        message = WebSocketMessage(self.sender, opcode, size, self.timestamp, b"", compressed)
+        message = WebSocketMessage(self.sender, opcode, size, self.timestamp, compressed)
         model = self.model
         batch = owner.batch
         if model and model[-1] is batch:
@@ -530,7 +530,7 @@ class _SessionFrames(FrameReader):
         owner = self.owner
         if out:
             owner.frame_events(self.sender, out, self.timestamp)
-        message = WebSocketMessage(self.sender, opcode, len(raw), self.timestamp, b"", False)
+        message = WebSocketMessage(self.sender, opcode, len(raw), self.timestamp)
         model = self.model
         batch = owner.batch
         if model and model[-1] is batch:
