@@ -2,9 +2,9 @@
 
 A hook runs on the proxy's hot path: it only copies mitmproxy's raw fields into a record, a
 named tuple of bytes, numbers and tuples that costs little to make and, sent as a plain
-tuple (`worker.pack`), to pickle: far less than model objects. The model
-is built from the record where the analysis runs: in the addon's analysis process, or in
-mitmproxy's own when embedded. The conversions match the flow-file reader
+tuple (`worker.pack`), to pickle: far less than model objects. The model is built from the
+record where the analysis runs: in the addon's analysis process, or in mitmproxy's own when
+embedded. The conversions match the flow-file reader
 (`inspector.readers.mitm`), so an exchange seen live and the same flow read back from
 `-w flows.mitm` are the same exchange: same id, times, URL.
 

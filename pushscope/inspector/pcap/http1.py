@@ -331,7 +331,7 @@ class HttpConnection:
                 self._informational(event, timestamp)
             elif isinstance(event, h11.EndOfMessage):
                 pending = self._waiting.popleft()
-                self.out.append(pending.closed(timestamp, ended=pending.response is not None))
+                self.out.append(pending.closed(timestamp, ended=True))
                 mirror(self._requests, _END)
         if conn.their_state is h11.SWITCHED_PROTOCOL or conn.our_state is h11.SWITCHED_PROTOCOL:
             self._switched(timestamp)
@@ -470,14 +470,14 @@ class _Pending:
     def closed(
         self, timestamp: float | None, error: str | None = None, ended: bool = False
     ) -> ExchangeClosed:
-        """Its end; `ended`: the response ended then."""
+        """Its end; `ended`: the response, if any, ended then."""
         return ExchangeClosed(
             self.id,
             timestamp,
             error=error,
             request_body_size=self.request_bytes or None,
             response_body_size=self.response_bytes if self.response is not None else None,
-            response_ended=timestamp if ended else None,
+            response_ended=timestamp if ended and self.response is not None else None,
         )
 
 
