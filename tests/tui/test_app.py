@@ -17,6 +17,7 @@ from pushscope.tui.screens.detail import ExchangeScreen, FindingScreen, Involved
 from pushscope.tui.screens.dialogs import ExportScreen, HelpScreen
 from pushscope.tui.screens.main import MainScreen
 from pushscope.tui.sources import CaptureSource, FollowSource
+from pushscope.tui.traffic import Update
 from tests.conftest import CAPTURES
 from tests.tui.conftest import screen_text, wait_until
 
@@ -202,6 +203,16 @@ def test_cli_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert "missing.har: no such file" in capsys.readouterr().err
     assert main(["view", str(CAPTURES / "rest.har"), "--follow", "f.jsonl"]) == 2
     assert "not both" in capsys.readouterr().err
+
+
+async def test_a_batch_after_the_screen_closed_draws_nothing() -> None:
+    """The app's batch timer still fires while the app closes its screens; a batch then must
+    not look for widgets that are gone."""
+    app = viewer("poll-short.mitm")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.traffic.finished)
+    assert not app.main.children
+    app.main.refresh_traffic(Update(rows=True, findings=True, status=True), paused=False)
 
 
 async def test_the_table_follows_the_newest_row_until_paused() -> None:

@@ -59,7 +59,12 @@ class MainScreen(Screen[None]):
         self.refresh_traffic(Update(rows=True, findings=True, status=True), paused=False)
 
     def refresh_traffic(self, update: Update, paused: bool) -> None:
-        """A batch was applied to `traffic`: redraw what it touched."""
+        """A batch was applied to `traffic`: redraw what it touched.
+
+        Nothing to redraw before the screen runs (its `on_mount` draws everything) or once it
+        has stopped: the app's batch timer outlives the screen's widgets while the app closes."""
+        if not self.is_running:
+            return
         if update.rows:
             self.table.rows_changed()
         if update.findings:
