@@ -87,7 +87,7 @@ def test_text_and_markdown(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["analyze", str(MIX), "--format", "markdown"]) == 0
     markdown = capsys.readouterr().out
     assert markdown.startswith("## pushscope report")
-    assert "### WebSocket sessions" in markdown and "| chat.v1 |" in markdown
+    assert "<summary>WebSocket sessions (1)</summary>" in markdown and "| chat.v1 |" in markdown
 
 
 def test_output_file(tmp_path: Path) -> None:
@@ -99,7 +99,7 @@ def test_output_file(tmp_path: Path) -> None:
 def test_secrets_are_redacted_by_default(capsys: pytest.CaptureFixture[str]) -> None:
     path = str(fixture_path("mitmproxy", "flows", "websocket.mitm"))
     secret = "VCXCEuvhGcBDP7XhiJJUDvR1e1D3ei"
-    for fmt in ("text", "json", "markdown"):
+    for fmt in ("text", "json", "markdown", "html"):
         assert main(["analyze", path, "--format", fmt]) == 0
         out = capsys.readouterr().out
         assert secret not in out
@@ -165,7 +165,7 @@ def test_reports_lead_with_findings(capsys: pytest.CaptureFixture[str]) -> None:
     assert "short-polling -> websocket" in text
     assert main(["analyze", polling, "--format", "markdown"]) == 0
     markdown = capsys.readouterr().out
-    assert markdown.index("### Findings (1)") < markdown.index("### Endpoints")
+    assert markdown.index("### Findings (1)") < markdown.index("<summary>Endpoints (")
     code, report = _json(capsys, polling)
     assert code == 0
     (finding,) = report["findings"]

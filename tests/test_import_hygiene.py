@@ -29,6 +29,8 @@ CORE = [
     "pushscope.inspector.pcap.websocket_frames",
     "pushscope.inspector.report.json_report",
     "pushscope.inspector.report.markdown",
+    "pushscope.inspector.report.html",
+    "pushscope.inspector.text",
     "pushscope.inspector.pipeline",
 ]
 

@@ -68,6 +68,7 @@ def polling_finding(verdict: Verdict, context: Context) -> Finding:
         impact=impact,
         role="short-poll" if verdict.kind == "short-polling" else "long-poll",
         evidence=evidence,
+        verdict=verdict,
     )
 
 

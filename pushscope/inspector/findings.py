@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pushscope.inspector.polling import Verdict
 
 
 class Severity(IntEnum):
@@ -44,6 +47,8 @@ class Finding:
     """What each exchange of this finding is, e.g. `short-poll`."""
     evidence: list[str] = field(default_factory=list)
     id: str = ""
+    verdict: Verdict | None = field(default=None, repr=False, compare=False)
+    """A polling finding's series: each request's times and answer, for charts."""
 
     def __post_init__(self) -> None:
         if not self.id:

@@ -27,6 +27,7 @@ from pushscope.inspector.model import (
     WebSocketMessage,
 )
 from pushscope.inspector.readers.base import CaptureError
+from pushscope.inspector.text import SURROGATE_ESCAPE_BYTES, valid_texts
 
 
 def read_jsonl(fp: BinaryIO, source: int, name: str) -> Iterator[ModelEvent]:
@@ -37,6 +38,8 @@ def read_jsonl(fp: BinaryIO, source: int, name: str) -> Iterator[ModelEvent]:
             continue
         try:
             record = json.loads(raw)
+            if SURROGATE_ESCAPE_BYTES.search(raw):
+                record = valid_texts(record)
             if not isinstance(record, dict):
                 raise ValueError("a record must be a JSON object")
             if number == 1:

@@ -13,6 +13,8 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
+from pushscope.inspector.text import SURROGATE_ESCAPE, valid_texts
+
 _BLOCK = 1 << 20
 _AHEAD = 1 << 18
 """Characters kept ahead of a value about to be decoded (more than most HAR entries)."""
@@ -41,6 +43,8 @@ class JsonStream:
         self._pos = 0
         self._base = 0  # document offset of _buf[0]
         self._eof = False
+        self._surrogates = False
+        """The text read so far escapes a surrogate: values are made valid text."""
         self.max_value = max_value
 
     @property
@@ -59,6 +63,9 @@ class JsonStream:
             self._buf = self._buf[self._pos :]
             self._pos = 0
         self._buf += text
+        if not self._surrogates:  # an escape may straddle two blocks: look 5 characters back
+            start = max(len(self._buf) - len(text) - 5, 0)
+            self._surrogates = SURROGATE_ESCAPE.search(self._buf, start) is not None
         return True
 
     def peek(self) -> str:
@@ -116,7 +123,7 @@ class JsonStream:
                 self._fill()
                 continue
             self._pos = end
-            return value
+            return valid_texts(value) if self._surrogates else value
 
     def members(self) -> Iterator[str]:
         """Walk an object: yield each key, with the cursor left on its value."""

@@ -27,6 +27,7 @@ from pushscope.inspector.events import (
 from pushscope.inspector.model import Exchange, Headers, Request, Response, WebSocketMessage
 from pushscope.inspector.readers.base import CaptureError, StringPool
 from pushscope.inspector.readers.tnetstring import Keep, Lookup, TnetError, iter_raw, loads
+from pushscope.inspector.text import valid_text
 
 _pooled = StringPool()
 
@@ -123,7 +124,12 @@ def _text(value: bytes | str | None) -> str:
         return ""
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
-    return value
+    return valid_text(value)  # a str leaf keeps invalid bytes as surrogates
+
+
+def _peer(peer: Any) -> str | None:
+    address = peer_address(peer)
+    return address if address is None else valid_text(address)
 
 
 def _headers(fields: list[list[bytes]]) -> Headers:
@@ -159,8 +165,8 @@ def _flow_events(state: dict[str, Any], source: int) -> Iterator[ModelEvent]:
             timestamp_start=float(req["timestamp_start"]),
             body_size=len(content) if content else 0,
         ),
-        client=peer_address(state.get("client_conn", {}).get("peername")),
-        server=peer_address((state.get("server_conn") or {}).get("address")),
+        client=_peer(state.get("client_conn", {}).get("peername")),
+        server=_peer((state.get("server_conn") or {}).get("address")),
     )
     client_conn = state.get("client_conn") or {}
     if client_conn.get("tls"):
