@@ -12,12 +12,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from pushscope import __version__
-from pushscope.inspector.findings import Severity
+from pushscope.inspector.findings import Finding, Severity
+from pushscope.inspector.model import Limits
 from pushscope.inspector.pipeline import Progress, analyze_paths
 from pushscope.inspector.report import Report
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from pushscope.inspector.report.compare import Diff, Recording
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -42,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         "The format is recognised from the content.",
     )
     analyze.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    analyze.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    analyze.add_argument("--format", choices=("text", "json", "markdown", "html"), default="text")
     analyze.add_argument("--output", "-o", type=Path, metavar="FILE", help="write the report here")
     analyze.add_argument(
         "--fail-on",
@@ -51,10 +54,34 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit 1 when a finding is at or above this severity (info, low, medium, high)",
     )
     analyze.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="REPORT",
+        help="a JSON report written earlier (--format json): --fail-on counts only findings "
+        "it does not hold, or holds at a lower severity",
+    )
+    analyze.add_argument(
         "--no-redact",
         dest="redact",
         action="store_false",
         help="show secrets (credential headers, token-like query parameters) in the report",
+    )
+    diff = commands.add_parser(
+        "diff",
+        help="compare two captures or reports: findings gone, new and changed, and the cost",
+        description="Compare BEFORE with AFTER: findings gone, new and changed, and the totals "
+        "(requests and bytes per hour spent polling, staleness, protocols). Each is a capture "
+        "(anything `analyze` reads) or a JSON report from `analyze --format json`.",
+    )
+    diff.add_argument("before", type=Path, metavar="BEFORE")
+    diff.add_argument("after", type=Path, metavar="AFTER")
+    diff.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    diff.add_argument("--output", "-o", type=Path, metavar="FILE", help="write the diff here")
+    diff.add_argument(
+        "--fail-on",
+        type=_severity,
+        metavar="SEVERITY",
+        help="exit 1 when a new finding, or one that got worse, is at or above this severity",
     )
     view = commands.add_parser(
         "view",
@@ -96,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--duration", type=float, default=20.0, metavar="SECONDS", help="with --headless"
     )
-    demo.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    demo.add_argument("--format", choices=("text", "json", "markdown", "html"), default="text")
     demo.add_argument("--save", type=Path, metavar="DIR", help="keep the flow file and report")
     commands.add_parser(
         "addon-path",
@@ -117,6 +144,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "analyze":
         return analyze(args)
+    if args.command == "diff":
+        return diff(args)
     if args.command == "demo":
         return demo(args) if args.headless else viewer(args)
     if args.command in ("view", "live"):
@@ -161,8 +190,78 @@ class _Errors:
 
 def analyze(args: argparse.Namespace) -> int:
     errors = _Errors()
+    baseline = _read_report(args.baseline, errors) if args.baseline is not None else None
     with _progress(args.paths, errors) as progress:
-        report, fatal = analyze_paths(args.paths, redact=args.redact, progress=progress)
+        report, fatal = analyze_paths(
+            args.paths, limits=_limits(args.format), redact=args.redact, progress=progress
+        )
+    _print_problems(report, fatal, errors)
+    failing: list[Finding] = []  # what --fail-on counts
+    if baseline is not None:
+        from pushscope.inspector.report.compare import compare
+
+        comparison = compare(baseline.findings, report.findings)
+        report.baselined = comparison.known
+        if args.fail_on is not None:
+            failing = comparison.failing(args.fail_on)
+    elif args.fail_on is not None:
+        failing = [f for f in report.findings if f.severity >= args.fail_on]
+    try:
+        _write(report, args.format, args.output)
+    except OSError as e:
+        errors.print(f"pushscope: error: cannot write {args.output}: {e.strerror or e}")
+        return EXIT_UNUSABLE
+    if fatal or (args.baseline is not None and baseline is None):
+        return EXIT_UNUSABLE
+    return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def diff(args: argparse.Namespace) -> int:
+    """`diff`: BEFORE and AFTER compared; exit 1 if AFTER brings a finding at --fail-on."""
+    errors = _Errors()
+    before = _recording(args.before, errors)
+    after = _recording(args.after, errors)
+    if before is None or after is None:
+        return EXIT_UNUSABLE
+    from pushscope.inspector.report.compare import Diff
+
+    result = Diff.of(before, after)
+    try:
+        _write_diff(result, args.format, args.output)
+    except OSError as e:
+        errors.print(f"pushscope: error: cannot write {args.output}: {e.strerror or e}")
+        return EXIT_UNUSABLE
+    if args.fail_on is not None and result.comparison.failing(args.fail_on):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _read_report(path: Path, errors: _Errors) -> Recording | None:
+    """A JSON report read back (the --baseline, or a side of diff); None, said on stderr, if
+    it is not a usable report."""
+    from pushscope.inspector.report.read_report import ReportError, read_report
+
+    try:
+        return read_report(path)
+    except ReportError as e:
+        errors.print(f"pushscope: error: {e}", style="red")
+        return None
+
+
+def _recording(path: Path, errors: _Errors) -> Recording | None:
+    """A JSON report read back, or a capture analysed; None (said on stderr) if unusable."""
+    from pushscope.inspector.report.compare import Recording
+    from pushscope.inspector.report.read_report import looks_like_report
+
+    if looks_like_report(path):
+        return _read_report(path, errors)
+    with _progress([path], errors) as progress:
+        report, fatal = analyze_paths([path], progress=progress)
+    _print_problems(report, fatal, errors)
+    return None if fatal else Recording.of_report(report, str(path))
+
+
+def _print_problems(report: Report, fatal: list[str], errors: _Errors) -> None:
     for source in report.sources:
         for problem in source.errors:
             errors.print(f"pushscope: {source.path}: {problem}")
@@ -171,16 +270,6 @@ def analyze(args: argparse.Namespace) -> int:
             errors.print(f"pushscope: {source.path}: and {hidden} more problems")
     for message in fatal:
         errors.print(f"pushscope: error: {message}", style="red")
-    try:
-        _write(report, args.format, args.output)
-    except OSError as e:
-        errors.print(f"pushscope: error: cannot write {args.output}: {e.strerror or e}")
-        return EXIT_UNUSABLE
-    if fatal:
-        return EXIT_UNUSABLE
-    if args.fail_on is not None and any(f.severity >= args.fail_on for f in report.findings):
-        return EXIT_FINDINGS
-    return EXIT_OK
 
 
 def viewer(args: argparse.Namespace) -> int:
@@ -198,9 +287,20 @@ def demo(args: argparse.Namespace) -> int:
         return EXIT_UNUSABLE
     feed, runs = run_headless(args.duration, args.save)
     print("pushscope demo: client runs finished: " + ", ".join(runs), file=sys.stderr)
-    report, fatal = analyze_paths([feed])
+    report, fatal = analyze_paths([feed], limits=_limits(args.format))
     _write(report, args.format, None)
     return EXIT_UNUSABLE if fatal else EXIT_OK
+
+
+def _limits(fmt: str) -> Limits | None:
+    """What the analysis keeps: only the HTML report draws messages and events over time."""
+    if fmt != "html":
+        return None
+    from pushscope.inspector.report.html import KEPT_MESSAGES
+
+    return Limits(
+        ws_messages=KEPT_MESSAGES, sse_events=KEPT_MESSAGES, preview_bytes=0, headers=False
+    )
 
 
 def _write(report: Report, fmt: str, output: Path | None) -> None:
@@ -210,6 +310,10 @@ def _write(report: Report, fmt: str, output: Path | None) -> None:
             from pushscope.inspector.report.json_report import write_json
 
             write_json(report, out)
+        elif fmt == "html":
+            from pushscope.inspector.report.html import render_html
+
+            out.write(render_html(report))
         elif fmt == "markdown":
             from pushscope.inspector.report.markdown import render_markdown
 
@@ -221,6 +325,27 @@ def _write(report: Report, fmt: str, output: Path | None) -> None:
 
             console = Console(file=out, highlight=False) if output else Console(highlight=False)
             write_text(report, console)
+
+
+def _write_diff(result: Diff, fmt: str, output: Path | None) -> None:
+    out: TextIO
+    with open(output, "w", encoding="utf-8") if output else _stdout() as out:
+        if fmt == "json":
+            import json
+
+            json.dump(result.to_dict(), out, ensure_ascii=False, indent=2)
+            out.write("\n")
+        elif fmt == "markdown":
+            from pushscope.inspector.report.diff_markdown import render_diff_markdown
+
+            out.write(render_diff_markdown(result) + "\n")
+        else:
+            from rich.console import Console
+
+            from pushscope.inspector.report.diff_text import write_diff_text
+
+            console = Console(file=out, highlight=False) if output else Console(highlight=False)
+            write_diff_text(result, console)
 
 
 @contextmanager

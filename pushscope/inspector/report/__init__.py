@@ -28,6 +28,8 @@ class Report:
     exchanges: list[Exchange]
     findings: list[Finding] = field(default_factory=list)
     redact: bool = True
+    baselined: int | None = None
+    """Findings that `analyze --baseline` found in the baseline already; None without one."""
 
     def protocol_counts(self) -> dict[str, int]:
         counts = Counter(exchange.protocol.value for exchange in self.exchanges)

@@ -11,17 +11,20 @@ import base64
 import hashlib
 import html
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pushscope import __version__
 from pushscope.inspector.endpoints import endpoint
 from pushscope.inspector.findings import Finding
 from pushscope.inspector.model import Exchange
+from pushscope.inspector.polling import Poll
 from pushscope.inspector.redact import redact_url
 from pushscope.inspector.report import Report
 from pushscope.inspector.report.summary import (
     SHOWN,
+    EndpointRow,
     finding_facts,
     human_bytes,
     seconds,
@@ -203,7 +206,7 @@ def _series_chart(finding: Finding) -> str:
     return "\n".join(out)
 
 
-def _bins(polls: Sequence, news: Sequence[bool | None], scale: _Scale) -> list[str]:
+def _bins(polls: Sequence[Poll], news: Sequence[bool | None], scale: _Scale) -> list[str]:
     """Requests counted in 200 bins; a bin's shade is the share that brought news."""
     count = [0] * 200
     fresh = [0] * 200
@@ -226,10 +229,10 @@ def _bins(polls: Sequence, news: Sequence[bool | None], scale: _Scale) -> list[s
     return out
 
 
-def _cost(impact: dict) -> str:
+def _cost(impact: dict[str, Any]) -> str:
     """Requests, bytes and staleness per hour now and after the recommended push."""
     after = impact["after_push"]
-    rows = [
+    rows: list[tuple[str, float, float, Callable[[float], str]]] = [
         (
             "requests / messages per hour",
             impact["requests_per_hour"],
@@ -261,7 +264,7 @@ def _cost(impact: dict) -> str:
 # -- endpoints, WebSocket sessions, SSE streams
 
 
-def _endpoints(rows: Sequence) -> str:
+def _endpoints(rows: Sequence[EndpointRow]) -> str:
     out = [
         f"<section><h2>Endpoints ({len(rows)})</h2>",
         '<table class="sortable"><thead><tr><th>endpoint</th><th>protocol</th>'

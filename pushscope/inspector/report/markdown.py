@@ -50,7 +50,7 @@ def render_markdown(report: Report) -> str:
         "## pushscope report",
         "",
         f"{summary.total} exchanges from {len(report.sources)} source(s): {counts}; "
-        f"findings **{len(report.findings)}**.",
+        f"findings **{len(report.findings)}**{_baselined(report)}.",
         "",
     ]
     if report.findings:
@@ -141,6 +141,10 @@ def render_markdown(report: Report) -> str:
             [f"- {md(path)}: {md(problem)}" for path, problem in summary.problems],
         )
     return "\n".join(out)
+
+
+def _baselined(report: Report) -> str:
+    return "" if report.baselined is None else f" ({report.baselined} already in the baseline)"
 
 
 def _details(title: str, lines: list[str]) -> list[str]:

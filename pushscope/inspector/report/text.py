@@ -41,6 +41,8 @@ def _headline(report: Report, summary: Summary) -> Text:
         line.append(f"  {protocol} ", style=f"bold {PROTOCOL_STYLES[protocol]}")
         line.append(f"{count}")
     line.append(f"   findings {len(report.findings)}")
+    if report.baselined is not None:
+        line.append(f" ({report.baselined} already in the baseline)", style="dim")
     return line
 
 
