@@ -82,6 +82,14 @@ def assert_every_writer_is_valid(capture: Path, tmp: Path) -> None:
         text = out.read_bytes().decode("utf-8")  # strict: raises on any invalid byte
         if fmt == "json":
             json.loads(text)
+    report = tmp / "report.json"
+    for fmt in ("json", "markdown", "text"):
+        out = tmp / f"diff.{fmt}"
+        args = ["diff", str(report), str(capture), "--format", fmt, "--output", str(out)]
+        assert main(args) == 0
+        text = out.read_bytes().decode("utf-8")
+        if fmt == "json":
+            json.loads(text)
     feed = io.StringIO()
     analyzer = Analyzer(observers=[FeedWriter(feed)])
     for event in read_capture(capture, 0).events:
