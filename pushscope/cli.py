@@ -125,6 +125,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--format", choices=("text", "json", "markdown", "html"), default="text")
     demo.add_argument("--save", type=Path, metavar="DIR", help="keep the flow file and report")
+    export = commands.add_parser(
+        "export",
+        help="convert captures to HAR 1.2, WebSocket messages and SSE events included",
+        description="Convert captures (anything `analyze` reads) into one HAR 1.2 file that "
+        "keeps the real-time messages: WebSocket messages as Chrome writes them "
+        "(_webSocketMessages), SSE events as _eventSourceMessages, bodies decoded.",
+    )
+    export.add_argument("paths", nargs="+", type=Path, metavar="CAPTURE")
+    export.add_argument(
+        "--har", type=Path, required=True, metavar="OUT", help="write the HAR file here"
+    )
     commands.add_parser(
         "addon-path",
         help="print the path of the mitmproxy addon script",
@@ -150,6 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return demo(args) if args.headless else viewer(args)
     if args.command in ("view", "live"):
         return viewer(args)
+    if args.command == "export":
+        return export(args)
     if args.command == "addon-path":
         from pushscope.addons import SCRIPT
 
@@ -195,7 +208,7 @@ def analyze(args: argparse.Namespace) -> int:
         report, fatal = analyze_paths(
             args.paths, limits=_limits(args.format), redact=args.redact, progress=progress
         )
-    _print_problems(report, fatal, errors)
+    _print_problems(_problems(report), fatal, errors)
     failing: list[Finding] = []  # what --fail-on counts
     if baseline is not None:
         from pushscope.inspector.report.compare import compare
@@ -257,19 +270,41 @@ def _recording(path: Path, errors: _Errors) -> Recording | None:
         return _read_report(path, errors)
     with _progress([path], errors) as progress:
         report, fatal = analyze_paths([path], progress=progress)
-    _print_problems(report, fatal, errors)
+    _print_problems(_problems(report), fatal, errors)
     return None if fatal else Recording.of_report(report, str(path))
 
 
-def _print_problems(report: Report, fatal: list[str], errors: _Errors) -> None:
-    for source in report.sources:
-        for problem in source.errors:
-            errors.print(f"pushscope: {source.path}: {problem}")
-        hidden = source.error_count - len(source.errors)
-        if hidden > 0:
-            errors.print(f"pushscope: {source.path}: and {hidden} more problems")
+def _problems(report: Report) -> list[tuple[str, list[str], int]]:
+    """Each source's path, the problems kept, and how many there were."""
+    return [(s.path, s.errors, s.error_count) for s in report.sources]
+
+
+def _print_problems(
+    sources: Sequence[tuple[str, list[str], int]], fatal: list[str], errors: _Errors
+) -> None:
+    for path, problems, count in sources:
+        for problem in problems:
+            errors.print(f"pushscope: {path}: {problem}")
+        if count > len(problems):
+            errors.print(f"pushscope: {path}: and {count - len(problems)} more problems")
     for message in fatal:
         errors.print(f"pushscope: error: {message}", style="red")
+
+
+def export(args: argparse.Namespace) -> int:
+    """`export --har`: every capture into one HAR file; 2 if an input or the output is
+    unusable (the usable inputs are still exported)."""
+    from pushscope.inspector.export_har import export_paths
+
+    errors = _Errors()
+    try:
+        with _progress(args.paths, errors) as progress:
+            exported = export_paths(args.paths, args.har, progress=progress)
+    except OSError as e:
+        errors.print(f"pushscope: error: cannot write {args.har}: {e.strerror or e}", style="red")
+        return EXIT_UNUSABLE
+    _print_problems(exported.problems, exported.fatal, errors)
+    return EXIT_UNUSABLE if exported.fatal else EXIT_OK
 
 
 def viewer(args: argparse.Namespace) -> int:

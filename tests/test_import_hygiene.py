@@ -30,6 +30,7 @@ CORE = [
     "pushscope.inspector.report.json_report",
     "pushscope.inspector.report.markdown",
     "pushscope.inspector.report.html",
+    "pushscope.inspector.export_har",
     "pushscope.inspector.text",
     "pushscope.inspector.pipeline",
 ]

@@ -1,6 +1,6 @@
 """Every output is valid UTF-8 whatever bytes a capture holds: ids, URLs, header values,
 WebSocket messages and SSE events with invalid UTF-8 (flow files) or lone surrogate escapes
-(HAR), through every writer."""
+(HAR), through every writer: the reports, the diff, the HAR export and the live feed."""
 
 from __future__ import annotations
 
@@ -82,6 +82,9 @@ def assert_every_writer_is_valid(capture: Path, tmp: Path) -> None:
         text = out.read_bytes().decode("utf-8")  # strict: raises on any invalid byte
         if fmt == "json":
             json.loads(text)
+    har = tmp / "export.har"
+    assert main(["export", "--har", str(har), str(capture)]) == 0
+    json.loads(har.read_bytes().decode("utf-8"))
     report = tmp / "report.json"
     for fmt in ("json", "markdown", "text"):
         out = tmp / f"diff.{fmt}"

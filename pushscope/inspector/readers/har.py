@@ -1,8 +1,11 @@
 """HAR 1.2 as browsers and tools export it, entries read one at a time.
 
 Tolerates what real exports do: a BOM, missing optional fields, `-1` sizes, odd timestamps,
-base64 bodies, Chrome's `_webSocketMessages` and `_resourceType`. A broken entry is reported
-by index and skipped; a file that is not HAR at all is a `CaptureError`.
+base64 bodies, Chrome's `_webSocketMessages` and `_resourceType`, `_eventSourceMessages` (read
+when the entry has no body: a body is parsed as the stream it was). A broken entry is reported
+by index and skipped; a file that is not HAR at all is a `CaptureError`. The `_pushscope`
+fields of a HAR that `pushscope export` wrote (see `inspector.export_har`) are read too, so it
+is analysed as the capture it came from.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import base64
 import binascii
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from operator import itemgetter
 from typing import Any, BinaryIO
@@ -23,6 +26,7 @@ from pushscope.inspector.events import (
     ModelEvent,
     ResponseStarted,
     SourceProblem,
+    SseItemSeen,
     WebSocketMessagesSeen,
 )
 from pushscope.inspector.model import (
@@ -31,6 +35,8 @@ from pushscope.inspector.model import (
     Opcode,
     Request,
     Response,
+    SseComment,
+    SseEvent,
     WebSocketMessage,
 )
 from pushscope.inspector.readers.ahead import read_ahead
@@ -172,7 +178,9 @@ _Entry = tuple[Any, ...]
 """An entry reduced to what the model needs, in plain values (cheap to pickle): index,
 started, ended, a problem with the start time or None, method, url, HTTP version, request
 headers, request body size, server address, WebSocket hint, response (status, reason,
-version, headers, start, body size, body) or None, error, WebSocket messages or None."""
+version, headers, start, body size, body) or None, error, WebSocket messages or None, SSE
+events (read only for an entry without a body) or None, and `_pushscope`'s client, body
+chunks, SSE comment times and ExchangeClosed fields (`_extra`) or None."""
 
 
 def _entry(entry: dict[str, Any], index: int) -> _Entry:
@@ -197,6 +205,8 @@ def _entry(entry: dict[str, Any], index: int) -> _Entry:
         request_size = _size(request_size, posted)
     version = req.get("httpVersion")
     messages = get("_webSocketMessages")
+    ws = _ws_messages(messages) if messages else None
+    extra = get("_pushscope")
     resp = get("response") or {}
     status = resp.get("status")
     error = get("_error") or resp.get("_error") or None
@@ -227,7 +237,7 @@ def _entry(entry: dict[str, Any], index: int) -> _Entry:
         ended,
         problem,
         str(req["method"]),
-        str(req["url"]),
+        _url(req["url"], extra),
         str(version) if version else None,
         _headers(req.get("headers")),
         request_size,
@@ -235,7 +245,9 @@ def _entry(entry: dict[str, Any], index: int) -> _Entry:
         get("_resourceType") == "websocket" or bool(messages),
         response,
         str(error) if error else None,
-        _ws_messages(messages) if messages else None,
+        ws,
+        _sse_messages(get("_eventSourceMessages")) if response and not response[6] else None,
+        _extra(extra, ws) if extra else None,
     )
 
 
@@ -244,7 +256,8 @@ def _events(record: _Entry, source: int) -> list[ModelEvent]:
     # Model objects are built with positional arguments, the cheapest to bind: this runs
     # for every entry.
     index, started, ended, problem, method, url, version, headers, size, server = record[:10]
-    hint, response, error, messages = record[10:]
+    hint, response, error, messages, sse, extra = record[10:]
+    client, chunks, comments, closed = extra or (None, None, None, _NOTHING)
     events: list[ModelEvent] = []
     if problem is not None:
         events.append(SourceProblem(source, problem))
@@ -253,7 +266,7 @@ def _events(record: _Entry, source: int) -> list[ModelEvent]:
     request = Request(
         _intern(method), url, _intern(version) if version else None, headers, started, size
     )
-    exchange = Exchange(exchange_id, source, request, None, server)
+    exchange = Exchange(exchange_id, source, request, client, server)
     events.append(ExchangeOpened(exchange, hint))
     if response is not None:
         status, reason, version, headers, response_start, response_size, body = response
@@ -271,12 +284,142 @@ def _events(record: _Entry, source: int) -> list[ModelEvent]:
                 ),
             )
         )
-        if body:
+        if chunks and body:
+            events += _body_chunks(exchange_id, body, chunks)
+        elif body:
             events.append(BodyChunk(exchange_id, body, ended, False))
+        elif sse or comments:
+            events += _sse_items(exchange_id, sse or (), comments or ())
     if messages is not None:
         events.append(_ws_event(exchange_id, *messages))
-    events.append(ExchangeClosed(exchange_id, ended, error))
+    events.append(ExchangeClosed(exchange_id, ended, error, **closed))
     return events
+
+
+_NOTHING: dict[str, Any] = {}
+
+
+def _body_chunks(exchange_id: str, body: bytes, chunks: list[tuple[int, Any]]) -> list[ModelEvent]:
+    """The body in the pieces it arrived in, each at its time (`_pushscope.chunks`)."""
+    ends = [offset for offset, _ in chunks[1:]]
+    ends.append(len(body))
+    return [
+        BodyChunk(exchange_id, body[start:end], at, False)
+        for (start, at), end in zip(chunks, ends, strict=True)
+    ]
+
+
+def _sse_items(
+    exchange_id: str, sse: Iterable[tuple[Any, ...]], comments: Iterable[float | None]
+) -> list[SseItemSeen]:
+    """An entry's SSE events and comments, in the order of their times."""
+    items = [SseItemSeen(exchange_id, SseEvent(*event)) for event in sse]
+    items += [SseItemSeen(exchange_id, SseComment("", at)) for at in comments]
+    if comments:
+        items.sort(key=lambda seen: (seen.item.timestamp is None, seen.item.timestamp or 0.0))
+    return items
+
+
+def _sse_messages(messages: Any) -> list[tuple[str, str, str, float | None, bool]] | None:
+    """`_eventSourceMessages` as SseEvent fields (type, data, last event ID, time, had an id).
+    Whether an event's own block carried `id:` is not recorded: one whose ID changed did."""
+    if not messages or not isinstance(messages, list):
+        return None
+    events = []
+    last = ""
+    for message in messages:
+        if not isinstance(message, dict):
+            raise _EntryError("an _eventSourceMessages item is not an object")
+        get = message.get
+        name, data, event_id, at = get("eventName"), get("data"), get("eventId"), get("time")
+        event_id = "" if event_id is None else str(event_id)
+        if isinstance(at, _NUMBER):
+            at = float(at) / 1000 if at > 1e11 else float(at)
+        else:
+            at = None
+        kind = str(name) if name else "message"
+        events.append((kind, "" if data is None else str(data), event_id, at, event_id != last))
+        last = event_id
+    return events
+
+
+def _extra(
+    value: Any, ws: tuple[list[tuple[str, int, int, float | None]], list[Any]] | None
+) -> tuple[str | None, list[tuple[int, Any]] | None, list[float | None], dict[str, Any]] | None:
+    """What `_pushscope` (written by `pushscope export`) adds: the client's address, where the
+    body's pieces began and when, the times of SSE comments a bodiless entry had, and the
+    ExchangeClosed fields HAR has none for. Sizes of WebSocket messages whose data is cut are
+    put into `ws`. Malformed fields are ignored."""
+    if not isinstance(value, dict):
+        return None
+    get = value.get
+    closed: dict[str, Any] = {}
+    close = get("close")
+    if isinstance(close, dict):
+        code, reason, by = close.get("code"), close.get("reason"), close.get("by")
+        if type(code) is int:
+            closed["close_code"] = code
+            closed["close_reason"] = reason if isinstance(reason, str) else None
+        if by in ("client", "server"):
+            closed["closed_by"] = by
+    for key, name, kind in _OUTCOMES:
+        found = get(key)
+        if type(found) is kind:
+            closed[name] = found
+    if get("bodyUnknown") is True:
+        closed["body_unknown"] = True
+    sizes = get("sizes")
+    if ws is not None and isinstance(sizes, list):
+        seen = ws[0]
+        for pair in sizes:
+            if isinstance(pair, list) and len(pair) == 2:
+                i, size = pair
+                if type(i) is int and type(size) is int and 0 <= i < len(seen) and size >= 0:
+                    direction, opcode, _, at = seen[i]
+                    seen[i] = (direction, opcode, size, at)
+    client = get("client")
+    comments = get("comments")
+    return (
+        client if isinstance(client, str) and client else None,
+        _chunks(get("chunks")),
+        [_at(at) for at in comments] if isinstance(comments, list) else [],
+        closed,
+    )
+
+
+def _url(url: Any, extra: Any) -> str:
+    """The request's URL; a CONNECT's authority where `pushscope export` kept it aside."""
+    if isinstance(extra, dict) and isinstance(original := extra.get("url"), str):
+        return original
+    return str(url)
+
+
+def _at(value: Any) -> float | None:
+    return float(value) if isinstance(value, _NUMBER) else None
+
+
+_OUTCOMES = (
+    ("digest", "body_digest", str),
+    ("retry", "sse_retry_ms", int),
+    ("records", "stream_records", int),
+)
+
+
+def _chunks(value: Any) -> list[tuple[int, Any]] | None:
+    """`_pushscope.chunks`, [[offset, time], ...] from offset 0 on, or None if malformed."""
+    if not isinstance(value, list) or not value:
+        return None
+    chunks: list[tuple[int, Any]] = []
+    previous = 0
+    for pair in value:
+        if not isinstance(pair, list) or len(pair) != 2:
+            return None
+        offset, at = pair
+        if type(offset) is not int or offset < previous or (not chunks and offset != 0):
+            return None
+        chunks.append((offset, _at(at)))
+        previous = offset
+    return chunks
 
 
 _BEFORE_RESPONSE = ("blocked", "dns", "connect", "send", "wait")
