@@ -14,21 +14,26 @@ import functools
 import logging
 import os
 import time
+import weakref
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from mitmproxy import ctx, exceptions, http
 from mitmproxy.addonmanager import Loader
+from mitmproxy.hooks import UpdateHook
 
 from pushscope.addons import adapter
 from pushscope.addons.records import Body, Closed
 from pushscope.addons.session import Configure, LiveAnalysis, Settings
 from pushscope.addons.worker import AnalysisProcess, Sent, WorkerError
 from pushscope.inspector.analysis import Analyzer, Observer
+from pushscope.inspector.annotations import KINDS, Note
 from pushscope.inspector.model import Direction, Limits
 
 log = logging.getLogger(__name__)
+NOTE_KEY = "pushscope"
+"""`flow.metadata` key of the comment and marker pushscope set: anything else is the user's."""
 
 
 def guarded[Hook: Callable[..., Any]](hook: Hook) -> Hook:
@@ -90,8 +95,11 @@ class Pushscope:
         # Options read on every exchange, copied in `configure`: `ctx.options` costs a lookup
         # through mitmproxy's option manager on each access.
         self.stream_sse = True
+        self.annotating = False
         self.max_sse_body = 16 << 20
         self.in_process = bool(self.observers)
+        self.flows: weakref.WeakValueDictionary[str, http.HTTPFlow] = weakref.WeakValueDictionary()
+        """Flows that may get a note, while mitmproxy (its view, a hook) still holds them."""
 
     @property
     def analyzer(self) -> Analyzer | None:
@@ -139,6 +147,21 @@ class Pushscope:
             "Bytes of each streamed SSE body kept so a saved flow (-w) still holds it.",
         )
         loader.add_option(
+            "pushscope_annotate",
+            str,
+            ",".join(KINDS),
+            "What pushscope annotates in the flow list with a marker and a comment: a "
+            f"comma-separated choice of {', '.join(KINDS)}; empty for nothing. Comments and "
+            "markers you set yourself are never overwritten.",
+        )
+        loader.add_option(
+            "pushscope_web_columns",
+            bool,
+            True,
+            "Add mitmweb's comment column to web_columns when it is missing, so that "
+            "pushscope's notes show in the flow list.",
+        )
+        loader.add_option(
             "pushscope_process",
             bool,
             True,
@@ -156,8 +179,14 @@ class Pushscope:
         for name in ("pushscope_feed", "pushscope_report"):
             if name in updated and getattr(options, name):
                 _check_writable(name, getattr(options, name))
+        annotate = _kinds(options.pushscope_annotate)
         self.stream_sse = options.pushscope_stream_sse
         self.max_sse_body = options.pushscope_max_sse_body
+        self.annotating = bool(annotate)
+        if self.annotating and options.pushscope_web_columns and "web_columns" in options:
+            columns = list(options.web_columns)
+            if "comment" not in columns:
+                options.update(web_columns=[*columns, "comment"])
         if self.session is None and self.process is None:
             self.in_process = self.in_process or not options.pushscope_process
         self.settings = Settings(
@@ -165,6 +194,7 @@ class Pushscope:
             options.pushscope_report,
             options.pushscope_max_messages,
             options.pushscope_max_events,
+            annotate,
         )
         if self.process is not None:
             self.process.push(Configure(self.settings))
@@ -180,6 +210,8 @@ class Pushscope:
 
     @guarded
     def request(self, flow: http.HTTPFlow) -> None:
+        if self.annotating:
+            self.flows[flow.id] = flow
         self.push(adapter.opened(flow))
 
     @guarded
@@ -254,7 +286,7 @@ class Pushscope:
     def _sink(self) -> Callable[[Sent], None]:
         if not self.in_process:
             try:
-                self.process = AnalysisProcess(self.settings)
+                self.process = AnalysisProcess(self.settings, self.annotate)
                 return self.process.push
             except WorkerError as e:
                 log.warning("pushscope: %s; analysing in mitmproxy's process instead", e)
@@ -262,9 +294,39 @@ class Pushscope:
 
     def _session(self) -> LiveAnalysis:
         if self.session is None:
-            self.session = LiveAnalysis(self._schedule, self.observers, self.limits)
+            self.session = LiveAnalysis(
+                self._schedule, self.observers, self.limits, notes=lambda n: self.annotate([n])
+            )
             self.session.configure(self.settings)
         return self.session
+
+    def annotate(self, notes: list[Note]) -> None:
+        """Put each note on its flow, unless the flow is gone or its user set the comment or
+        the marker: then that part stays as it is."""
+        try:
+            updated = [flow for note in notes if (flow := self._annotated(note)) is not None]
+            if updated:
+                ctx.master.addons.trigger(UpdateHook(updated))
+        except Exception:
+            if "annotate" not in self.failed_hooks:
+                self.failed_hooks.add("annotate")
+                log.exception("pushscope: annotating flows failed; traffic is unaffected")
+
+    def _annotated(self, note: Note) -> http.HTTPFlow | None:
+        flow = self.flows.get(note.exchange_id)
+        if flow is None:
+            return None
+        ours = flow.metadata.get(NOTE_KEY) or {}
+        changed = False
+        if flow.comment in ("", ours.get("comment")) and flow.comment != note.comment:
+            flow.comment = note.comment
+            changed = True
+        if flow.marked in ("", ours.get("marker")) and flow.marked != note.marker:
+            flow.marked = note.marker
+            changed = True
+        if changed:
+            flow.metadata[NOTE_KEY] = {"comment": flow.comment, "marker": flow.marked}
+        return flow if changed else None
 
     def chunk(self, flow_id: str, data: bytes) -> None:
         """A piece of a streamed body, as it passes."""
@@ -303,6 +365,16 @@ class Pushscope:
             run()
             return
         loop.call_later(delay, run)
+
+
+def _kinds(text: str) -> tuple[str, ...]:
+    kinds = tuple(dict.fromkeys(k.strip() for k in text.split(",") if k.strip()))
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown:
+        raise exceptions.OptionsError(
+            f"pushscope_annotate: unknown {', '.join(unknown)} (choose from {', '.join(KINDS)})"
+        )
+    return kinds
 
 
 def _check_writable(option: str, path: str) -> None:

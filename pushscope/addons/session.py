@@ -13,6 +13,7 @@ from typing import NamedTuple, TextIO
 
 from pushscope.addons.records import Body, Closed, Message, Opened, Record, Responded
 from pushscope.inspector.analysis import Analyzer, Observer
+from pushscope.inspector.annotations import Annotator, Note
 from pushscope.inspector.detect import Detector
 from pushscope.inspector.events import (
     BodyChunk,
@@ -43,6 +44,8 @@ class Settings:
     report: str = ""
     max_messages: int = 1000
     max_events: int = 1000
+    annotate: tuple[str, ...] = ()
+    """What gets a note (`inspector.annotations.KINDS`); nothing when empty."""
 
 
 class Configure(NamedTuple):
@@ -75,8 +78,13 @@ class LiveAnalysis:
         schedule: Schedule,
         observers: Iterable[Observer] = (),
         limits: Limits | None = None,
+        notes: Callable[[Note], None] | None = None,
     ) -> None:
+        """`notes` takes each exchange's note (`inspector.annotations`) when `Settings`
+        asks for them."""
         self.schedule = schedule
+        self.notes = notes
+        self.annotator: Annotator | None = None
         self.analyzer = Analyzer(
             limits or Limits(headers=False),
             Detector(incremental=True),
@@ -92,7 +100,18 @@ class LiveAnalysis:
         limits.sse_events = settings.max_events
         if settings.feed != self.settings.feed:
             self._open_feed(settings.feed)
+        if settings.annotate != self.settings.annotate or self.annotator is None:
+            self._annotate(settings.annotate)
         self.settings = settings
+
+    def _annotate(self, kinds: tuple[str, ...]) -> None:
+        observers = self.analyzer.observers
+        if self.annotator in observers:
+            observers.remove(self.annotator)
+        self.annotator = None
+        if kinds and self.notes is not None:
+            self.annotator = Annotator(self.notes, kinds, self.schedule)
+            observers.append(self.annotator)
 
     def apply(self, record: Record | Configure) -> None:
         """Feed one record to the analyzer (or take new settings)."""

@@ -32,6 +32,7 @@ from typing import IO, Any
 from pushscope.addons.records import Body, Closed, Message, Opened, Record, Responded
 from pushscope.addons.session import Configure, LiveAnalysis, Settings
 from pushscope.inspector import pipes
+from pushscope.inspector.annotations import Note
 
 log = logging.getLogger("pushscope.addons.live")
 WORKER_MODULE = "pushscope.addons.worker"
@@ -45,6 +46,8 @@ START_TIMEOUT = 30.0
 FINISH_TIMEOUT = 300.0
 """How long mitmproxy's shutdown waits for the report (a long session's takes seconds)."""
 _READY = b"ready\n"
+NOTE = "note"
+"""Lines up the pipe are `[level, message]` log records or `["note", id, marker, comment]`."""
 
 
 class WorkerError(RuntimeError):
@@ -54,7 +57,8 @@ class WorkerError(RuntimeError):
 class AnalysisProcess:
     """The proxy's side: starts the analysis process, sends it records, relays its log."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, notes: Callable[[list[Note]], None]) -> None:
+        """`notes` takes the notes that arrive together, in order."""
         if os.name != "posix":
             raise WorkerError("the analysis process needs POSIX pipes")
         try:
@@ -72,6 +76,7 @@ class AnalysisProcess:
         self._stdin: IO[bytes] = self.process.stdin
         self._stdout: IO[bytes] = self.process.stdout
         self._logged = bytearray()
+        self._notes = notes
         self._pending: list[Sent] = []
         self._scheduled = False
         self._reader_loop: asyncio.AbstractEventLoop | None = None
@@ -139,6 +144,12 @@ class AnalysisProcess:
         if self._reader_loop is None:
             self._drain()
 
+    def read_back(self, seconds: float) -> None:
+        """Log and hand on what the process writes in the next `seconds` (for a caller with
+        no event loop, which otherwise hears back only as it sends)."""
+        self.flush()
+        self._drain(time.monotonic() + seconds)
+
     def finish(self) -> None:
         """End of the traffic: wait until the process has written the report and the feed."""
         self.flush()
@@ -190,18 +201,25 @@ class AnalysisProcess:
         self._relay()
 
     def _relay(self) -> None:
-        """Log the complete lines the process has written."""
+        """Log the complete lines the process has written, and hand on its notes."""
         end = self._logged.rfind(b"\n")
         if end < 0:
             return
         lines = bytes(self._logged[:end]).splitlines()
         del self._logged[: end + 1]
+        notes = []
         for line in lines:
             try:
-                level, message = json.loads(line)
-            except ValueError:
+                fields = json.loads(line)
+                if fields[0] == NOTE:
+                    notes.append(Note(*fields[1:]))
+                    continue
+                level, message = fields
+            except (ValueError, TypeError, IndexError):
                 level, message = logging.WARNING, line.decode("utf-8", "replace")
             log.log(int(level), "%s", message)
+        if notes:
+            self._notes(notes)
 
     def _died(self) -> None:
         self.alive = False
@@ -271,14 +289,21 @@ class _LineHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            line = json.dumps([record.levelno, self.format(record)]) + "\n"
-            if len(self.waiting) + len(line) > self.LIMIT:
-                self.dropped += 1
-                return
-            self.waiting += line.encode()
-            self.pump()
+            self.send([record.levelno, self.format(record)])
         except Exception:
             self.handleError(record)
+
+    def note(self, note: Note) -> None:
+        """An exchange's note, for the proxy's side to put on its flow."""
+        self.send([NOTE, note.exchange_id, note.marker, note.comment])
+
+    def send(self, line: list[Any]) -> None:
+        data = (json.dumps(line) + "\n").encode()
+        if len(self.waiting) + len(data) > self.LIMIT:
+            self.dropped += 1
+            return
+        self.waiting += data
+        self.pump()
 
     def pump(self) -> None:
         """Write what can be written now."""
@@ -292,7 +317,7 @@ class _LineHandler(logging.Handler):
     def close(self) -> None:
         """Write the rest, waiting if need be (the end: the proxy's side reads it all)."""
         if self.dropped:
-            line = [logging.WARNING, f"pushscope: {self.dropped} log lines were dropped"]
+            line = [logging.WARNING, f"pushscope: {self.dropped} lines were dropped"]
             self.waiting += (json.dumps(line) + "\n").encode()
         os.set_blocking(self.fd, True)
         self.pump()
@@ -324,7 +349,7 @@ def main() -> int:
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
     timers = _Timers()
-    session = LiveAnalysis(timers)
+    session = LiveAnalysis(timers, notes=handler.note)
     failed: set[type] = set()
     os.write(sys.stdout.fileno(), _READY)
     for batch in _frames(sys.stdin.fileno(), timers, handler):

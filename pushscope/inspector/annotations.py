@@ -1,0 +1,174 @@
+"""Short notes on exchanges as the analysis learns about them: what a proxy's flow list shows
+beside each flow (`SSE · 14 events · ids`, `short-polling every 2.0 s -> sse`).
+
+`Annotator` is an analyzer observer. It hands each exchange's note to `emit` whenever the
+note's text changes, at most once per `interval` seconds per exchange while a stream flows
+(the last change is never lost: it goes out when the interval ends, and at the close).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from pushscope.inspector.analysis import Observer
+from pushscope.inspector.feed import Schedule
+from pushscope.inspector.findings import Finding, Severity
+from pushscope.inspector.model import Exchange, Protocol, SseComment, SseEvent, WebSocketMessage
+
+KINDS = ("sse", "websocket", "stream", "findings")
+"""What can be annotated: the three kinds of push exchange, and exchanges with findings."""
+MARKERS = {
+    Protocol.SSE: ":satellite:",
+    Protocol.WEBSOCKET: ":electric_plug:",
+    Protocol.STREAM: ":ocean:",
+}
+POLLING_MARKER = ":repeat:"
+ADVICE_MARKER = ":warning:"
+"""Markers are mitmproxy's (emoji short codes it knows), so `~marker satellite` finds SSE."""
+INTERVAL = 0.5
+"""Seconds between two notes on one open stream."""
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    exchange_id: str
+    marker: str
+    comment: str
+
+
+@dataclass(slots=True)
+class _Noted:
+    """What is known of one annotated exchange."""
+
+    stream: str = ""
+    marker: str = ""
+    findings: dict[str, tuple[Severity, str, str]] = field(default_factory=dict)
+    """By finding kind: severity, marker and text."""
+    sent: str = ""
+    due: bool = False
+    """A change waits for the interval to end."""
+    last: float = float("-inf")
+
+    def note(self, exchange_id: str) -> Note:
+        parts = [self.stream] if self.stream else []
+        ranked = sorted(self.findings.values(), key=lambda f: -f[0])
+        parts += [text for _, _, text in ranked]
+        marker = ranked[0][1] if ranked else self.marker
+        return Note(exchange_id, marker, " | ".join(parts))
+
+
+class Annotator(Observer):
+    """Notes on the push exchanges and on the exchanges findings involve."""
+
+    def __init__(
+        self,
+        emit: Callable[[Note], None],
+        kinds: Iterable[str] = KINDS,
+        schedule: Schedule | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        interval: float = INTERVAL,
+    ) -> None:
+        self.emit = emit
+        self.kinds = frozenset(kinds)
+        self.schedule = schedule
+        self.clock = clock
+        self.interval = interval
+        self._noted: dict[str, _Noted] = {}
+        """Kept past the close: a finding may name the exchange later, beside its own note."""
+        self._finding_progress: dict[str, tuple[str, int]] = {}
+        """By finding id: its text and how many of its exchanges have it."""
+
+    # -- streams
+
+    def responded(self, exchange: Exchange) -> None:
+        self._stream(exchange, final=False)
+
+    def sse(self, exchange: Exchange, item: SseEvent | SseComment) -> None:
+        self._stream(exchange, final=False)
+
+    def ws_message(self, exchange: Exchange, message: WebSocketMessage, payload: bytes) -> None:
+        self._stream(exchange, final=False)
+
+    def closed(self, exchange: Exchange) -> None:
+        self._stream(exchange, final=True)
+
+    def _stream(self, exchange: Exchange, final: bool) -> None:
+        protocol = exchange.protocol
+        if protocol not in MARKERS or protocol.value not in self.kinds:
+            return
+        noted = self._noted.get(exchange.id)
+        if noted is None:
+            noted = self._noted[exchange.id] = _Noted(marker=MARKERS[protocol])
+        noted.stream = stream_text(exchange)
+        self._changed(exchange.id, noted, at_once=final)
+
+    # -- findings
+
+    def finding(self, finding: Finding) -> None:
+        if "findings" not in self.kinds or not finding.exchanges:
+            return
+        text = finding_text(finding)
+        previous, done = self._finding_progress.get(finding.id, ("", 0))
+        start = done if previous == text else 0  # a series that grew: only its new exchanges
+        marker = POLLING_MARKER if finding.kind.endswith("polling") else ADVICE_MARKER
+        for exchange_id in finding.exchanges[start:]:
+            noted = self._noted.get(exchange_id)
+            if noted is None:
+                noted = self._noted[exchange_id] = _Noted()
+            noted.findings[finding.kind] = (finding.severity, marker, text)
+            self._changed(exchange_id, noted, at_once=True)
+        self._finding_progress[finding.id] = (text, len(finding.exchanges))
+
+    # -- emitting
+
+    def _changed(self, exchange_id: str, noted: _Noted, at_once: bool) -> None:
+        now = self.clock()
+        if at_once or now - noted.last >= self.interval or self.schedule is None:
+            self._send(exchange_id, noted, now)
+        elif not noted.due:
+            noted.due = True
+            assert self.schedule is not None
+            self.schedule(self.interval - (now - noted.last), lambda: self._due(exchange_id))
+
+    def _due(self, exchange_id: str) -> None:
+        noted = self._noted.get(exchange_id)
+        if noted is not None and noted.due:
+            self._send(exchange_id, noted, self.clock())
+
+    def _send(self, exchange_id: str, noted: _Noted, now: float) -> None:
+        noted.due = False
+        note = noted.note(exchange_id)
+        if note.comment != noted.sent:
+            noted.sent = note.comment
+            noted.last = now
+            self.emit(note)
+
+
+def stream_text(exchange: Exchange) -> str:
+    """`SSE · 14 events · ids`, `WS graphql-ws · 120 msgs`, `stream ndjson · 40 records`."""
+    if exchange.sse is not None:
+        sse = exchange.sse
+        ids = "ids" if sse.ids else "no ids"
+        return f"SSE · {sse.count} events · {ids}"
+    if exchange.websocket is not None:
+        ws = exchange.websocket
+        name = exchange.framework or ws.handshake.subprotocol
+        label = f"WS {name}" if name else "WS"
+        text = f"{label} · {ws.counts.client + ws.counts.server} msgs"
+        return text if ws.handshake.ok else f"{text} · handshake failed"
+    if exchange.stream is not None:
+        return f"stream {exchange.stream.kind} · {exchange.stream.records} records"
+    return exchange.protocol.value
+
+
+def finding_text(finding: Finding) -> str:
+    """`short-polling every 2.0 s -> sse`, `websocket-one-way -> sse`."""
+    text = finding.kind
+    period = finding.stats.get("period_s")
+    if finding.kind.endswith("polling") and isinstance(period, int | float) and period > 0:
+        text += f" every {period:.1f} s" if period >= 1 else f" every {period * 1000:.0f} ms"
+    if finding.recommendation:
+        text += f" -> {finding.recommendation}"
+    return text
