@@ -15,25 +15,36 @@ import logging
 import os
 import time
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from mitmproxy import ctx, exceptions, http
+import mitmproxy.flow
+import mitmproxy.types
+from mitmproxy import command, ctx, exceptions, http
 from mitmproxy.addonmanager import Loader
 from mitmproxy.hooks import UpdateHook
 
 from pushscope.addons import adapter
 from pushscope.addons.records import Body, Closed
-from pushscope.addons.session import Configure, LiveAnalysis, Settings
+from pushscope.addons.session import Configure, LiveAnalysis, Settings, WriteReport
 from pushscope.addons.worker import AnalysisProcess, Sent, WorkerError
 from pushscope.inspector.analysis import Analyzer, Observer
 from pushscope.inspector.annotations import KINDS, Note
+from pushscope.inspector.findings import Severity
 from pushscope.inspector.model import Direction, Limits
 
 log = logging.getLogger(__name__)
+SERIES_MARKER = ":star:"
+"""What `pushscope.series` marks a series' flows with."""
 NOTE_KEY = "pushscope"
 """`flow.metadata` key of the comment and marker pushscope set: anything else is the user's."""
+
+
+def _command[Command: Callable[..., Any]](name: str) -> Callable[[Command], Command]:
+    """mitmproxy's `command.command`, typed."""
+    decorate: Callable[[Command], Command] = command.command(name)
+    return decorate
 
 
 def guarded[Hook: Callable[..., Any]](hook: Hook) -> Hook:
@@ -100,6 +111,10 @@ class Pushscope:
         self.in_process = bool(self.observers)
         self.flows: weakref.WeakValueDictionary[str, http.HTTPFlow] = weakref.WeakValueDictionary()
         """Flows that may get a note, while mitmproxy (its view, a hook) still holds them."""
+        self.findings: dict[str, dict[str, Any]] = {}
+        """Each finding's latest summary (`Finding.to_dict` with a `count` for `exchanges`)."""
+        self.series: dict[str, dict[str, None]] = {}
+        """By finding id, the ids of the flows it involves, in the order they joined."""
 
     @property
     def analyzer(self) -> Analyzer | None:
@@ -275,6 +290,46 @@ class Pushscope:
         except Exception:
             log.exception("pushscope: finishing the analysis failed")
 
+    # -- commands
+
+    @_command("pushscope.findings")
+    def findings_now(self) -> Sequence[str]:
+        """pushscope's findings so far, most severe first: one line each."""
+        ranked = sorted(
+            self.findings.values(),
+            key=lambda f: (-Severity.parse(f["severity"]), f["endpoint"]),
+        )
+        return [_finding_line(f) for f in ranked]
+
+    @_command("pushscope.report")
+    def report_now(self, path: mitmproxy.types.Path) -> None:
+        """Write pushscope's JSON report to `path` now, with the findings so far."""
+        try:
+            _check_writable("pushscope.report", str(path))
+        except exceptions.OptionsError as e:
+            raise exceptions.CommandError(str(e)) from None
+        if self.process is not None:
+            self.process.push(WriteReport(str(path)))
+            self.process.flush()
+        else:
+            try:
+                self._session().write_report(str(path))
+            except OSError as e:
+                raise exceptions.CommandError(f"cannot write {path}: {e}") from None
+            log.info("pushscope: report written to %s", path)
+
+    @_command("pushscope.series")
+    def mark_series(self, flow: mitmproxy.flow.Flow) -> None:
+        """Mark the flows of the polling series (or other finding) this flow is part of."""
+        ids = {i for members in self.series.values() if flow.id in members for i in members}
+        if not ids:
+            raise exceptions.CommandError("this flow is in no series pushscope found")
+        marked = [f for i in ids if (f := self.flows.get(i)) is not None]
+        for member in marked:
+            member.marked = SERIES_MARKER
+        ctx.master.addons.trigger(UpdateHook(marked))
+        log.info("pushscope: marked %d flows of the series", len(marked))
+
     # -- plumbing
 
     def _start(self, record: Sent) -> None:
@@ -286,7 +341,7 @@ class Pushscope:
     def _sink(self) -> Callable[[Sent], None]:
         if not self.in_process:
             try:
-                self.process = AnalysisProcess(self.settings, self.annotate)
+                self.process = AnalysisProcess(self.settings, self.annotate, self.found)
                 return self.process.push
             except WorkerError as e:
                 log.warning("pushscope: %s; analysing in mitmproxy's process instead", e)
@@ -295,7 +350,11 @@ class Pushscope:
     def _session(self) -> LiveAnalysis:
         if self.session is None:
             self.session = LiveAnalysis(
-                self._schedule, self.observers, self.limits, notes=lambda n: self.annotate([n])
+                self._schedule,
+                self.observers,
+                self.limits,
+                notes=lambda note: self.annotate([note]),
+                findings=self.found,
             )
             self.session.configure(self.settings)
         return self.session
@@ -312,7 +371,13 @@ class Pushscope:
                 self.failed_hooks.add("annotate")
                 log.exception("pushscope: annotating flows failed; traffic is unaffected")
 
+    def found(self, summary: dict[str, Any]) -> None:
+        """A finding was raised or changed."""
+        self.findings[summary["id"]] = summary
+
     def _annotated(self, note: Note) -> http.HTTPFlow | None:
+        for finding_id in note.findings:
+            self.series.setdefault(finding_id, {})[note.exchange_id] = None
         flow = self.flows.get(note.exchange_id)
         if flow is None:
             return None
@@ -365,6 +430,14 @@ class Pushscope:
             run()
             return
         loop.call_later(delay, run)
+
+
+def _finding_line(summary: dict[str, Any]) -> str:
+    advice = f" -> {summary['recommendation']}" if summary.get("recommendation") else ""
+    return (
+        f"{summary['severity']} {summary['kind']}{advice} {summary['endpoint']} "
+        f"({summary['count']} exchanges)"
+    )
 
 
 def _kinds(text: str) -> tuple[str, ...]:

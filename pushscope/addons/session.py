@@ -9,7 +9,7 @@ import logging
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import NamedTuple, TextIO
+from typing import Any, NamedTuple, TextIO
 
 from pushscope.addons.records import Body, Closed, Message, Opened, Record, Responded
 from pushscope.inspector.analysis import Analyzer, Observer
@@ -54,6 +54,15 @@ class Configure(NamedTuple):
     settings: Settings
 
 
+class WriteReport(NamedTuple):
+    """A control record: write the report now, with the findings so far."""
+
+    path: str
+
+
+Control = Configure | WriteReport
+
+
 class _FindingLog(Observer):
     """One log line per new finding, and per finding whose severity changes."""
 
@@ -70,6 +79,19 @@ class _FindingLog(Observer):
         )
 
 
+class _FindingRelay(Observer):
+    """Each finding as it is raised or changes, summarised (its exchanges counted, not
+    listed), for the proxy's side: its commands and content view."""
+
+    def __init__(self, tell: Callable[[dict[str, Any]], None]) -> None:
+        self.tell = tell
+
+    def finding(self, finding: Finding) -> None:
+        summary = finding.to_dict()
+        summary["count"] = len(summary.pop("exchanges"))
+        self.tell(summary)
+
+
 class LiveAnalysis:
     """The analyzer fed with the addon's records, its feed, its report."""
 
@@ -79,9 +101,10 @@ class LiveAnalysis:
         observers: Iterable[Observer] = (),
         limits: Limits | None = None,
         notes: Callable[[Note], None] | None = None,
+        findings: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         """`notes` takes each exchange's note (`inspector.annotations`) when `Settings`
-        asks for them."""
+        asks for them; `findings` each finding's summary as it is raised or changes."""
         self.schedule = schedule
         self.notes = notes
         self.annotator: Annotator | None = None
@@ -90,6 +113,8 @@ class LiveAnalysis:
             Detector(incremental=True),
             observers=[_FindingLog(), *observers],
         )
+        if findings is not None:
+            self.analyzer.observers.append(_FindingRelay(findings))
         self.settings = Settings()
         self.feed: FeedWriter | None = None
         self.feed_file: TextIO | None = None
@@ -113,7 +138,7 @@ class LiveAnalysis:
             self.annotator = Annotator(self.notes, kinds, self.schedule)
             observers.append(self.annotator)
 
-    def apply(self, record: Record | Configure) -> None:
+    def apply(self, record: Record | Control) -> None:
         """Feed one record to the analyzer (or take new settings)."""
         analyzer = self.analyzer
         match record:  # the most frequent kinds first
@@ -130,6 +155,12 @@ class LiveAnalysis:
                 self._closed(record)
             case Configure():
                 self.configure(record.settings)
+            case WriteReport():
+                try:
+                    self.write_report(record.path)
+                    log.info("pushscope: report written to %s", record.path)
+                except OSError as e:
+                    log.error("pushscope: cannot write the report to %s: %s", record.path, e)
             case _:
                 raise TypeError(f"not a record: {record!r}")
 
@@ -145,22 +176,27 @@ class LiveAnalysis:
         try:
             findings = self.analyzer.finish()
             if self.settings.report:
-                analyzer = self.analyzer
-                source = Source(
-                    "mitmproxy (live)",
-                    "live",
-                    len(analyzer),
-                    errors=analyzer.problems.get(0, []),
-                    error_count=analyzer.problem_counts.get(0, 0),
-                )
-                report = Report([source], analyzer.exchanges, findings)
-                path = os.path.expanduser(self.settings.report)
-                with open(path, "w", encoding="utf-8") as out:
-                    write_json(report, out)
+                self.write_report(self.settings.report, findings)
         except Exception:
             log.exception("pushscope: writing the report failed")
         finally:
             self._close_feed()
+
+    def write_report(self, path: str, findings: list[Finding] | None = None) -> None:
+        """The JSON report at `path`, with `findings` (by default the findings so far)."""
+        analyzer = self.analyzer
+        if findings is None:
+            findings = analyzer.detector.findings if analyzer.detector is not None else []
+        source = Source(
+            "mitmproxy (live)",
+            "live",
+            len(analyzer),
+            errors=analyzer.problems.get(0, []),
+            error_count=analyzer.problem_counts.get(0, 0),
+        )
+        report = Report([source], analyzer.exchanges, findings)
+        with open(os.path.expanduser(path), "w", encoding="utf-8") as out:
+            write_json(report, out)
 
     def _open_feed(self, path: str) -> None:
         self._close_feed()

@@ -30,14 +30,14 @@ from collections.abc import Callable
 from typing import IO, Any
 
 from pushscope.addons.records import Body, Closed, Message, Opened, Record, Responded
-from pushscope.addons.session import Configure, LiveAnalysis, Settings
+from pushscope.addons.session import Configure, Control, LiveAnalysis, Settings, WriteReport
 from pushscope.inspector import pipes
 from pushscope.inspector.annotations import Note
 
 log = logging.getLogger("pushscope.addons.live")
 WORKER_MODULE = "pushscope.addons.worker"
 
-Sent = Record | Configure
+Sent = Record | Control
 """What goes down the pipe."""
 BATCH = 256
 """Records sent at once; fewer wait at most `FLUSH_DELAY`."""
@@ -47,7 +47,9 @@ FINISH_TIMEOUT = 300.0
 """How long mitmproxy's shutdown waits for the report (a long session's takes seconds)."""
 _READY = b"ready\n"
 NOTE = "note"
-"""Lines up the pipe are `[level, message]` log records or `["note", id, marker, comment]`."""
+FINDING = "finding"
+"""Lines up the pipe are `[level, message]` log records, `["note", id, marker, comment,
+finding ids]` and `["finding", summary]`."""
 
 
 class WorkerError(RuntimeError):
@@ -57,8 +59,14 @@ class WorkerError(RuntimeError):
 class AnalysisProcess:
     """The proxy's side: starts the analysis process, sends it records, relays its log."""
 
-    def __init__(self, settings: Settings, notes: Callable[[list[Note]], None]) -> None:
-        """`notes` takes the notes that arrive together, in order."""
+    def __init__(
+        self,
+        settings: Settings,
+        notes: Callable[[list[Note]], None],
+        findings: Callable[[dict[str, Any]], None],
+    ) -> None:
+        """`notes` takes the notes that arrive together, in order; `findings` each finding's
+        summary."""
         if os.name != "posix":
             raise WorkerError("the analysis process needs POSIX pipes")
         try:
@@ -77,6 +85,7 @@ class AnalysisProcess:
         self._stdout: IO[bytes] = self.process.stdout
         self._logged = bytearray()
         self._notes = notes
+        self._findings = findings
         self._pending: list[Sent] = []
         self._scheduled = False
         self._reader_loop: asyncio.AbstractEventLoop | None = None
@@ -212,7 +221,11 @@ class AnalysisProcess:
             try:
                 fields = json.loads(line)
                 if fields[0] == NOTE:
-                    notes.append(Note(*fields[1:]))
+                    exchange_id, marker, comment, findings = fields[1:]
+                    notes.append(Note(exchange_id, marker, comment, tuple(findings)))
+                    continue
+                if fields[0] == FINDING:
+                    self._findings(fields[1])
                     continue
                 level, message = fields
             except (ValueError, TypeError, IndexError):
@@ -230,7 +243,15 @@ class AnalysisProcess:
         )
 
 
-_KINDS: tuple[type[Sent], ...] = (Opened, Responded, Body, Message, Closed, Configure)
+_KINDS: tuple[type[Sent], ...] = (
+    Opened,
+    Responded,
+    Body,
+    Message,
+    Closed,
+    Configure,
+    WriteReport,
+)
 _KIND_NUMBERS = {kind: number for number, kind in enumerate(_KINDS)}
 
 
@@ -295,7 +316,11 @@ class _LineHandler(logging.Handler):
 
     def note(self, note: Note) -> None:
         """An exchange's note, for the proxy's side to put on its flow."""
-        self.send([NOTE, note.exchange_id, note.marker, note.comment])
+        self.send([NOTE, note.exchange_id, note.marker, note.comment, list(note.findings)])
+
+    def finding(self, summary: dict[str, Any]) -> None:
+        """A finding's summary, for the proxy's side (its commands and content view)."""
+        self.send([FINDING, summary])
 
     def send(self, line: list[Any]) -> None:
         data = (json.dumps(line) + "\n").encode()
@@ -349,7 +374,7 @@ def main() -> int:
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
     timers = _Timers()
-    session = LiveAnalysis(timers, notes=handler.note)
+    session = LiveAnalysis(timers, notes=handler.note, findings=handler.finding)
     failed: set[type] = set()
     os.write(sys.stdout.fileno(), _READY)
     for batch in _frames(sys.stdin.fileno(), timers, handler):

@@ -36,6 +36,8 @@ class Note:
     exchange_id: str
     marker: str
     comment: str
+    findings: tuple[str, ...] = ()
+    """Ids of the findings that involve the exchange."""
 
 
 @dataclass(slots=True)
@@ -44,8 +46,8 @@ class _Noted:
 
     stream: str = ""
     marker: str = ""
-    findings: dict[str, tuple[Severity, str, str]] = field(default_factory=dict)
-    """By finding kind: severity, marker and text."""
+    findings: dict[str, tuple[Severity, str, str, str]] = field(default_factory=dict)
+    """By finding kind: severity, marker, text and the finding's id."""
     sent: str = ""
     due: bool = False
     """A change waits for the interval to end."""
@@ -54,9 +56,9 @@ class _Noted:
     def note(self, exchange_id: str) -> Note:
         parts = [self.stream] if self.stream else []
         ranked = sorted(self.findings.values(), key=lambda f: -f[0])
-        parts += [text for _, _, text in ranked]
+        parts += [text for _, _, text, _ in ranked]
         marker = ranked[0][1] if ranked else self.marker
-        return Note(exchange_id, marker, " | ".join(parts))
+        return Note(exchange_id, marker, " | ".join(parts), tuple(f[3] for f in ranked))
 
 
 class Annotator(Observer):
@@ -117,7 +119,7 @@ class Annotator(Observer):
             noted = self._noted.get(exchange_id)
             if noted is None:
                 noted = self._noted[exchange_id] = _Noted()
-            noted.findings[finding.kind] = (finding.severity, marker, text)
+            noted.findings[finding.kind] = (finding.severity, marker, text, finding.id)
             self._changed(exchange_id, noted, at_once=True)
         self._finding_progress[finding.id] = (text, len(finding.exchanges))
 

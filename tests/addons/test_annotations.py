@@ -156,3 +156,35 @@ def test_annotations_are_saved_with_the_flows_and_change_no_analysis(tmp_path: A
     without, _ = analyze_paths([plain])
     assert [f.to_dict() for f in with_notes.findings] == [f.to_dict() for f in without.findings]
     assert [e.protocol for e in with_notes.exchanges] == [e.protocol for e in without.exchanges]
+
+
+@pytest.mark.parametrize("process", [False, True], ids=["in-process", "analysis-process"])
+def test_commands(process: bool, tmp_path: Any) -> None:
+    import json
+
+    addon = Pushscope()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, pushscope_process=process)
+        addon.running()
+        polls = _polls(addon, 8)
+        other = tflow.tflow(resp=True)
+        other.request.path = "/elsewhere"
+        addon.request(other)
+        addon.responseheaders(other)
+        addon.response(other)
+        report = tmp_path / "now.json"
+        tctx.master.commands.call("pushscope.report", str(report))
+        if addon.process is not None:
+            addon.process.read_back(INTERVAL + 0.5)
+        (line,) = tctx.master.commands.call("pushscope.findings")
+        assert "short-polling -> sse" in line and "(8 exchanges)" in line
+        assert [f["kind"] for f in json.loads(report.read_text())["findings"]] == [
+            "short-polling"
+        ]
+        tctx.master.commands.call("pushscope.series", polls[3])
+        assert {p.marked for p in polls} == {":star:"} and other.marked == ""
+        with pytest.raises(exceptions.CommandError, match="in no series"):
+            tctx.master.commands.call("pushscope.series", other)
+        with pytest.raises(exceptions.CommandError, match="does not exist"):
+            tctx.master.commands.call("pushscope.report", str(tmp_path / "no" / "r.json"))
+        addon.done()
