@@ -178,9 +178,7 @@ def test_commands(process: bool, tmp_path: Any) -> None:
             addon.process.read_back(INTERVAL + 0.5)
         (line,) = tctx.master.commands.call("pushscope.findings")
         assert "short-polling -> sse" in line and "(8 exchanges)" in line
-        assert [f["kind"] for f in json.loads(report.read_text())["findings"]] == [
-            "short-polling"
-        ]
+        assert [f["kind"] for f in json.loads(report.read_text())["findings"]] == ["short-polling"]
         tctx.master.commands.call("pushscope.series", polls[3])
         assert {p.marked for p in polls} == {":star:"} and other.marked == ""
         with pytest.raises(exceptions.CommandError, match="in no series"):
