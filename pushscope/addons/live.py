@@ -26,6 +26,7 @@ from mitmproxy.addonmanager import Loader
 from mitmproxy.hooks import UpdateHook
 
 from pushscope.addons import adapter
+from pushscope.addons.contentview import CHUNKS_KEY, PushscopeView, register, unregister
 from pushscope.addons.records import Body, Closed
 from pushscope.addons.session import Configure, LiveAnalysis, Settings, WriteReport
 from pushscope.addons.worker import AnalysisProcess, Sent, WorkerError
@@ -35,6 +36,10 @@ from pushscope.inspector.findings import Severity
 from pushscope.inspector.model import Direction, Limits
 
 log = logging.getLogger(__name__)
+SHOW_INTERVAL = 0.5
+"""Seconds between two updates of an open SSE stream's body in its flow."""
+MAX_CHUNKS = 10_000
+"""Chunk times kept per SSE flow."""
 SERIES_MARKER = ":star:"
 """What `pushscope.series` marks a series' flows with."""
 NOTE_KEY = "pushscope"
@@ -65,23 +70,47 @@ def guarded[Hook: Callable[..., Any]](hook: Hook) -> Hook:
 
 class SseTap:
     """A response stream function: passes every chunk on unchanged and at once, shows it to
-    the analyzer with its arrival time, and keeps a bounded copy for flow files."""
+    the analyzer with its arrival time, and keeps a bounded copy for flow files and views:
+    put back into the flow as it grows (at most every `SHOW_INTERVAL`), with where each chunk
+    began and when (`flow.metadata[CHUNKS_KEY]`)."""
 
-    def __init__(self, addon: Pushscope, flow_id: str, keep: int, then: Any = None) -> None:
+    def __init__(self, addon: Pushscope, flow: http.HTTPFlow, keep: int, then: Any = None) -> None:
         self.addon = addon
-        self.flow_id = flow_id
+        self.flow = flow
+        self.flow_id = flow.id
         self.keep = keep
         self.kept = bytearray()
         self.size = 0
         self.then = then if callable(then) else None
+        self.chunks: list[list[float]] = []
+        flow.metadata[CHUNKS_KEY] = self.chunks
+        self.shown = time.monotonic()
 
     def __call__(self, data: bytes) -> bytes | Iterable[bytes]:
         if data:
+            now = time.time()
             self.size += len(data)
-            self.addon.chunk(self.flow_id, data)
+            self.addon.chunk(self.flow_id, data, now)
             if len(self.kept) < self.keep:
+                if len(self.chunks) < MAX_CHUNKS:
+                    self.chunks.append([len(self.kept), now])
                 self.kept += data[: self.keep - len(self.kept)]
+                if time.monotonic() - self.shown >= SHOW_INTERVAL:
+                    self.show()
         return self.then(data) if self.then is not None else data
+
+    def show(self) -> None:
+        """Put what passed so far into the flow, for views of a stream still open."""
+        self.shown = time.monotonic()
+        try:
+            response = self.flow.response
+            if response is not None and self.kept:
+                response.raw_content = bytes(self.kept)
+                self.addon.updated([self.flow])
+        except Exception:
+            if "show" not in self.addon.failed_hooks:
+                self.addon.failed_hooks.add("show")
+                log.exception("pushscope: showing a stream failed; traffic is unaffected")
 
 
 class Pushscope:
@@ -111,6 +140,7 @@ class Pushscope:
         self.in_process = bool(self.observers)
         self.flows: weakref.WeakValueDictionary[str, http.HTTPFlow] = weakref.WeakValueDictionary()
         """Flows that may get a note, while mitmproxy (its view, a hook) still holds them."""
+        self.view = PushscopeView(self)
         self.findings: dict[str, dict[str, Any]] = {}
         """Each finding's latest summary (`Finding.to_dict` with a `count` for `exchanges`)."""
         self.series: dict[str, dict[str, None]] = {}
@@ -124,6 +154,7 @@ class Pushscope:
     # -- options
 
     def load(self, loader: Loader) -> None:
+        register(self.view)
         loader.add_option(
             "pushscope_feed",
             str,
@@ -236,7 +267,7 @@ class Pushscope:
             return
         assert flow.response is not None
         if adapter.is_event_stream(flow):
-            tap = SseTap(self, flow.id, self.max_sse_body, flow.response.stream)
+            tap = SseTap(self, flow, self.max_sse_body, flow.response.stream)
             self.taps[flow.id] = tap
             flow.response.stream = tap
 
@@ -282,6 +313,7 @@ class Pushscope:
         self.push(Closed(flow.id, ws.timestamp_end, None, ws.close_code, reason, closed_by))
 
     def done(self) -> None:
+        unregister()
         try:
             if self.process is not None:
                 self.process.finish()
@@ -327,7 +359,7 @@ class Pushscope:
         marked = [f for i in ids if (f := self.flows.get(i)) is not None]
         for member in marked:
             member.marked = SERIES_MARKER
-        ctx.master.addons.trigger(UpdateHook(marked))
+        self.updated(marked)
         log.info("pushscope: marked %d flows of the series", len(marked))
 
     # -- plumbing
@@ -363,13 +395,16 @@ class Pushscope:
         """Put each note on its flow, unless the flow is gone or its user set the comment or
         the marker: then that part stays as it is."""
         try:
-            updated = [flow for note in notes if (flow := self._annotated(note)) is not None]
-            if updated:
-                ctx.master.addons.trigger(UpdateHook(updated))
+            self.updated([flow for note in notes if (flow := self._annotated(note)) is not None])
         except Exception:
             if "annotate" not in self.failed_hooks:
                 self.failed_hooks.add("annotate")
                 log.exception("pushscope: annotating flows failed; traffic is unaffected")
+
+    def updated(self, flows: list[http.HTTPFlow]) -> None:
+        """Tell mitmproxy's views (mitmweb's list, the console) that these flows changed."""
+        if flows:
+            ctx.master.addons.trigger(UpdateHook(flows))
 
     def found(self, summary: dict[str, Any]) -> None:
         """A finding was raised or changed."""
@@ -393,10 +428,10 @@ class Pushscope:
             flow.metadata[NOTE_KEY] = {"comment": flow.comment, "marker": flow.marked}
         return flow if changed else None
 
-    def chunk(self, flow_id: str, data: bytes) -> None:
-        """A piece of a streamed body, as it passes."""
+    def chunk(self, flow_id: str, data: bytes, at: float) -> None:
+        """A piece of a streamed body, as it passes (`at`: when)."""
         try:
-            self.push(Body(flow_id, data, time.time()))
+            self.push(Body(flow_id, data, at))
         except Exception:
             if "stream" not in self.failed_hooks:
                 self.failed_hooks.add("stream")
@@ -406,7 +441,7 @@ class Pushscope:
         """mitmproxy keeps no streamed body (and loses it when the client hangs up): put back
         what passed, within the cap, before the save addon writes the flow. Its size."""
         assert flow.response is not None
-        if not flow.response.raw_content and tap.kept:
+        if tap.kept:  # streamed, mitmproxy kept nothing: what is there is the tap's own
             flow.response.raw_content = bytes(tap.kept)
         tap.kept = bytearray()  # the flow still refers to the tap: do not hold the body twice
         return tap.size
