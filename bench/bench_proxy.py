@@ -17,7 +17,9 @@ noise on a shared machine hits both sides alike.
 Configurations: `bare` (no script), `noop` (a script with pushscope's hooks, empty: the price
 of mitmproxy calling any script), `addon` (pushscope with its report, the default options) and
 `addon+feed` (plus the live feed, as the addon writes it: records gathered, at most 50 ms
-late). Also shown: each round's ratio to the bare round run next to it (the spread), and
+late) and `unannotated` (the addon with `pushscope_annotate` empty: no flow annotated, which
+prices the annotations). Also shown: each round's ratio to the bare round run next to it (the
+spread), and
 mitmdump's CPU time per request or message, read from /proc, which noise affects less than
 wall-clock rates.
 After each run the addon's report is checked against the traffic sent. Exit status 1 if a run
@@ -59,7 +61,7 @@ from pushscope.demo.proxy import Mitmdump
 HERE = Path(__file__).resolve().parent
 STREAM_ONLY = HERE / "stream_only_addon.py"
 NOOP = HERE / "noop_addon.py"
-ADDONS = ("addon", "addon+feed")
+ADDONS = ("addon", "addon+feed", "unannotated")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 SECTIONS = ("rest", "sse", "ws", "memory")
 SSE_WARM_UP = 5
@@ -676,20 +678,28 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         base, ws_base = urls
 
-        def addon(tag: str, feed: bool) -> list[str]:
+        def addon(tag: str, feed: bool, notes: bool = True) -> list[str]:
             arguments = ["-s", str(SCRIPT)]
             arguments += ["--set", f"pushscope_report={work / f'report-{tag}.json'}"]
             if feed:
                 arguments += ["--set", f"pushscope_feed={work / f'feed-{tag}.jsonl'}"]
+            if not notes:
+                arguments += ["--set", "pushscope_annotate="]
             return arguments
 
+        suffixes = {"addon": "", "addon+feed": "-feed", "unannotated": "-unannotated"}
+
         def addons(tag: str) -> dict[str, list[str]]:
-            configs = {"addon": addon(tag, False), "addon+feed": addon(f"{tag}-feed", True)}
+            configs = {
+                "addon": addon(tag, False),
+                "addon+feed": addon(f"{tag}-feed", True),
+                "unannotated": addon(f"{tag}-unannotated", False, notes=False),
+            }
             return {k: v for k, v in configs.items() if not (args.no_feed and k == "addon+feed")}
 
         def check_reports(tag: str, **expected: int) -> None:
             for name in addons(tag):
-                path = work / f"report-{tag}{'-feed' * (name == 'addon+feed')}.json"
+                path = work / f"report-{tag}{suffixes[name]}.json"
                 broken.extend(f"{name}, {tag}: {p}" for p in _check_report(path, **expected))
 
         bare: list[str] = []
