@@ -58,6 +58,11 @@ MEASUREMENTS: dict[str, tuple[str, str]] = {
     "FlowReader(mitm)": ("flowreader", "mitm"),
     "analyze(mitm)": ("analyze", "mitm"),
 }
+OUTPUTS: dict[str, tuple[str, str]] = {
+    "analyze html(mitm)": ("html", "mitm"),
+    "export har(mitm)": ("export", "mitm"),
+}
+"""With --outputs: the other long commands on the same flow file, as ratios to analyze(mitm)."""
 
 
 # --------------------------------------------------------------------------- generation
@@ -566,10 +571,25 @@ def child(kind: str, path: str, output: str) -> dict[str, Any]:
         if path.endswith(".har"):
             import pushscope.inspector.readers.har
         else:
-            import pushscope.inspector.readers.mitm  # noqa: F401
+            import pushscope.inspector.readers.mitm
 
         def work() -> int:
             return -main(["analyze", path, "--format", "json", "--output", output])
+
+    elif kind in ("html", "export"):
+        import pushscope.inspector.export_har
+        import pushscope.inspector.readers.mitm
+        import pushscope.inspector.report.html  # noqa: F401
+        from pushscope.cli import main
+
+        command = (
+            ["analyze", path, "--format", "html", "--output", output]
+            if kind == "html"
+            else ["export", "--har", output, path]
+        )
+
+        def work() -> int:
+            return -main(command)
 
     else:
         raise SystemExit(f"unknown measurement kind {kind!r}")
@@ -691,14 +711,18 @@ class Figures:
 
 
 def measure(
-    paths: dict[str, Path], n: int, repeat: int, log: Callable[[str], None]
+    paths: dict[str, Path],
+    n: int,
+    repeat: int,
+    log: Callable[[str], None],
+    measurements: dict[str, tuple[str, str]] = MEASUREMENTS,
 ) -> dict[str, Figures]:
     """Run every measurement `repeat` times, round-robin (a, c, b, d, a, c, ...)."""
-    figures = {name: Figures(name, [], [], [], [], [], n) for name in MEASUREMENTS}
+    figures = {name: Figures(name, [], [], [], [], [], n) for name in measurements}
     for round_ in range(repeat):
-        for name, (kind, suffix) in MEASUREMENTS.items():
+        for name, (kind, suffix) in measurements.items():
             result = run_child(kind, paths[suffix])
-            if kind != "analyze" and result["count"] != n:
+            if kind in ("json", "flowreader") and result["count"] != n:
                 raise RuntimeError(f"{name} read {result['count']} flows, expected {n}")
             f = figures[name]
             f.seconds.append(result["seconds"])
@@ -742,6 +766,19 @@ def goals(figures: dict[str, Figures]) -> list[dict[str, Any]]:
             "pass": speedup >= GOAL_MITM_SPEEDUP,
         },
     ]
+    for name in OUTPUTS:
+        if name in figures:
+            rows.append(
+                {
+                    "goal": f"{name} / analyze(mitm) (JSON report)",
+                    "value": figures[name].median / mitm.median,
+                    "best": min(figures[name].seconds) / min(mitm.seconds),
+                    "cpu": statistics.median(figures[name].cpu_seconds)
+                    / statistics.median(mitm.cpu_seconds),
+                    "target": "none",
+                    "pass": True,
+                }
+            )
     for name in ("analyze(har)", "analyze(mitm)"):
         kb = figures[name].kb_per_exchange
         rows.append(
@@ -838,6 +875,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out-dir", type=Path, default=OUT_DIR)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument(
+        "--outputs",
+        action="store_true",
+        help="also time the HTML report and the HAR export of the flow file",
+    )
+    parser.add_argument(
         "--child", nargs=3, metavar=("KIND", "PATH", "OUTPUT"), help=argparse.SUPPRESS
     )
     args = parser.parse_args(argv)
@@ -874,7 +916,8 @@ def main(argv: list[str] | None = None) -> int:
 
     code = code_version()
     log(f"measuring {code}, {args.repeat} rounds ...")
-    figures = measure(paths, args.n, args.repeat, log)
+    measurements = MEASUREMENTS | (OUTPUTS if args.outputs else {})
+    figures = measure(paths, args.n, args.repeat, log, measurements)
     if code_version() != code:
         log(f"WARNING: pushscope/ changed during the run ({code} -> {code_version()})")
         code += " (changed during the run)"
