@@ -79,8 +79,8 @@ class Annotator(Observer):
         self.interval = interval
         self._noted: dict[str, _Noted] = {}
         """Kept past the close: a finding may name the exchange later, beside its own note."""
-        self._finding_progress: dict[str, tuple[str, int]] = {}
-        """By finding id: its text and how many of its exchanges have it."""
+        self._finding_progress: dict[str, tuple[tuple[Severity, str | None] | None, str]] = {}
+        """By finding id: its severity and recommendation, and the last exchange noted."""
 
     # -- streams
 
@@ -112,16 +112,24 @@ class Annotator(Observer):
         if "findings" not in self.kinds or not finding.exchanges:
             return
         text = finding_text(finding)
-        previous, done = self._finding_progress.get(finding.id, ("", 0))
-        start = done if previous == text else 0  # a series that grew: only its new exchanges
+        advice = (finding.severity, finding.recommendation)
+        exchanges = finding.exchanges
+        previous, last = self._finding_progress.get(finding.id, (None, ""))
+        # A series that grew with the same advice: only the exchanges after the last one noted
+        # get a note (the period in the text may have moved a little; rewriting thousands of
+        # notes for that would cost more than it tells). Other advice: all are told again. A
+        # live finding covers the series' latest requests, so the list may also have slid.
+        start = 0
+        if previous == advice and last in exchanges:
+            start = exchanges.index(last) + 1
         marker = POLLING_MARKER if finding.kind.endswith("polling") else ADVICE_MARKER
-        for exchange_id in finding.exchanges[start:]:
+        for exchange_id in exchanges[start:]:
             noted = self._noted.get(exchange_id)
             if noted is None:
                 noted = self._noted[exchange_id] = _Noted()
             noted.findings[finding.kind] = (finding.severity, marker, text, finding.id)
             self._changed(exchange_id, noted, at_once=True)
-        self._finding_progress[finding.id] = (text, len(finding.exchanges))
+        self._finding_progress[finding.id] = (advice, exchanges[-1])
 
     # -- emitting
 
