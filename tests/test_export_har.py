@@ -397,3 +397,22 @@ def test_har_is_required(capsys: pytest.CaptureFixture[str]) -> None:
         main(["export", str(CAPTURES / "rest.mitm")])
     assert exit_.value.code == 2
     assert "--har" in capsys.readouterr().err
+
+
+def test_a_pipe_or_device_is_written_to_not_replaced(tmp_path: Path) -> None:
+    """`--har /dev/null` or a FIFO: moving the finished file onto it would put a file in the
+    device's place (as root, for every program on the machine)."""
+    import os
+    import stat
+    import threading
+
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    exported = export_paths([CAPTURES / "websocket-chat.mitm"], fifo)
+    reader.join(10)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert len(json.loads(received[0])["log"]["entries"]) == exported.entries > 0
+    assert not (tmp_path / "out.fifo.part").exists()

@@ -1,19 +1,21 @@
 """pushscope's content view for mitmproxy (mitmweb, the console): an SSE body as its events,
 a WebSocket message decoded by its framework, and where a flow sits in a polling series.
 
-The parsing lives in the core (`inspector.sse`); this module only finds what mitmproxy hands
-a view and lays it out as text.
+The parsing and decoding live in the core (`inspector.sse`, `inspector.decoders`, which the
+viewer's detail screen uses too); this module only finds what mitmproxy hands a view and lays
+it out as text.
 """
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
-from mitmproxy import contentviews
+from mitmproxy import contentviews, http
 from mitmproxy.contentviews import Contentview, Metadata
+from mitmproxy.websocket import WebSocketMessage
 
-from pushscope.inspector.model import SseEvent
+from pushscope.inspector.decoders import Decoded, decode_message, decode_sse
+from pushscope.inspector.model import Opcode, SseEvent
 from pushscope.inspector.report.summary import seconds
 from pushscope.inspector.sse import SseParser
 
@@ -21,8 +23,6 @@ if TYPE_CHECKING:
     from pushscope.addons.live import Pushscope
 
 NAME = "pushscope"
-MAX_PRETTY = 1 << 20
-"""Longest JSON text pretty-printed; longer is shown as it is."""
 MAX_EVENTS = 5000
 """SSE events shown; the rest are counted."""
 CHUNKS_KEY = "pushscope_chunks"
@@ -40,7 +40,7 @@ class PushscopeView(Contentview):
     def render_priority(self, data: bytes, metadata: Metadata) -> float:
         message = metadata.websocket_message
         if message is not None:
-            return 0.1
+            return 1.5 if _decoded(message, metadata).framework else 0.1
         if _is_event_stream(metadata):
             return 2.0
         return 1.5 if self._series(metadata.flow) else 0.0
@@ -49,10 +49,8 @@ class PushscopeView(Contentview):
         message = metadata.websocket_message
         if message is not None:
             side = "client -> server" if message.from_client else "server -> client"
-            content = message.content
-            if message.is_text:
-                return f"{side} · text, {len(content)} B\n\n{_body(content)}"
-            return f"{side} · binary, {len(content)} B\n\n{content[:4096].hex(' ')}"
+            decoded = _decoded(message, metadata)
+            return f"{side} · {len(message.content)} B · {decoded.summary}\n\n{decoded.body}"
         parts = [self._series_text(metadata.flow)] if self._series(metadata.flow) else []
         if _is_event_stream(metadata):
             parts.append(sse_text(data, _chunks(metadata.flow)))
@@ -103,27 +101,31 @@ def sse_text(body: bytes, chunks: list[tuple[int, float]]) -> str:
     lines = [f"{len(events)} events"]
     for event in events[:MAX_EVENTS]:
         when = f"+{event.timestamp - start:.3f} s  " if start and event.timestamp else ""
-        name = event.type or "message"
-        ident = f" id={event.id}" if event.had_id else ""
-        lines.append(f"{when}event={name}{ident}")
-        lines.append("  " + _pretty_text(event.data).replace("\n", "\n  "))
+        decoded = decode_sse(event)
+        lines.append(f"{when}{decoded.summary}")
+        rendering = decoded.body.partition("\n\n")[2]  # after the event's own field lines
+        if "\n" in rendering:  # more than the summary shows: pretty JSON
+            lines.append("  " + rendering.replace("\n", "\n  "))
     if len(events) > MAX_EVENTS:
         lines.append(f"and {len(events) - MAX_EVENTS} more events")
     return "\n".join(lines)
 
 
-def _pretty_text(text: str) -> str:
-    """JSON pretty-printed; anything else as it is."""
-    if text[:1] in ("{", "[") and len(text) <= MAX_PRETTY:
-        try:
-            return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
-        except (ValueError, RecursionError):
-            pass
-    return text
-
-
 def _body(data: bytes) -> str:
-    return _pretty_text(data.decode("utf-8", "replace"))
+    """A response body as the decoders render a message: JSON pretty, text, or hex."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return decode_message(data, Opcode.BINARY).body
+    return decode_message(data, Opcode.TEXT).body
+
+
+def _decoded(message: WebSocketMessage, metadata: Metadata) -> Decoded:
+    subprotocol = None
+    flow = metadata.flow
+    if isinstance(flow, http.HTTPFlow) and flow.response is not None:
+        subprotocol = flow.response.headers.get("sec-websocket-protocol")
+    return decode_message(message.content, int(message.type), None, subprotocol)
 
 
 def _chunks(flow: Any) -> list[tuple[int, float]]:

@@ -32,6 +32,7 @@ import codecs
 import json
 import math
 import os
+import stat
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -517,6 +518,14 @@ class Exported:
     fatal: list[str]
 
 
+def _special(path: Path) -> bool:
+    """Is `path` something other than a regular file (a device, a pipe)?"""
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False  # not there yet: a new file
+
+
 def export_paths(
     paths: Sequence[Path],
     output: Path,
@@ -525,13 +534,15 @@ def export_paths(
 ) -> Exported:
     """Export every capture into one HAR file at `output`.
 
-    It is written beside as `output.part` and moved into place when complete, so a failed
-    export leaves no half file (and an input that is also the output is read whole first).
-    Raises OSError when the output cannot be written; unusable inputs are listed in `fatal`.
+    A file is written beside as `output.part` and moved into place when complete, so a failed
+    export leaves no half file (and an input that is also the output is read whole first). A
+    device or a pipe (`/dev/null`, `/dev/stdout`) is written to as it is: moving a file onto it
+    would put the file in its place. Raises OSError when the output cannot be written;
+    unusable inputs are listed in `fatal`.
     """
     exporter = HarExporter(limits)
     fatal: list[str] = []
-    part = output.with_name(output.name + ".part")
+    part = output if _special(output) else output.with_name(output.name + ".part")
     try:
         with open(part, "wb") as out:
             writer = HarWriter(out)
@@ -550,9 +561,11 @@ def export_paths(
                 for entry in exporter.close_open():
                     writer.write(entry)
             writer.close()
-        os.replace(part, output)
+        if part != output:
+            os.replace(part, output)
     except BaseException:
-        part.unlink(missing_ok=True)
+        if part != output:
+            part.unlink(missing_ok=True)
         raise
     problems = [
         (str(path), exporter.problems.get(i, []), exporter.problem_counts.get(i, 0))

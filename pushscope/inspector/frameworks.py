@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 from pushscope.inspector.model import Exchange, header
 
 # WebSocket subprotocols that name their framework outright.
-_SUBPROTOCOLS: dict[str, str] = {
+SUBPROTOCOLS: dict[str, str] = {
     "graphql-ws": "graphql-ws",
     "graphql-transport-ws": "graphql-transport-ws",
     "v10.stomp": "stomp",
@@ -33,7 +33,7 @@ def detect(exchange: Exchange) -> tuple[str, str] | None:
     """The framework and the evidence for it, or None."""
     ws = exchange.websocket
     if ws is not None and ws.handshake.subprotocol:
-        name = _SUBPROTOCOLS.get(ws.handshake.subprotocol.lower())
+        name = SUBPROTOCOLS.get(ws.handshake.subprotocol.lower())
         if name:
             return name, f"WebSocket subprotocol {ws.handshake.subprotocol}"
     raw = exchange.request.url

@@ -15,6 +15,7 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.table import Table
 from rich.text import Text
 
+from pushscope.inspector import decoders
 from pushscope.inspector.findings import Finding
 from pushscope.inspector.model import Exchange, Headers, Opcode, Protocol
 from pushscope.inspector.report.summary import finding_facts, human_bytes, seconds
@@ -52,15 +53,7 @@ def pretty(data: bytes, content_type: str = "") -> Text:
 
 
 def hexdump(data: bytes) -> Text:
-    shown = data[:HEX_BYTES]
-    lines = []
-    for offset in range(0, len(shown), 16):
-        chunk = shown[offset : offset + 16]
-        ascii_ = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
-        lines.append(f"{offset:04x}  {chunk.hex(' '):<47}  {ascii_}")
-    if len(data) > HEX_BYTES:
-        lines.append(f"... {len(data) - HEX_BYTES} more bytes")
-    return Text("\n".join(lines), style="cyan")
+    return Text(decoders.hexdump(data, HEX_BYTES), style="cyan")
 
 
 def _facts(pairs: Iterable[tuple[str, Any]]) -> Table:
@@ -195,13 +188,19 @@ def _websocket(exchange: Exchange) -> list[Section]:
             f"{_offset(message.timestamp, exchange.started):>9} {kind:<7}"
             f"{human_bytes(message.size):>9}  "
         )
-        if message.opcode == Opcode.TEXT:
-            payload = pretty(preview)
+        decoded = decoders.decode_message(
+            preview, message.opcode, exchange.framework, shake.subprotocol
+        )
+        if decoded.framework:  # a framework's packet: what it is, then its fields and data
+            timeline.append(decoded.summary + "\n", style="dim" if decoded.heartbeat else "")
+            timeline.append(" " * PAYLOAD_INDENT)
+            _indented(timeline, Text(decoded.body))
+        elif message.opcode == Opcode.TEXT:
+            _indented(timeline, pretty(preview))
         elif preview:
-            payload = hexdump(preview)
+            _indented(timeline, hexdump(preview))
         else:
-            payload = Text("")
-        _indented(timeline, payload)
+            timeline.append("\n")
     return [("WebSocket", handshake), (title, timeline)]
 
 

@@ -49,11 +49,19 @@ def test_a_polled_flow_shows_its_place_in_the_series() -> None:
         assert text.endswith("message")  # the body (tflow's "message") below
 
 
-def test_a_websocket_message() -> None:
+def test_a_websocket_message_is_decoded_by_its_framework() -> None:
     addon = Pushscope()
     with taddons.context(addon):
         flow = tflow.twebsocketflow()
-        text = WebSocketMessage(1, True, b'{"type": "subscribe"}', 1.0)
+        event = WebSocketMessage(1, False, b'42["chat message","hi"]', 1.0)
+        plain = WebSocketMessage(1, True, b'{"price": 3}', 1.0)
         binary = WebSocketMessage(2, False, b"\x00\x01\xff", 1.0)
-        assert _view(text, flow) == 'client -> server · text, 21 B\n\n{\n  "type": "subscribe"\n}'
-        assert _view(binary, flow) == "server -> client · binary, 3 B\n\n00 01 ff"
+        text = _view(event, flow)
+        assert text.startswith('server -> client · 23 B · socket.io EVENT "chat message" ns=/')
+        assert contentviews.prettify_message(event, flow).view_name == "pushscope"
+        assert _view(plain, flow) == (
+            'client -> server · 12 B · json {"price": 3}\n\n{\n  "price": 3\n}'
+        )
+        assert _view(binary, flow).startswith("server -> client · 3 B · binary 3 B 0001ff\n\n")
+        # Not a framework's: the view is there, but mitmproxy's own JSON view is chosen.
+        assert contentviews.prettify_message(plain, flow).view_name != "pushscope"

@@ -82,3 +82,29 @@ def test_rows_are_safe_text() -> None:
     assert split_url("https://h:8443/p?q=1") == ("h:8443", "/p?q=1")
     assert split_url("http://h?q") == ("h", "/?q")
     assert split_url("/relative") == ("", "/relative")
+
+
+def test_the_detail_decodes_a_frameworks_messages_as_the_content_view_does() -> None:
+    """The viewer's detail screen uses the core's decoders, the same as mitmproxy's view."""
+    from rich.console import Console
+
+    from pushscope.inspector.analysis import Analyzer
+    from pushscope.inspector.decoders import decode_message
+    from pushscope.tui.details import exchange_sections
+    from tests.traffic import websocket
+
+    packets = [b'42["chat message","hi"]', b"2", b"3"]
+    analyzer = Analyzer()
+    url = "http://api.test/socket.io/?EIO=4&transport=websocket"
+    events = websocket(1.0, [(1.1 + i, "server", p) for i, p in enumerate(packets)], url)
+    for event in events:
+        analyzer.feed(event)
+    (exchange,) = analyzer.exchanges
+    assert exchange.framework == "socket.io"
+    console = Console(width=120, record=True)
+    for _, body in exchange_sections(exchange):
+        console.print(body)
+    text = console.export_text()
+    for packet in packets:
+        assert decode_message(packet, 1, "socket.io").summary in text
+    assert 'socket.io EVENT "chat message" ns=/' in text and "engine.io ping" in text
