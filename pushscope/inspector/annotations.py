@@ -44,6 +44,8 @@ class Note:
 class _Noted:
     """What is known of one annotated exchange."""
 
+    exchange: Exchange | None = None
+    """A push exchange: its note's first part is made from it when the note goes out."""
     stream: str = ""
     marker: str = ""
     findings: dict[str, tuple[Severity, str, str, str]] = field(default_factory=dict)
@@ -102,9 +104,11 @@ class Annotator(Observer):
             return
         noted = self._noted.get(exchange.id)
         if noted is None:
-            noted = self._noted[exchange.id] = _Noted(marker=MARKERS[protocol])
-        noted.stream = stream_text(exchange)
-        self._changed(exchange.id, noted, at_once=final)
+            noted = self._noted[exchange.id] = _Noted(exchange, marker=MARKERS[protocol])
+        if not noted.due:  # else the note already waits, and will be made when it goes
+            self._changed(exchange.id, noted, at_once=final)
+        elif final:
+            self._send(exchange.id, noted, self.clock())
 
     # -- findings
 
@@ -149,6 +153,8 @@ class Annotator(Observer):
 
     def _send(self, exchange_id: str, noted: _Noted, now: float) -> None:
         noted.due = False
+        if noted.exchange is not None:
+            noted.stream = stream_text(noted.exchange)
         note = noted.note(exchange_id)
         if note.comment != noted.sent:
             noted.sent = note.comment
