@@ -968,3 +968,42 @@ def test_mswjs_socketio_polling_har() -> None:
         'socket.io CONNECT ns=/ {"sid": "6xJd5YyNb6HAfuwIAAAB"}',
         'socket.io EVENT "message" ns=/ ["hello"]',
     ]
+
+
+# --- MessagePack -------------------------------------------------------------------------
+
+
+def _msgpack_tick() -> bytes:
+    """{"type": "tick", "n": 5, "data": [1, 2.5, None, True], "raw": b"\\x00\\x01"}, as the
+    spec encodes it."""
+    import struct
+
+    return (
+        b"\x84\xa4type\xa4tick\xa1n\x05\xa4data\x94\x01\xcb"
+        + struct.pack(">d", 2.5)
+        + b"\xc0\xc3\xa3raw\xc4\x02\x00\x01"
+    )
+
+
+def test_messagepack_map_is_shown_as_json() -> None:
+    decoded = decode_message(_msgpack_tick(), 2)
+    assert decoded.kind == "msgpack"
+    assert decoded.summary.startswith('msgpack {"type": "tick", "n": 5')
+    assert '"data": [\n    1,\n    2.5,\n    null,\n    true\n  ]' in decoded.body
+    assert '"raw": "<2 bytes: 0001>"' in decoded.body
+    assert decoded.fields[0] == ("type", "tick") and ("format", "msgpack") in decoded.fields
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        _msgpack_tick()[:-1],  # cut short
+        _msgpack_tick() + b"\x00",  # a byte after the value
+        b"\xdd\xff\xff\xff\xff\x01",  # an array of 4 billion items in one byte
+        b"\x91" * 100 + b"\x01",  # nested deeper than MAX_DEPTH
+        b"\x81\xc1\x01",  # 0xc1 is no value
+        b"\x05\x06",  # not a map or an array
+    ],
+)
+def test_anything_else_is_binary_not_msgpack(payload: bytes) -> None:
+    assert decode_message(payload, 2).kind == "binary"

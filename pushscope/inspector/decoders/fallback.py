@@ -1,9 +1,10 @@
-"""JSON, text or a hex dump: what any message is when no framework claims it."""
+"""JSON, MessagePack, text or a hex dump: what any message is when no framework claims it."""
 
 from __future__ import annotations
 
 from typing import Any, Final
 
+from pushscope.inspector.decoders.msgpack import looks_like_msgpack, parse_msgpack
 from pushscope.inspector.decoders.render import (
     bytes_preview,
     hexdump,
@@ -26,12 +27,22 @@ from pushscope.inspector.model import Opcode
 
 
 def decode_fallback(message: Message, *notes: str) -> Decoded:
-    """JSON, text or a hex dump: what any message is when no framework claims it."""
+    """JSON, MessagePack, text or a hex dump: what any message is when no framework claims
+    it."""
     data, notes_ = message.payload, list(notes)
     if not data:
         kind = "text" if message.opcode == Opcode.TEXT else "binary"
         return safe_decoded(kind, f"{kind} (empty)", "(empty)", [("type", kind)], notes=notes_)
     if message.opcode != Opcode.TEXT and not (message.utf8 and is_textual(message.text)):
+        if looks_like_msgpack(data):
+            try:
+                value = parse_msgpack(data)
+            except Malformed:
+                pass
+            else:
+                fields = [*_json_fields(value), ("format", "msgpack")]
+                summary = f"msgpack {json_preview(value)}"
+                return safe_decoded("msgpack", summary, pretty_json(value), fields, notes=notes_)
         return _binary(data, notes_)
     if not message.utf8:
         notes_.append("invalid UTF-8 replaced with U+FFFD")

@@ -35,8 +35,8 @@ class Decoded:
     """One message, decoded.
 
     `kind` names the format recognised ("socket.io", "engine.io", "graphql-ws",
-    "graphql-transport-ws", "stomp", "mqtt", "json-rpc", "json", "text", "binary", "close",
-    "ping", "pong", "sse"); `summary` is one line for a list; `body` the full rendering
+    "graphql-transport-ws", "stomp", "mqtt", "json-rpc", "json", "msgpack", "text", "binary",
+    "close", "ping", "pong", "sse"); `summary` is one line for a list; `body` the full rendering
     (pretty JSON, frame headers, hex dump); `fields` the key facts in order, the message type
     first as `("type", ...)`, then e.g. event, id, topic, and a `("note", ...)` for anything
     odd; `heartbeat` marks a keep-alive a view may hide.
