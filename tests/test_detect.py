@@ -107,7 +107,7 @@ def test_backoff_is_polling_and_said_so() -> None:
         t += delay
     finding = _one(_findings(events), "short-polling")
     assert finding.stats["cadence"] == "backoff"
-    assert finding.stats["backoff_growth"] == 2.0
+    assert finding.stats["factor"] == 2.0
     assert "exponential backoff" in finding.rationale
     assert finding.endpoint == "GET http://api.test/jobs/{id}"
 
@@ -141,11 +141,15 @@ def test_two_clients_are_two_series() -> None:
     assert all(f.stats["count"] == 10 for f in found)
 
 
-def test_two_connections_from_one_host_polling_at_once_are_two_clients() -> None:
+def test_two_pollers_in_anti_phase_each_on_its_connection_are_two_pollers() -> None:
+    """Timing alone shows one beat at twice the rate; each connection keeping a beat of its
+    own tells the two apart."""
     a = polls(10, 2.0, client="10.0.0.1:50000")
     b = polls(10, 2.0, start=T0 + 1.0, client="10.0.0.1:50001")
     found = [f for f in _findings(a, b) if f.kind == "short-polling"]
-    assert sorted(f.client or "" for f in found) == ["10.0.0.1:50000", "10.0.0.1:50001"]
+    assert [f.client for f in found] == ["10.0.0.1", "10.0.0.1"]
+    assert [f.stats["pollers"] for f in found] == [2, 2]
+    assert all(f.stats["count"] == 10 for f in found) and found[0].id != found[1].id
 
 
 def test_a_poller_reconnecting_each_time_is_one_client() -> None:
@@ -272,6 +276,52 @@ def test_too_many_http1_streams_to_one_origin() -> None:
         for i in range(8)
     ]
     assert not [f for f in _findings(*over_h2) if f.kind == "sse-connection-limit"]
+
+
+def _browser_held_back(http_version: str) -> list[list[ModelEvent]]:
+    """A page with 8 EventSources and a fetch, as a browser sends them: 6 streams open, and
+    the 7th, 8th and the fetch go out only as the first streams close (at 5 s and 6 s)."""
+    ends = [5.0, 6.0, 60, 60, 60, 60]
+    groups = [
+        sse(
+            T0 + i * 0.05,
+            ends[i] - i * 0.05,
+            b"id: 1\ndata: x\n\n",
+            url=f"http://api.test/events/{i}",
+            client=f"10.0.0.1:{51000 + i}",
+            http_version=http_version,
+        )
+        for i in range(6)
+    ]
+    later = [(5.003, "/events/6", 51000), (6.06, "/events/7", 51001)]
+    for start, path, port in later:
+        url, client = f"http://api.test{path}", f"10.0.0.1:{port}"
+        groups.append(sse(T0 + start, 50, b"data: x\n\n", url, client, http_version))
+    groups.append(
+        http(
+            T0 + 6.002, "http://api.test/api/me", client="10.0.0.1:51001", http_version=http_version
+        )
+    )
+    return groups
+
+
+def test_a_browser_holding_back_the_seventh_stream_hits_the_limit() -> None:
+    """The browser never opens a 7th: the limit shows as 6 streams open and requests that go
+    out only as one closes."""
+    finding = _one(_findings(*_browser_held_back("HTTP/1.1")), "sse-connection-limit")
+    assert finding.stats["concurrent"] == 6 and finding.stats["waited"] == 3
+    assert "held them back" in finding.rationale
+    over_h2 = _findings(*_browser_held_back("HTTP/2.0"))
+    assert not [f for f in over_h2 if f.kind == "sse-connection-limit"]
+
+
+def test_six_streams_with_nothing_waiting_are_not_the_limit() -> None:
+    streams = [
+        sse(T0 + i, 10, b"data: x\n\n", f"http://api.test/events/{i}", f"10.0.0.1:{51000 + i}")
+        for i in range(6)
+    ]
+    later = http(T0 + 14.5, "http://api.test/api/me", client="10.0.0.1:51000")
+    assert not [f for f in _findings(*streams, later) if f.kind == "sse-connection-limit"]
 
 
 def test_findings_appear_while_traffic_flows() -> None:

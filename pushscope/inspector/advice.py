@@ -40,6 +40,11 @@ class Context:
     family: str
     framework: str | None
     writes: int
+    push: str | None = None
+    """A push connection this host holds to the origin during the series: `WebSocket`,
+    `graphql-transport-ws WebSocket`, `SSE stream`."""
+    operation: str | None = None
+    """The RPC operation the series repeats: `graphql query`, `jsonrpc`..."""
 
 
 def polling_finding(verdict: Verdict, context: Context) -> Finding:
@@ -55,12 +60,16 @@ def polling_finding(verdict: Verdict, context: Context) -> Finding:
     endpoint = context.endpoint
     if verdict.split_by:
         endpoint += " [" + " ".join(f"{k}={v}" for k, v in verdict.split_by) + "]"
-    client = verdict.connection or context.client
+    identity = None
+    if verdict.poller is not None:
+        number, pollers = verdict.poller
+        evidence.append(f"poller {number} of {pollers} of this endpoint on this host")
+        identity = f"{verdict.kind}|{context.client}|{endpoint}|{number}"
     return Finding(
         kind=verdict.kind,
         severity=severity,
         endpoint=endpoint,
-        client=client,
+        client=context.client,
         exchanges=[p.exchange_id for p in verdict.polls],
         stats=stats,
         recommendation=recommendation,
@@ -69,6 +78,7 @@ def polling_finding(verdict: Verdict, context: Context) -> Finding:
         role="short-poll" if verdict.kind == "short-polling" else "long-poll",
         evidence=evidence,
         verdict=verdict,
+        id=Finding.make_id(identity) if identity else "",
     )
 
 
@@ -80,13 +90,17 @@ def _stats(verdict: Verdict, unchanged: float) -> dict[str, Any]:
         "unchanged_ratio": round(unchanged, 3),
         "span_s": round(verdict.span, 3),
     }
-    if verdict.cadence is not None:
-        stats["cadence"] = verdict.cadence.kind
-        stats["missed_beats"] = verdict.cadence.missed_beats
-        stats["pauses"] = verdict.cadence.pauses
-        if verdict.cadence.growth is not None:
-            stats["backoff_growth"] = round(verdict.cadence.growth, 2)
-            stats["first_interval_s"] = round(verdict.cadence.first_interval or 0, 3)
+    cadence = verdict.cadence
+    if cadence is not None:
+        stats["cadence"] = cadence.kind
+        stats["missed_beats"] = cadence.missed_beats
+        stats["pauses"] = cadence.pauses
+        if cadence.growth is not None:
+            stats["base_s"] = round(cadence.first_interval or 0, 3)
+            stats["factor"] = round(cadence.growth, 2)
+            stats["cap_s"] = round(cadence.cap, 3) if cadence.cap is not None else None
+            stats["resets"] = cadence.resets
+    stats["pollers"] = verdict.poller[1] if verdict.poller else 1
     if verdict.hold is not None:
         stats["hold_s"] = round(verdict.hold, 3)
         stats["server_timeout_s"] = round(verdict.timeout, 3) if verdict.timeout else None
@@ -168,14 +182,22 @@ def _advise(
         )
 
     cadence = verdict.cadence
-    if cadence is not None and cadence.kind == "backoff":
+    if cadence is not None and cadence.growth is not None:
+        capped = f", capped at {cadence.cap:.1f} s" if cadence.cap is not None else ""
+        grows = f"x{cadence.growth:.1f} per poll from {cadence.first_interval:.1f} s{capped}"
+        if cadence.kind == "backoff-reset":
+            shape = (
+                f"with a backoff that starts again after each change ({grows}; "
+                f"{cadence.resets} resets, every {period:.1f} s on average)"
+            )
+        else:
+            shape = f"with exponential backoff ({grows}) until the answer changes"
         return (
             "sse",
-            Severity.LOW,
-            f"{who} polls {what} with exponential backoff (x{cadence.growth:.1f} per poll, "
-            f"{cadence.first_interval:.1f} s up to {period:.1f} s) until the answer changes: "
-            f"still polling, {unchanged:.0%} of {n} answers brought nothing new. One pushed "
-            "event (SSE) would end the wait the moment the result is ready.",
+            Severity.LOW if cadence.kind == "backoff" else max(severity, Severity.LOW),
+            f"{who} polls {what} {shape}: still polling, {unchanged:.0%} of {n} answers "
+            "brought nothing new, and each change waits for the next poll. One pushed event "
+            "(SSE) per change would end the wait the moment it happens.",
         )
     beat = f"every {period:.1f} s" if period >= 1 else f"every {period * 1000:.0f} ms"
     jitter = f" (+-{verdict.jitter:.0%})" if verdict.jitter >= 0.05 else ""

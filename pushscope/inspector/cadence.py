@@ -2,7 +2,8 @@
 
 Pure functions on timelines, so they can be tested on synthetic series. A regular cadence
 tolerates +-30% jitter, missed beats (an interval near 2, 3 or 4 periods), the odd pause and the
-odd quick retry; a backoff is a run of intervals that keep growing by a steady factor.
+odd quick retry; a backoff is a run of intervals that keep growing by a steady factor, maybe
+to a cap, maybe falling back to its base after each change (a saw-tooth).
 """
 
 from __future__ import annotations
@@ -21,14 +22,26 @@ SHORT = 12
 """A series with fewer intervals than this must be strictly regular."""
 SHORT_MAX_JITTER = 0.2
 """Spread allowed in a short series: +-30% uniform jitter has a spread of 0.17."""
+GROWTH = (1.3, 4.5)
+"""Factors one backoff interval may grow by over the one before."""
+MIN_FACTOR = 1.45
+"""The least median growth of a backoff (1.5 as timers are written, less float error). Two
+steps of a run then grow at least 1.3 * 1.45 = 1.89 times, more than the +-30% jitter of a
+regular cadence spans (1.3 / 0.7 = 1.86)."""
+BACKOFF_TOLERANCE = 0.25
+"""Relative deviation of an interval from its backoff level (a timer's delay plus the round
+trip) still counted as that level."""
+BACKOFF_EXPLAINED = 0.85
+"""Share of intervals a backoff must explain as steps up, the cap, or back to the base."""
 
 
 @dataclass(slots=True, frozen=True)
 class Cadence:
     kind: str
-    """`regular` or `backoff`."""
+    """`regular`, `backoff` (growing, maybe to a cap) or `backoff-reset` (a saw-tooth)."""
     period: float
-    """Seconds between polls: the mean on-beat interval, or for a backoff the latest interval."""
+    """Seconds between polls: the mean on-beat interval; for a backoff the latest interval,
+    for a saw-tooth the mean interval (what sets the requests an hour)."""
     jitter: float
     """Standard deviation of the on-beat intervals relative to the period (0.1 is 10%)."""
     on_beat: int
@@ -37,6 +50,11 @@ class Cadence:
     growth: float | None = None
     """For a backoff: the factor each interval grows by."""
     first_interval: float | None = None
+    """For a backoff: the base interval it starts from (and falls back to after a reset)."""
+    cap: float | None = None
+    """For a backoff: the longest interval it grows to, when it levels off."""
+    resets: int = 0
+    """For a backoff that falls back to its base after each change: how many times it did."""
 
 
 def cadence(starts: list[float]) -> Cadence | None:
@@ -134,24 +152,84 @@ def _beats(intervals: list[float], period: float) -> tuple[list[float], int, int
 
 
 def _backoff(intervals: list[float]) -> Cadence | None:
-    """Intervals that grow by a steady factor (at least 3 steps), maybe capped at the end."""
-    steps = 0
-    for a, b in itertools.pairwise(intervals):
-        if a > 0 and 1.3 <= b / a <= 4:
-            steps += 1
-        else:
-            break
-    if steps < 3:
+    """Intervals that grow by a steady factor from a base, maybe up to a cap, maybe falling
+    back to the base after each change (a saw-tooth).
+
+    A backoff shows runs of consecutive growth: one run of three steps, or two runs of two.
+    A regular cadence never does (a missed beat is one step up, then straight back down), so
+    telling them apart needs no threshold on how regular the rest is."""
+    runs = _growth_runs(intervals)
+    if not any(len(run) >= 4 for run in runs) and sum(len(run) >= 3 for run in runs) < 2:
         return None
-    grown = intervals[: steps + 1]
-    rest = intervals[steps + 1 :]
-    cap = grown[-1]
-    if any(abs(interval / cap - 1) > JITTER for interval in rest):
-        return None
-    growth = (grown[-1] / grown[0]) ** (1 / steps)
-    if any(not growth / 1.3 <= b / a <= growth * 1.3 for a, b in itertools.pairwise(grown)):
+    grown = [run for run in runs if len(run) >= 3]
+    ratios = [b / a for run in grown for a, b in itertools.pairwise(run)]
+    factor = median(ratios)
+    if factor < MIN_FACTOR or any(not factor / 1.3 <= ratio <= factor * 1.3 for ratio in ratios):
         return None  # growing, but not by a steady factor: chance, not a backoff timer
-    return Cadence("backoff", cap, 0.0, len(rest) + 1, 0, 0, growth=growth, first_interval=grown[0])
+    base = median(run[0] for run in grown)
+    cap = _cap(intervals, grown)
+    walk = _walk(intervals, base, factor, cap)
+    if walk is None:
+        return None
+    explained, resets, level = walk
+    if resets:
+        return Cadence(
+            "backoff-reset", fmean(intervals), 0.0, explained, 0, 0, factor, base, cap, resets
+        )
+    latest = min(base * factor**level, cap or math.inf)
+    return Cadence("backoff", latest, 0.0, explained, 0, 0, factor, base, cap)
+
+
+def _growth_runs(intervals: list[float]) -> list[list[float]]:
+    """Maximal runs of intervals each longer than the one before by a backoff's factor."""
+    runs: list[list[float]] = []
+    run = intervals[:1]
+    for a, b in itertools.pairwise(intervals):
+        if a > 0 and GROWTH[0] <= b / a <= GROWTH[1]:
+            run.append(b)
+            continue
+        runs.append(run)
+        run = [b]
+    runs.append(run)
+    return runs
+
+
+def _cap(intervals: list[float], grown: list[list[float]]) -> float | None:
+    """The interval a backoff stops growing at: where its longest run levels off."""
+    top = max(run[-1] for run in grown)
+    plateau = [i for i in intervals if abs(i / top - 1) <= BACKOFF_TOLERANCE]
+    return median(plateau) if len(plateau) >= 2 else None
+
+
+def _walk(
+    intervals: list[float], base: float, factor: float, cap: float | None
+) -> tuple[int, int, int] | None:
+    """Follow the intervals through the levels base * factor**k (up to the cap): each one
+    either a step up, the cap again, or back to the base. (explained, resets, last level),
+    or None when too many intervals fit no level."""
+    top = cap if cap is not None else math.inf
+    explained = resets = level = 0
+    for i, interval in enumerate(intervals):
+        here = min(base * factor**level, top)
+        up = min(base * factor ** (level + 1), top)
+        if i and _near(interval, up) and up > here:
+            level += 1
+        elif i and _near(interval, here) and (here == top or level == 0):
+            pass  # at the cap, or still at the base
+        elif _near(interval, base):
+            resets += level > 0
+            level = 0
+        else:
+            level = max(0, round(math.log(interval / base, factor))) if interval > 0 else 0
+            continue
+        explained += 1
+    if explained < BACKOFF_EXPLAINED * len(intervals):
+        return None
+    return explained, resets, level
+
+
+def _near(interval: float, level: float) -> bool:
+    return abs(interval / level - 1) <= BACKOFF_TOLERANCE
 
 
 def _spread(values: list[float]) -> float:

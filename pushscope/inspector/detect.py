@@ -9,6 +9,7 @@ whole capture at once.
 from __future__ import annotations
 
 import bisect
+from array import array
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
@@ -18,12 +19,15 @@ from pushscope.inspector.advice import Context, polling_finding
 from pushscope.inspector.endpoints import Target, target
 from pushscope.inspector.findings import Finding, Severity
 from pushscope.inspector.model import Exchange, Headers, Protocol
+from pushscope.inspector.periodic import Hint, hint, periodic_finding, periodic_kind
 from pushscope.inspector.polling import Poll, PollingSeries
 from pushscope.inspector.push_advice import Advisory, advise
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 BROWSER_STREAMS_PER_ORIGIN = 6
 """Browsers allow six HTTP/1.1 connections per origin; more SSE streams starve the page."""
+HELD_BACK_WINDOW = 0.1
+"""Seconds after a stream closed within which a request the browser held back goes out."""
 SSE_RECONNECTS = 3
 """Streams to one endpoint from one client before "reconnecting again and again" is said."""
 SSE_SHORT_LIVED = 30.0
@@ -65,6 +69,21 @@ class _Concurrency:
         bisect.insort(self.ends, end if end is not None else float("inf"))
         return bisect.bisect_right(self.starts, start) - bisect.bisect_right(self.ends, start)
 
+    def waited(self, requests: array[float]) -> int:
+        """Requests and streams that started just as a stream closed while the browser's
+        limit of streams was open: the ones it held back until a connection was free."""
+        starts = sorted([*requests, *self.starts])
+        waited = 0
+        for end in self.ends:
+            if end == float("inf"):
+                break
+            open_before = bisect.bisect_left(self.starts, end) - bisect.bisect_left(self.ends, end)
+            if open_before < BROWSER_STREAMS_PER_ORIGIN:
+                continue
+            first = bisect.bisect_left(starts, end)
+            waited += bisect.bisect_right(starts, end + HELD_BACK_WINDOW) - first
+        return waited
+
     def peak(self) -> int:
         """The most streams open at once (a stream ending as another starts is not overlap)."""
         peak = open_now = 0
@@ -86,6 +105,11 @@ class Detector:
         self.incremental = incremental
         self.window = window
         self._series: dict[tuple[str, str], PollingSeries] = {}
+        self._hints: dict[tuple[str, str], Hint] = {}
+        self._push: dict[tuple[str, str], list[tuple[float, float, str]]] = defaultdict(list)
+        """(host, origin) -> the push connections open there: (start, end, what)."""
+        self._http1_starts: dict[tuple[str, str], array[float]] = defaultdict(lambda: array("d"))
+        """(host, origin) -> when each HTTP/1.1 request started, for origins with streams."""
         self._writes: dict[tuple[str, str], list[tuple[float, str, str]]] = defaultdict(list)
         self._streams: dict[tuple[str, str], _StreamGroup] = {}
         self._http1_streams: dict[tuple[str, str], _Concurrency] = {}
@@ -112,6 +136,14 @@ class Detector:
                 series = self._series[key] = PollingSeries(
                     client or "", where.endpoint, where.origin, where.family, exchange.framework
                 )
+                self._hints[key] = hint(
+                    request.method,
+                    where.path,
+                    fields.get("content-type", ""),
+                    request.body_size,
+                    fields,
+                    asks=False,
+                )
             series.add(_poll(exchange, where, fields))
             if self.incremental and _due(len(series.polls), series.evaluated_at):
                 changed += self._evaluate(key, self.window)
@@ -122,6 +154,14 @@ class Detector:
             )
         if exchange.protocol is Protocol.SSE or _eventsource_attempt(fields):
             changed += self._stream(exchange, host, client, where)
+        if exchange.protocol in (Protocol.WEBSOCKET, Protocol.SSE):
+            what = "SSE stream" if exchange.protocol is Protocol.SSE else "WebSocket"
+            if exchange.framework:
+                what = f"{exchange.framework} {what}"
+            end = exchange.ended if exchange.ended is not None else float("inf")
+            self._push[(host, _http_origin(where.origin))].append((exchange.started, end, what))
+        elif client is not None and (request.http_version or "").startswith("HTTP/1"):
+            self._http1_starts[(host, where.origin)].append(request.timestamp_start)
         for advisory in advise(exchange):
             changed.append(self._advisory(advisory, exchange, client, where))
         return changed
@@ -134,7 +174,7 @@ class Detector:
         for key in self._streams:
             self._evaluate_streams(key)
         for (host, _), streams in self._http1_streams.items():
-            self._connection_limit(host, streams, streams.peak())
+            self._connection_limit(host, streams)
         return self.findings
 
     def roles(self) -> dict[str, str]:
@@ -158,9 +198,22 @@ class Detector:
                 series.family,
                 series.framework,
                 self._count_writes(host, series, start, end),
+                push=self._push_open(host, series.origin, start, end),
             )
-            findings.append(polling_finding(verdict, context))
+            kind = periodic_kind(self._hints[key], verdict)
+            if kind is not None:
+                findings.append(periodic_finding(verdict, context, kind))
+            else:
+                findings.append(polling_finding(verdict, context))
         return self._replace(key, findings)
+
+    def _push_open(self, host: str, origin: str, start: float, end: float) -> str | None:
+        """A push connection of this host's to the origin open during most of [start, end]."""
+        for opened, closed, what in self._push.get((host, origin), ()):
+            overlap = min(closed, end) - max(opened, start)
+            if overlap >= 0.5 * (end - start):
+                return what
+        return None
 
     def _count_writes(self, host: str, series: PollingSeries, start: float, end: float) -> int:
         writes = self._writes.get((host, series.origin), [])
@@ -211,8 +264,8 @@ class Detector:
                     client, where.origin
                 )
             at_start = streams.add(exchange.started, exchange.ended)
-            if self.incremental and at_start > BROWSER_STREAMS_PER_ORIGIN:
-                changed += self._connection_limit(host, streams, at_start)
+            if self.incremental and at_start >= BROWSER_STREAMS_PER_ORIGIN:
+                changed += self._connection_limit(host, streams)
         return changed
 
     def _evaluate_streams(self, key: tuple[str, str]) -> list[Finding]:
@@ -253,24 +306,41 @@ class Detector:
         )
         return self._replace(("sse", *key), [finding])
 
-    def _connection_limit(self, host: str, streams: _Concurrency, peak: int) -> list[Finding]:
-        if peak <= BROWSER_STREAMS_PER_ORIGIN:
-            return self._replace(("limit", host, streams.origin), [])
+    def _connection_limit(self, host: str, streams: _Concurrency) -> list[Finding]:
+        key = ("limit", host, streams.origin)
+        peak = streams.peak()
+        if peak < BROWSER_STREAMS_PER_ORIGIN:
+            return self._replace(key, [])
+        waited = 0
+        if peak == BROWSER_STREAMS_PER_ORIGIN:  # a browser held the rest back: did any wait?
+            waited = streams.waited(self._http1_starts.get((host, streams.origin), array("d")))
+            if not waited:
+                return self._replace(key, [])
+        if waited:
+            held = (
+                f"{peak} SSE streams to {streams.origin} were open at once over HTTP/1.1, the "
+                f"{BROWSER_STREAMS_PER_ORIGIN} connections a browser allows an origin, and "
+                f"{waited} requests went out only as a stream closed: the browser held them "
+                "back until a connection was free."
+            )
+        else:
+            held = (
+                f"{peak} SSE streams to {streams.origin} were open at once over HTTP/1.1; "
+                f"browsers allow {BROWSER_STREAMS_PER_ORIGIN} connections per origin, so other "
+                "requests to it stall."
+            )
         finding = Finding(
             kind="sse-connection-limit",
             severity=Severity.HIGH,
             endpoint=streams.origin,
             client=streams.client,
             exchanges=[],
-            stats={"count": len(streams.starts), "concurrent": peak},
+            stats={"count": len(streams.starts), "concurrent": peak, "waited": waited},
             recommendation=None,
-            rationale=(
-                f"{peak} SSE streams to {streams.origin} were open at once over HTTP/1.1; "
-                f"browsers allow {BROWSER_STREAMS_PER_ORIGIN} connections per origin, so other "
-                "requests to it stall. Share one stream, or serve it over HTTP/2."
-            ),
+            rationale=f"{held} Share one stream between the page's listeners, or serve it "
+            "over HTTP/2, where the streams share one connection.",
         )
-        return self._replace(("limit", host, streams.origin), [finding])
+        return self._replace(key, [finding])
 
     def _advisory(
         self, advisory: Advisory, exchange: Exchange, client: str | None, where: Target
@@ -359,3 +429,10 @@ def _poll(exchange: Exchange, where: Target, fields: dict[str, str]) -> Poll:
         exchange.client,  # connection
         where.params,
     )
+
+
+def _http_origin(origin: str) -> str:
+    """A WebSocket URL's origin as the HTTP origin its page polls: `ws:` -> `http:`."""
+    if origin.startswith("ws"):
+        return "http" + origin[2:]
+    return origin

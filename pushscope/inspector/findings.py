@@ -52,8 +52,13 @@ class Finding:
 
     def __post_init__(self) -> None:
         if not self.id:
-            key = f"{self.kind}|{self.client}|{self.endpoint}".encode()
-            self.id = f"{self.kind}-{hashlib.blake2b(key, digest_size=4).hexdigest()}"
+            self.id = self.make_id(f"{self.kind}|{self.client}|{self.endpoint}")
+
+    @staticmethod
+    def make_id(identity: str) -> str:
+        """A short stable id: the kind (what `identity` starts with) and a hash of it all."""
+        digest = hashlib.blake2b(identity.encode(), digest_size=4).hexdigest()
+        return f"{identity.partition('|')[0]}-{digest}"
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -1,20 +1,22 @@
 """Polling series: one client asking one endpoint again and again, and whether it polls.
 
-A series holds compact `Poll` records (not exchanges) sorted by start time. `PollingSeries.
-evaluate` splits it into what really are separate pollers (concurrent connections from one
-host; a parameter that names a different resource) and tests each part for long polling, then
-short polling. Evaluation depends only on the records, never on the order they came in.
+A series holds compact `Poll` records (not exchanges) sorted by start time: one host's requests
+to one endpoint, over whatever connections they took. `PollingSeries.evaluate` splits it into
+what really are separate pollers (interleaved beats; a parameter that names a different
+resource) and tests each part for long polling, then short polling. Evaluation depends only
+on the records, never on the order they came in.
 """
 
 from __future__ import annotations
 
 import bisect
 import itertools
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from statistics import median
 
-from pushscope.inspector.cadence import MIN_REQUESTS, Cadence, cadence
+from pushscope.inspector.cadence import JITTER, MAX_BEATS_MISSED, MIN_REQUESTS, Cadence, cadence
 from pushscope.inspector.redact import is_secret_param
 
 LONG_POLL_MIN_HOLD = 1.0
@@ -27,6 +29,21 @@ ENGINE_IO_CONTROL_BYTES = 2
 """Engine.IO answers a long poll with a bare `6` (noop) or `2` (ping) when it has nothing."""
 SHORT_POLL_MIN_IDLE = 0.05
 """Short polls wait between answer and next request; back-to-back loops are bursts."""
+RETRY_GAP = 0.5
+"""A request this soon after a failed answer (share of the usual interval) is a retry."""
+MAX_POLLERS = 4
+"""Most pollers of one endpoint told apart on one host (tabs, widgets)."""
+CHAIN_JITTER = 0.15
+"""Largest spread of a beat followed through interleaved polls: a chain picks the poll
+closest to each beat, so it looks steadier than a lone series would; random requests give
+chains that spread wider than this."""
+STRAY, STRAY_FLOOR = 3.0, 0.05
+"""A chained poll is a stray when it is this many times further off the beat than the usual
+one, and more than this share of a beat."""
+DISTINCT = 0.2
+"""How much nearer to their beat a chain's polls must fall than the other polls, at the median."""
+INTERLEAVED_EXPLAINED = 0.8
+"""Share of a series' polls the interleaved beats must explain together."""
 
 
 @dataclass(slots=True)
@@ -61,8 +78,8 @@ class Verdict:
     """Long polling: the median time the server held a request."""
     timeout: float | None = None
     """Long polling: the hold the server gives up at, when most answers end there."""
-    connection: str | None = None
-    """The first connection of this poller, when one host holds several pollers."""
+    poller: tuple[int, int] | None = None
+    """(which, of how many) when one host runs several pollers of this endpoint."""
     framework: str | None = None
     split_by: tuple[tuple[str, str], ...] = ()
 
@@ -119,15 +136,18 @@ class PollingSeries:
         self.evaluated_at = len(self.polls)
         polls = self.polls[-window:] if window else self.polls
         verdicts = []
-        tracks = _tracks(polls)
-        for track, connection in tracks:
-            for part, split_by in _by_resource(track):
-                verdict = self._verdict(part)
-                if verdict is not None:
-                    verdict.framework = self.framework
-                    verdict.connection = connection if len(tracks) > 1 else None
-                    verdict.split_by = split_by
-                    verdicts.append(verdict)
+        for part, split_by in _by_resource(polls):
+            found = [
+                verdict
+                for poller in pollers(part)
+                if (verdict := self._verdict(poller)) is not None
+            ]
+            for number, verdict in enumerate(found, 1):
+                verdict.framework = self.framework
+                verdict.split_by = split_by
+                if len(found) > 1:
+                    verdict.poller = (number, len(found))
+                verdicts.append(verdict)
         return verdicts
 
     def _verdict(self, polls: list[Poll]) -> Verdict | None:
@@ -137,7 +157,7 @@ class PollingSeries:
 def _short_polling(polls: list[Poll]) -> Verdict | None:
     if len(polls) < MIN_REQUESTS:
         return None
-    found = cadence([p.start for p in polls])
+    found = cadence(_timeline(polls))
     if found is None:
         return None
     idle = [b.start - a.end for a, b in itertools.pairwise(polls) if a.end is not None]
@@ -145,6 +165,20 @@ def _short_polling(polls: list[Poll]) -> Verdict | None:
     if idle and median(idle) < max(SHORT_POLL_MIN_IDLE, 0.2 * typical):
         return None  # back to back: a loop or a burst, not a client waiting to poll again
     return Verdict("short-polling", polls, found.period, found.jitter, cadence=found)
+
+
+def _timeline(polls: list[Poll]) -> list[float]:
+    """The start times a poller's timer set: without the quick retries after a failed answer
+    (they are part of the cost, not of the cadence)."""
+    if all(poll.status is not None and poll.status < 500 for poll in polls):
+        return [poll.start for poll in polls]
+    quick = RETRY_GAP * median(b.start - a.start for a, b in itertools.pairwise(polls))
+    starts = [polls[0].start]
+    for previous, poll in itertools.pairwise(polls):
+        failed = previous.status is None or previous.status >= 500 or previous.status == 429
+        if not (failed and poll.start - previous.start < quick):
+            starts.append(poll.start)
+    return starts
 
 
 def _long_polling(polls: list[Poll], framework: str | None) -> Verdict | None:
@@ -166,29 +200,152 @@ def _long_polling(polls: list[Poll], framework: str | None) -> Verdict | None:
     return Verdict("long-polling", polls, cycle, 0.0, hold=hold, timeout=timeout)
 
 
-def _tracks(polls: list[Poll]) -> list[tuple[list[Poll], str | None]]:
-    """Split one host's polls into clients: connections open at the same time are different
-    clients; connections one after another (a poller that reconnects) are the same one."""
+def pollers(polls: list[Poll]) -> list[list[Poll]]:
+    """One host's polls of one endpoint, split into the pollers that sent them.
+
+    The connection says little: a browser spreads one poller over its HTTP/1.1 pool and
+    multiplexes everything onto one HTTP/2 connection. Timing tells: one poller keeps one
+    beat, and two pollers of one endpoint interleave theirs. Polls that belong to no beat
+    (a user's own requests) are left out; without any beat the whole series is returned,
+    for long polling to be tried on."""
+    if len(polls) < 2 * MIN_REQUESTS:
+        return [polls]
+    found = cadence(_timeline(polls))
+    if found is not None:
+        return _by_connection(polls, found) or [polls]
+    chains = _interleaved(polls)
+    return chains or [polls]
+
+
+def _interleaved(polls: list[Poll]) -> list[list[Poll]]:
+    """Beats that together explain most of the polls (one beat amid a user's requests, or
+    several interleaved): each one followed from poll to poll (a timer drifts, so no fixed
+    phase is assumed), the one that explains most first."""
+    remaining = polls
+    chains: list[list[Poll]] = []
+    while len(remaining) >= MIN_REQUESTS and len(chains) < MAX_POLLERS:
+        best: list[Poll] | None = None
+        for period in _periods(remaining):
+            chain = _chain(remaining, period)
+            if len(chain) < MIN_REQUESTS or (best is not None and len(chain) <= len(best)):
+                continue
+            found = cadence([p.start for p in chain])
+            if found is not None and found.kind == "regular" and found.jitter <= CHAIN_JITTER:
+                best = chain
+        if best is None or not _distinct(best, remaining):
+            break
+        chains.append(best)
+        taken = {id(poll) for poll in best}
+        remaining = [poll for poll in remaining if id(poll) not in taken]
+    explained = sum(len(chain) for chain in chains)
+    if explained < INTERLEAVED_EXPLAINED * len(polls):
+        return []
+    return sorted(chains, key=lambda chain: chain[0].start)
+
+
+def _distinct(chain: list[Poll], polls: list[Poll]) -> bool:
+    """Whether the chain is a timer's and not a path picked through random requests: its
+    polls fall far closer to where its beat is due than the other polls do. (Through random
+    requests the chosen poll is merely the nearer of two: half as near, typically.)"""
+    taken = {id(poll) for poll in chain}
+    others = [poll.start for poll in polls if id(poll) not in taken]
+    if not others:
+        return True
+    beat = median(b.start - a.start for a, b in itertools.pairwise(chain))
+    ratios = []
+    for previous, poll in itertools.pairwise(chain):
+        due = previous.start + max(1, round((poll.start - previous.start) / beat)) * beat
+        k = bisect.bisect_left(others, due)
+        nearest = min(abs(others[j] - due) for j in (k - 1, k) if 0 <= j < len(others))
+        ratios.append(abs(poll.start - due) / nearest if nearest > 0 else math.inf)
+    return median(ratios) <= DISTINCT
+
+
+def _periods(polls: list[Poll]) -> list[float]:
+    """The intervals that recur most between a poll and the next few: where the beats are."""
+    differences = sorted(
+        b.start - a.start
+        for i, a in enumerate(polls)
+        for b in polls[i + 1 : i + 1 + MAX_POLLERS]
+        if b.start > a.start
+    )
+    candidates: list[tuple[int, float]] = []
+    low = 0
+    for high, value in enumerate(differences):  # how many fall within +-JITTER/2 of each
+        while differences[low] < value * (1 - JITTER / 2):
+            low += 1
+        candidates.append((high - low, value))
+    chosen: list[float] = []
+    for _, value in sorted(candidates, reverse=True):
+        if all(abs(value / other - 1) > JITTER for other in chosen):
+            chosen.append(value)
+            if len(chosen) == MAX_POLLERS:
+                break
+    return chosen
+
+
+def _chain(polls: list[Poll], period: float) -> list[Poll]:
+    """The polls one timer of about `period` sent: from the first, each next poll the one
+    closest to where the beat falls (within the jitter, a missed beat or a few allowed),
+    the beat adjusting as it goes, as a timer's drifts."""
+    chain = [polls[0]]
+    beat = period
+    i = 1
+    while i < len(polls):
+        last = chain[-1].start
+        picked = None
+        for beats in range(1, MAX_BEATS_MISSED + 1):
+            due = last + beats * beat
+            slack = JITTER * beat * beats**0.5
+            while i < len(polls) and polls[i].start < due - slack:
+                i += 1  # off the beat: another poller's, or a user's
+            j, best = i, None
+            while j < len(polls) and polls[j].start <= due + slack:
+                if best is None or abs(polls[j].start - due) < abs(polls[best].start - due):
+                    best = j
+                j += 1
+            if best is not None:
+                picked = best, beats
+                break
+        if picked is None:
+            break  # the beat is lost
+        best, beats = picked
+        beat += ((polls[best].start - last) / beats - beat) / 4
+        chain.append(polls[best])
+        i = best + 1
+    return _without_strays(chain)
+
+
+def _without_strays(chain: list[Poll]) -> list[Poll]:
+    """The chain without polls far further off its beat than the rest (another poller's
+    request that fell where this one's beat was due: at its end, or where it missed one)."""
+    if len(chain) < MIN_REQUESTS:
+        return chain
+    intervals = [b.start - a.start for a, b in itertools.pairwise(chain)]
+    beat = median(intervals)
+    offs = [abs(i / beat - round(i / beat)) for i in intervals]
+    usual = median(offs)
+    stray = {k + 1 for k, off in enumerate(offs) if off > STRAY * usual and off > STRAY_FLOOR}
+    return [poll for k, poll in enumerate(chain) if k not in stray]
+
+
+def _by_connection(polls: list[Poll], merged: Cadence) -> list[list[Poll]] | None:
+    """Pollers the timing alone cannot tell apart: beats in anti-phase look like one beat at
+    twice the rate. They are told apart when each of the connections keeps a beat of its
+    own at a multiple of the merged one (one poller spread over a pool keeps none)."""
     by_connection: dict[str | None, list[Poll]] = defaultdict(list)
     for poll in polls:
         by_connection[poll.connection].append(poll)
-    if len(by_connection) <= 1:
-        return [(polls, next(iter(by_connection), None))]
-    tracks: list[tuple[float, list[Poll], str | None]] = []  # (last end, polls, first connection)
-    for connection, conn_polls in sorted(by_connection.items(), key=lambda kv: kv[1][0].start):
-        first = conn_polls[0].start
-        last = max(p.end or p.start for p in conn_polls)
-        for i, (track_end, track_polls, name) in enumerate(tracks):
-            if track_end <= first:
-                tracks[i] = (last, track_polls + conn_polls, name)
-                break
-        else:
-            tracks.append((last, list(conn_polls), connection))
-    result = []
-    for _, track_polls, name in tracks:
-        track_polls.sort(key=lambda p: (p.start, p.exchange_id))
-        result.append((track_polls, name))
-    return result
+    parts = list(by_connection.values())
+    if not 2 <= len(parts) <= MAX_POLLERS or any(len(p) < MIN_REQUESTS for p in parts):
+        return None
+    for part in parts:
+        found = cadence([p.start for p in part])
+        if found is None or found.kind != "regular":
+            return None
+        if abs(found.period / (merged.period * len(parts)) - 1) > JITTER / 2:
+            return None
+    return sorted(parts, key=lambda part: part[0].start)
 
 
 def _by_resource(polls: list[Poll]) -> list[tuple[list[Poll], tuple[tuple[str, str], ...]]]:

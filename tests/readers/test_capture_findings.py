@@ -51,7 +51,7 @@ def test_etag_polling(fmt: str) -> None:
 def test_backoff_polling(fmt: str) -> None:
     finding = _only("poll-backoff", fmt, "short-polling")
     assert finding.stats["cadence"] == "backoff"
-    assert 1.8 < finding.stats["backoff_growth"] < 2.2
+    assert 1.8 < finding.stats["factor"] < 2.2
     assert finding.endpoint.endswith("/api/jobs/{id}")
     assert "exponential backoff" in finding.rationale
 
@@ -117,7 +117,9 @@ def test_no_findings(name: str, fmt: str) -> None:
 def test_two_clients_are_two_series() -> None:
     findings = _report("poll-two-clients", "mitm").findings
     assert [f.kind for f in findings] == ["short-polling", "short-polling"]
-    assert len({f.client for f in findings}) == 2
+    assert {f.client for f in findings} == {"127.0.0.1"}  # one host, two pollers
+    assert len({f.id for f in findings}) == 2
+    assert all(f.stats["pollers"] == 2 for f in findings)
     assert all(f.stats["count"] == 10 for f in findings)
     assert all(abs(f.stats["period_s"] - 0.5) < 0.05 for f in findings)
 
