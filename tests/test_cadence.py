@@ -90,3 +90,52 @@ def test_exponential_backoff_is_polling(
 
 def test_too_few_requests() -> None:
     assert cadence([0.0, 1.0, 2.0]) is None
+
+
+@settings(max_examples=300)
+@given(
+    base=st.floats(0.05, 10),
+    growth=st.floats(1.5, 3.0),
+    levels=st.integers(3, 5),
+    cycles=st.lists(st.integers(0, 3), min_size=2, max_size=5),
+    seed=st.integers(0, 2**32),
+)
+def test_backoff_that_resets_after_each_change_is_a_saw_tooth(
+    base: float, growth: float, levels: int, cycles: list[int], seed: int
+) -> None:
+    """Each cycle grows from the base to the cap (held for a few polls), then a change sends
+    the delay back to the base; each interval is the delay plus up to 5% of round trip."""
+    rng = random.Random(seed)
+    intervals: list[float] = []
+    for held in cycles:
+        steps = [base * growth**k for k in range(levels + 1)] + [base * growth**levels] * held
+        intervals += [step * (1 + rng.uniform(0, 0.05)) for step in steps]
+    found = cadence(_times(intervals))
+    assert found is not None and found.kind == "backoff-reset"
+    assert found.resets == len(cycles) - 1
+    assert abs((found.growth or 0) / growth - 1) < 0.1
+    assert abs((found.first_interval or 0) / base - 1) < 0.1
+    if found.cap is not None:
+        assert abs(found.cap / (base * growth**levels) - 1) < 0.1
+
+
+@settings(max_examples=300)
+@given(
+    period=st.floats(0.2, 600),
+    jitter=st.floats(0, 0.3),
+    n=st.integers(4, 120),
+    missed=st.floats(0, 0.2),
+    seed=st.integers(0, 2**32),
+)
+def test_a_regular_cadence_with_missed_beats_is_never_a_backoff(
+    period: float, jitter: float, n: int, missed: float, seed: int
+) -> None:
+    rng = random.Random(seed)
+    intervals = [
+        period
+        * (1 + rng.uniform(-jitter, jitter))
+        * (rng.choice((2, 3)) if rng.random() < missed else 1)
+        for _ in range(n - 1)
+    ]
+    found = cadence(_times(intervals))
+    assert found is None or found.kind == "regular"

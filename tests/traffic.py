@@ -34,10 +34,12 @@ def http(
     request_headers: tuple[tuple[str, str], ...] = (),
     content_type: str = "application/json",
     http_version: str = "HTTP/1.1",
+    request_body_size: int = 0,
 ) -> list[ModelEvent]:
     """The events of one HTTP exchange."""
     exchange_id = f"x{next(_ids)}"
-    request = Request(method, url, http_version, (("Host", "api.test"), *request_headers), start)
+    headers = (("Host", "api.test"), *request_headers)
+    request = Request(method, url, http_version, headers, start, request_body_size)
     response = Response(
         status,
         "OK",

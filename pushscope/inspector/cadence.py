@@ -33,6 +33,9 @@ BACKOFF_TOLERANCE = 0.25
 trip) still counted as that level."""
 BACKOFF_EXPLAINED = 0.85
 """Share of intervals a backoff must explain as steps up, the cap, or back to the base."""
+BACKOFF_STAYS = 0.3
+"""Most share of intervals a backoff may spend at its base (an answer that changed again
+right after a reset)."""
 
 
 @dataclass(slots=True, frozen=True)
@@ -206,16 +209,17 @@ def _walk(
 ) -> tuple[int, int, int] | None:
     """Follow the intervals through the levels base * factor**k (up to the cap): each one
     either a step up, the cap again, or back to the base. (explained, resets, last level),
-    or None when too many intervals fit no level."""
+    or None when too many intervals fit no level, or too many stay at the base (a regular
+    beat, whose missed beats looked like steps up)."""
     top = cap if cap is not None else math.inf
-    explained = resets = level = 0
+    explained = resets = stays = level = 0
     for i, interval in enumerate(intervals):
         here = min(base * factor**level, top)
         up = min(base * factor ** (level + 1), top)
         if i and _near(interval, up) and up > here:
             level += 1
         elif i and _near(interval, here) and (here == top or level == 0):
-            pass  # at the cap, or still at the base
+            stays += level == 0
         elif _near(interval, base):
             resets += level > 0
             level = 0
@@ -223,7 +227,7 @@ def _walk(
             level = max(0, round(math.log(interval / base, factor))) if interval > 0 else 0
             continue
         explained += 1
-    if explained < BACKOFF_EXPLAINED * len(intervals):
+    if explained < BACKOFF_EXPLAINED * len(intervals) or stays > BACKOFF_STAYS * len(intervals):
         return None
     return explained, resets, level
 

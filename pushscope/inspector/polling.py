@@ -137,11 +137,14 @@ class PollingSeries:
         polls = self.polls[-window:] if window else self.polls
         verdicts = []
         for part, split_by in _by_resource(polls):
-            found = [
-                verdict
-                for poller in pollers(part)
-                if (verdict := self._verdict(poller)) is not None
-            ]
+            held = _long_polling(part, self.framework)  # re-issued at once: one chain
+            found = [held] if held is not None else []
+            if held is None:
+                found = [
+                    verdict
+                    for poller in pollers(part)
+                    if (verdict := _short_polling(poller)) is not None
+                ]
             for number, verdict in enumerate(found, 1):
                 verdict.framework = self.framework
                 verdict.split_by = split_by
@@ -149,9 +152,6 @@ class PollingSeries:
                     verdict.poller = (number, len(found))
                 verdicts.append(verdict)
         return verdicts
-
-    def _verdict(self, polls: list[Poll]) -> Verdict | None:
-        return _long_polling(polls, self.framework) or _short_polling(polls)
 
 
 def _short_polling(polls: list[Poll]) -> Verdict | None:
@@ -206,8 +206,7 @@ def pollers(polls: list[Poll]) -> list[list[Poll]]:
     The connection says little: a browser spreads one poller over its HTTP/1.1 pool and
     multiplexes everything onto one HTTP/2 connection. Timing tells: one poller keeps one
     beat, and two pollers of one endpoint interleave theirs. Polls that belong to no beat
-    (a user's own requests) are left out; without any beat the whole series is returned,
-    for long polling to be tried on."""
+    (a user's own requests) are left out; without any beat the whole series is returned."""
     if len(polls) < 2 * MIN_REQUESTS:
         return [polls]
     found = cadence(_timeline(polls))
