@@ -26,6 +26,8 @@ MARKERS = {
 }
 POLLING_MARKER = ":repeat:"
 ADVICE_MARKER = ":warning:"
+PERIODIC_MARKER = ":timer_clock:"
+"""Periodic traffic that is not polling (a beacon, a heartbeat): told, not warned about."""
 """Markers are mitmproxy's (emoji short codes it knows), so `~marker satellite` finds SSE."""
 INTERVAL = 0.5
 """Seconds between two notes on one open stream."""
@@ -126,7 +128,13 @@ class Annotator(Observer):
         start = 0
         if previous == advice and last in exchanges:
             start = exchanges.index(last) + 1
-        marker = POLLING_MARKER if finding.kind.endswith("polling") else ADVICE_MARKER
+        marker = (
+            POLLING_MARKER
+            if finding.kind.endswith("polling")
+            else PERIODIC_MARKER
+            if finding.role == "periodic"
+            else ADVICE_MARKER
+        )
         for exchange_id in exchanges[start:]:
             noted = self._noted.get(exchange_id)
             if noted is None:
@@ -183,7 +191,8 @@ def finding_text(finding: Finding) -> str:
     """`short-polling every 2.0 s -> sse`, `websocket-one-way -> sse`."""
     text = finding.kind
     period = finding.stats.get("period_s")
-    if finding.kind.endswith("polling") and isinstance(period, int | float) and period > 0:
+    periodic = finding.kind.endswith("polling") or finding.role == "periodic"
+    if periodic and isinstance(period, int | float) and period > 0:
         text += f" every {period:.1f} s" if period >= 1 else f" every {period * 1000:.0f} ms"
     if finding.recommendation:
         text += f" -> {finding.recommendation}"

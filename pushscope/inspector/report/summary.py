@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pushscope.inspector.endpoints import endpoint
 from pushscope.inspector.findings import Finding
 from pushscope.inspector.model import Exchange, Protocol
+from pushscope.inspector.periodic import KINDS as PERIODIC_KINDS
 from pushscope.inspector.redact import redact_url
 from pushscope.inspector.report import Report
 
@@ -154,8 +155,16 @@ def finding_facts(finding: Finding) -> str:
             beat += f" +-{stats['jitter']:.0%}"
         if "hold_s" in stats:
             beat = f"held {seconds(stats['hold_s'])}, cycle {seconds(period)}"
+        elif stats.get("factor"):
+            cap = f" capped at {seconds(stats['cap_s'])}" if stats.get("cap_s") else ""
+            beat = f"{stats['cadence']} x{stats['factor']:g} from {seconds(stats['base_s'])}{cap}"
         facts.append(f"{beat}, {stats['count']} requests over {seconds(stats['span_s'])}")
         facts.append(f"{stats['unchanged_ratio']:.0%} nothing new")
+        if stats.get("pollers", 1) > 1:
+            facts.append(f"one of {stats['pollers']} pollers of this endpoint on this host")
+    elif finding.kind in PERIODIC_KINDS and period:
+        facts.append(f"every {seconds(period)}, {stats['count']} requests")
+        facts.append(f"{stats['requests_per_hour']:,.0f} req/h")
     elif "count" in stats:
         facts.append(f"{stats['count']} exchange(s)")
     if impact:
