@@ -187,3 +187,22 @@ def test_random_requests_over_a_pool_are_not_pollers(
         starts.append(t)
     ports = [50000 + rng.randrange(connections) for _ in starts]
     assert _polling(_timer(starts, ports=ports)) == []
+
+
+def test_polls_skipped_while_one_is_in_flight() -> None:
+    """`setInterval` with an in-flight guard: a slow answer (longer than the period) makes
+    the next tick skip, so that interval is two beats."""
+    rng = random.Random(5)
+    ticks = _regular(60, 1.0, jitter=0.05)
+    starts, events, busy_until = [], [], 0.0
+    for tick in ticks:
+        if tick < busy_until:
+            continue  # still waiting for the last answer
+        duration = 1.4 if rng.random() < 0.15 else 0.05
+        starts.append(tick)
+        busy_until = tick + duration
+        events += http(tick, "http://api.test/api/status", duration=duration)
+    (finding,) = _polling(events)
+    assert finding.stats["cadence"] == "regular" and finding.stats["missed_beats"] >= 3
+    assert abs(finding.stats["period_s"] - 1.0) < 0.05
+    assert finding.stats["count"] == len(starts)
