@@ -203,6 +203,14 @@ def _advise(
     jitter = f" (+-{verdict.jitter:.0%})" if verdict.jitter >= 0.05 else ""
     polls = f"{who} polls {what} {beat}{jitter}"
     news = f"{unchanged:.0%} of {n} answers brought nothing new"
+    if context.operation == "graphql query" and "graphql" in (context.push or ""):
+        return (
+            "websocket",
+            max(severity, Severity.MEDIUM),
+            f"{polls} ({news}), while the client holds a {context.push} to the same "
+            "origin: a subscription on that socket would push each change as it happens, "
+            "with no request per poll.",
+        )
     if two_way:
         return (
             "websocket",
