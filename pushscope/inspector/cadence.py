@@ -8,6 +8,7 @@ to a cap, maybe falling back to its base after each change (a saw-tooth).
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from dataclasses import dataclass
@@ -65,10 +66,16 @@ def cadence(starts: list[float]) -> Cadence | None:
     if len(starts) < MIN_REQUESTS:
         return None
     intervals = [b - a for a, b in itertools.pairwise(starts)]
-    return _backoff(intervals) or _regular(intervals)
+    backoff, regular = _backoff(intervals), _regular(sorted(intervals))
+    if backoff is not None and regular is not None:
+        # A jittery beat with missed beats can pass for a slow backoff whose levels overlap
+        # (1, 1.3, 2 periods...): the simpler cadence wins when it explains as much.
+        return regular if regular.on_beat + regular.missed_beats >= backoff.on_beat else backoff
+    return backoff or regular
 
 
 def _regular(intervals: list[float]) -> Cadence | None:
+    """A regular cadence in the `intervals`, sorted."""
     beats = _best_beats(intervals)
     if beats is None:
         return None
@@ -80,8 +87,8 @@ def _regular(intervals: list[float]) -> Cadence | None:
     jitter = _spread(on_beat)
     if len(intervals) < SHORT:
         # Few intervals are weak evidence: random traffic often looks regular for a while.
-        # Demand every interval on the beat but one missed beat, no pause, and a steady beat.
-        regular_enough = off == 0 and pauses == 0 and missed <= len(on_beat) // 4
+        # Demand every interval on the beat, no missed beat or pause, and a steady beat.
+        regular_enough = off == 0 and pauses == 0 and missed == 0
         regular_enough = regular_enough and jitter <= SHORT_MAX_JITTER
     else:
         regular_enough = (
@@ -101,7 +108,7 @@ def _best_beats(intervals: list[float]) -> tuple[list[float], int, int, int] | N
     middle = median(intervals)
     if middle <= 0:
         return None
-    usual = sorted(i for i in intervals if i <= (MAX_BEATS_MISSED + JITTER) * middle)
+    usual = intervals[: bisect.bisect_right(intervals, (MAX_BEATS_MISSED + JITTER) * middle)]
     tenth = len(usual) // 10
     single = [i for i in usual if i < 1.5 * usual[0]] or usual  # without missed beats
     candidates = [
@@ -112,7 +119,7 @@ def _best_beats(intervals: list[float]) -> tuple[list[float], int, int, int] | N
     ]
     best: tuple[list[float], int, int, int] | None = None
     best_score: tuple[bool, int, int, float] = (False, -1, 0, 0.0)
-    for period in candidates:
+    for period in dict.fromkeys(candidates):
         if period <= 0:
             continue
         for beats in _recentred(intervals, period):
@@ -134,24 +141,38 @@ def _recentred(intervals: list[float], period: float) -> list[tuple[list[float],
     return [first, _beats(intervals, fmean(first[0]))] if first[0] else [first]
 
 
-def _beats(intervals: list[float], period: float) -> tuple[list[float], int, int, int]:
-    """(on-beat intervals, missed beats, pauses, off-beat) against `period`."""
-    on_beat: list[float] = []
-    keep = on_beat.append
-    missed = pauses = off = 0
-    for interval in intervals:  # one pass per candidate period: the hot loop of detection
-        ratio = interval / period
-        if abs(ratio - 1) <= JITTER:
-            keep(interval)
-            continue
-        beats = round(ratio)
-        if 2 <= beats <= MAX_BEATS_MISSED and abs(ratio - beats) <= JITTER * beats**0.5:
-            missed += 1
-        elif ratio > MAX_BEATS_MISSED + JITTER:
-            pauses += 1
+def _missed_bands() -> list[tuple[float, float]]:
+    """The ratios to the period that count as missed beats: within JITTER * sqrt(k) of k
+    periods, k from 2 to MAX_BEATS_MISSED, and at most half a period away (an interval
+    belongs to the nearest whole number of periods); touching bands merged."""
+    bands: list[tuple[float, float]] = []
+    for k in range(2, MAX_BEATS_MISSED + 1):
+        reach = min(0.5, JITTER * k**0.5)
+        if bands and bands[-1][1] >= k - reach:
+            bands[-1] = (bands[-1][0], k + reach)
         else:
-            off += 1
-    return on_beat, missed, pauses, off
+            bands.append((k - reach, k + reach))
+    return bands
+
+
+MISSED_BANDS = _missed_bands()
+PAUSE = max(MAX_BEATS_MISSED + JITTER, MISSED_BANDS[-1][1])
+"""Intervals longer than this many periods are pauses."""
+
+
+def _beats(intervals: list[float], period: float) -> tuple[list[float], int, int, int]:
+    """(on-beat intervals, missed beats, pauses, off-beat) of the sorted `intervals` against
+    `period`: each a band of the sorted list, found by bisection."""
+    left, right = bisect.bisect_left, bisect.bisect_right
+    start = left(intervals, (1 - JITTER) * period)
+    at = end = right(intervals, (1 + JITTER) * period, start)
+    missed = 0
+    for low, high in MISSED_BANDS:
+        low_at = left(intervals, low * period, at)
+        at = left(intervals, high * period, low_at)
+        missed += at - low_at
+    pauses = len(intervals) - right(intervals, PAUSE * period, at)
+    return intervals[start:end], missed, pauses, len(intervals) - (end - start) - missed - pauses
 
 
 def _backoff(intervals: list[float]) -> Cadence | None:
@@ -227,7 +248,10 @@ def _walk(
             level = max(0, round(math.log(interval / base, factor))) if interval > 0 else 0
             continue
         explained += 1
-    if explained < BACKOFF_EXPLAINED * len(intervals) or stays > BACKOFF_STAYS * len(intervals):
+    # Few intervals are weak evidence (random ones grow by chance now and then): in a short
+    # series every one must fit, as a short regular series must be all on the beat.
+    needed = len(intervals) if len(intervals) < SHORT else BACKOFF_EXPLAINED * len(intervals)
+    if explained < needed or stays > BACKOFF_STAYS * len(intervals):
         return None
     return explained, resets, level
 

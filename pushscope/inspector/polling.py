@@ -13,6 +13,7 @@ import bisect
 import itertools
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from statistics import median
 
@@ -42,6 +43,8 @@ STRAY, STRAY_FLOOR = 3.0, 0.05
 one, and more than this share of a beat."""
 DISTINCT = 0.2
 """How much nearer to their beat a chain's polls must fall than the other polls, at the median."""
+PERIOD_SAMPLE = 256
+"""Most polls whose intervals to the next few are counted to find a series' beats."""
 INTERLEAVED_EXPLAINED = 0.8
 """Share of a series' polls the interleaved beats must explain together."""
 
@@ -142,8 +145,8 @@ class PollingSeries:
             if held is None:
                 found = [
                     verdict
-                    for poller in pollers(part)
-                    if (verdict := _short_polling(poller)) is not None
+                    for poller, beat in pollers(part)
+                    if (verdict := _short_polling(poller, beat)) is not None
                 ]
             for number, verdict in enumerate(found, 1):
                 verdict.framework = self.framework
@@ -154,10 +157,8 @@ class PollingSeries:
         return verdicts
 
 
-def _short_polling(polls: list[Poll]) -> Verdict | None:
-    if len(polls) < MIN_REQUESTS:
-        return None
-    found = cadence(_timeline(polls))
+def _short_polling(polls: list[Poll], found: Cadence | None) -> Verdict | None:
+    """Short polling by a poller whose cadence (of its `_timeline`) is `found`."""
     if found is None:
         return None
     idle = [b.start - a.end for a, b in itertools.pairwise(polls) if a.end is not None]
@@ -170,7 +171,7 @@ def _short_polling(polls: list[Poll]) -> Verdict | None:
 def _timeline(polls: list[Poll]) -> list[float]:
     """The start times a poller's timer set: without the quick retries after a failed answer
     (they are part of the cost, not of the cadence)."""
-    if all(poll.status is not None and poll.status < 500 for poll in polls):
+    if len(polls) < MIN_REQUESTS or all(p.status is not None and p.status < 500 for p in polls):
         return [poll.start for poll in polls]
     quick = RETRY_GAP * median(b.start - a.start for a, b in itertools.pairwise(polls))
     starts = [polls[0].start]
@@ -200,46 +201,47 @@ def _long_polling(polls: list[Poll], framework: str | None) -> Verdict | None:
     return Verdict("long-polling", polls, cycle, 0.0, hold=hold, timeout=timeout)
 
 
-def pollers(polls: list[Poll]) -> list[list[Poll]]:
-    """One host's polls of one endpoint, split into the pollers that sent them.
+def pollers(polls: list[Poll]) -> Sequence[tuple[list[Poll], Cadence | None]]:
+    """One host's polls of one endpoint, split into the pollers that sent them, each with
+    the cadence of its timeline.
 
     The connection says little: a browser spreads one poller over its HTTP/1.1 pool and
     multiplexes everything onto one HTTP/2 connection. Timing tells: one poller keeps one
     beat, and two pollers of one endpoint interleave theirs. Polls that belong to no beat
     (a user's own requests) are left out; without any beat the whole series is returned."""
-    if len(polls) < 2 * MIN_REQUESTS:
-        return [polls]
     found = cadence(_timeline(polls))
+    if len(polls) < 2 * MIN_REQUESTS:
+        return [(polls, found)]
     if found is not None:
-        return _by_connection(polls, found) or [polls]
-    chains = _interleaved(polls)
-    return chains or [polls]
+        return _by_connection(polls, found) or [(polls, found)]
+    return _interleaved(polls) or [(polls, None)]
 
 
-def _interleaved(polls: list[Poll]) -> list[list[Poll]]:
+def _interleaved(polls: list[Poll]) -> list[tuple[list[Poll], Cadence]]:
     """Beats that together explain most of the polls (one beat amid a user's requests, or
     several interleaved): each one followed from poll to poll (a timer drifts, so no fixed
     phase is assumed), the one that explains most first."""
     remaining = polls
-    chains: list[list[Poll]] = []
+    chains: list[tuple[list[Poll], Cadence]] = []
     while len(remaining) >= MIN_REQUESTS and len(chains) < MAX_POLLERS:
-        best: list[Poll] | None = None
-        for period in _periods(remaining):
-            chain = _chain(remaining, period)
-            if len(chain) < MIN_REQUESTS or (best is not None and len(chain) <= len(best)):
+        best: tuple[list[Poll], Cadence] | None = None
+        starts = [poll.start for poll in remaining]
+        for period in _periods(starts):
+            chain = _without_strays([remaining[k] for k in _chain(starts, period)])
+            if len(chain) < MIN_REQUESTS or (best is not None and len(chain) <= len(best[0])):
                 continue
-            found = cadence([p.start for p in chain])
+            found = cadence(_timeline(chain))
             if found is not None and found.kind == "regular" and found.jitter <= CHAIN_JITTER:
-                best = chain
-        if best is None or not _distinct(best, remaining):
+                best = chain, found
+        if best is None or not _distinct(best[0], remaining):
             break
         chains.append(best)
-        taken = {id(poll) for poll in best}
+        taken = {id(poll) for poll in best[0]}
         remaining = [poll for poll in remaining if id(poll) not in taken]
-    explained = sum(len(chain) for chain in chains)
+    explained = sum(len(chain) for chain, _ in chains)
     if explained < INTERLEAVED_EXPLAINED * len(polls):
         return []
-    return sorted(chains, key=lambda chain: chain[0].start)
+    return sorted(chains, key=lambda chain: chain[0][0].start)
 
 
 def _distinct(chain: list[Poll], polls: list[Poll]) -> bool:
@@ -260,22 +262,26 @@ def _distinct(chain: list[Poll], polls: list[Poll]) -> bool:
     return median(ratios) <= DISTINCT
 
 
-def _periods(polls: list[Poll]) -> list[float]:
-    """The intervals that recur most between a poll and the next few: where the beats are."""
-    differences = sorted(
-        b.start - a.start
-        for i, a in enumerate(polls)
-        for b in polls[i + 1 : i + 1 + MAX_POLLERS]
-        if b.start > a.start
-    )
-    candidates: list[tuple[int, float]] = []
-    low = 0
-    for high, value in enumerate(differences):  # how many fall within +-JITTER/2 of each
-        while differences[low] < value * (1 - JITTER / 2):
-            low += 1
-        candidates.append((high - low, value))
+def _periods(starts: list[float]) -> list[float]:
+    """The intervals that recur most between a poll and the next few: where the beats are.
+
+    Counted from at most `PERIOD_SAMPLE` polls spread evenly over the series: the counts
+    keep their proportions, and a long series costs no more than a short one."""
+    step = max(1, len(starts) // PERIOD_SAMPLE)
+    sampled = starts[::step]
+    differences = []
+    for ahead in range(1, MAX_POLLERS + 1):
+        later = [starts[i + ahead] for i in range(0, len(starts) - ahead, step)]
+        differences += [b - a for a, b in zip(sampled, later, strict=False) if b > a]
+    differences.sort()
+    # How many differences fall within -JITTER/2 of each, packed with its rank into one
+    # integer: sorting those puts the most recurring first, ties to the longer interval.
+    size = len(differences)
+    lows = [bisect.bisect_left(differences, value * (1 - JITTER / 2)) for value in differences]
+    ranked = sorted(((i - low) * size + i for i, low in enumerate(lows)), reverse=True)
     chosen: list[float] = []
-    for _, value in sorted(candidates, reverse=True):
+    for key in ranked:
+        value = differences[key % size]
         if all(abs(value / other - 1) > JITTER for other in chosen):
             chosen.append(value)
             if len(chosen) == MAX_POLLERS:
@@ -283,36 +289,31 @@ def _periods(polls: list[Poll]) -> list[float]:
     return chosen
 
 
-def _chain(polls: list[Poll], period: float) -> list[Poll]:
-    """The polls one timer of about `period` sent: from the first, each next poll the one
-    closest to where the beat falls (within the jitter, a missed beat or a few allowed),
-    the beat adjusting as it goes, as a timer's drifts."""
-    chain = [polls[0]]
+def _chain(starts: list[float], period: float) -> list[int]:
+    """Which of the sorted `starts` one timer of about `period` sent: from the first, each
+    next one the closest to where the beat falls (within the jitter, a missed beat or a few
+    allowed), the beat adjusting as it goes, as a timer's drifts."""
+    chain = [0]
     beat = period
     i = 1
-    while i < len(polls):
-        last = chain[-1].start
+    while i < len(starts):
+        last = starts[chain[-1]]
         picked = None
         for beats in range(1, MAX_BEATS_MISSED + 1):
             due = last + beats * beat
             slack = JITTER * beat * beats**0.5
-            while i < len(polls) and polls[i].start < due - slack:
-                i += 1  # off the beat: another poller's, or a user's
-            j, best = i, None
-            while j < len(polls) and polls[j].start <= due + slack:
-                if best is None or abs(polls[j].start - due) < abs(polls[best].start - due):
-                    best = j
-                j += 1
-            if best is not None:
-                picked = best, beats
+            i = bisect.bisect_left(starts, due - slack, i)  # off the beat: another's
+            end = bisect.bisect_right(starts, due + slack, i)
+            if end > i:
+                picked = min(range(i, end), key=lambda k: abs(starts[k] - due)), beats
                 break
         if picked is None:
             break  # the beat is lost
         best, beats = picked
-        beat += ((polls[best].start - last) / beats - beat) / 4
-        chain.append(polls[best])
+        beat += ((starts[best] - last) / beats - beat) / 4
+        chain.append(best)
         i = best + 1
-    return _without_strays(chain)
+    return chain
 
 
 def _without_strays(chain: list[Poll]) -> list[Poll]:
@@ -328,7 +329,7 @@ def _without_strays(chain: list[Poll]) -> list[Poll]:
     return [poll for k, poll in enumerate(chain) if k not in stray]
 
 
-def _by_connection(polls: list[Poll], merged: Cadence) -> list[list[Poll]] | None:
+def _by_connection(polls: list[Poll], merged: Cadence) -> list[tuple[list[Poll], Cadence]] | None:
     """Pollers the timing alone cannot tell apart: beats in anti-phase look like one beat at
     twice the rate. They are told apart when each of the connections keeps a beat of its
     own at a multiple of the merged one (one poller spread over a pool keeps none)."""
@@ -338,13 +339,15 @@ def _by_connection(polls: list[Poll], merged: Cadence) -> list[list[Poll]] | Non
     parts = list(by_connection.values())
     if not 2 <= len(parts) <= MAX_POLLERS or any(len(p) < MIN_REQUESTS for p in parts):
         return None
+    beats = []
     for part in parts:
-        found = cadence([p.start for p in part])
+        found = cadence(_timeline(part))
         if found is None or found.kind != "regular":
             return None
         if abs(found.period / (merged.period * len(parts)) - 1) > JITTER / 2:
             return None
-    return sorted(parts, key=lambda part: part[0].start)
+        beats.append((part, found))
+    return sorted(beats, key=lambda beat: beat[0][0].start)
 
 
 def _by_resource(polls: list[Poll]) -> list[tuple[list[Poll], tuple[tuple[str, str], ...]]]:
