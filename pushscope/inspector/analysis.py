@@ -284,18 +284,24 @@ class Analyzer:
             return
         limits = self.limits
         room = limits.sse_events - len(stream.events)
-        events: list[SseEvent] = []
-        for i, item in enumerate(items):
+        preview = limits.preview_bytes
+        for i, item in enumerate(items):  # the events the stream keeps are kept cut
+            if room <= 0:
+                break
             if type(item) is SseEvent:
-                if len(events) < room and len(item.data) > limits.preview_bytes:
-                    item = items[i] = item.kept(limits.preview_bytes)
-                events.append(item)
-            elif type(item) is SseComment:
-                stream.comments += 1
-                stream.activity.seen(item.timestamp)
-            elif type(item) is SseError:
-                stream.errors.append(item.message)
-                self.problem(exchange.source, f"exchange {exchange.id}: SSE stream: {item.message}")
+                room -= 1
+                if len(item.data) > preview:
+                    items[i] = item.kept(preview)
+        events = [item for item in items if type(item) is SseEvent]
+        if len(events) < len(items):
+            for item in items:
+                if type(item) is SseComment:
+                    stream.comments += 1
+                    stream.activity.seen(item.timestamp)
+                elif type(item) is SseError:
+                    stream.errors.append(item.message)
+                    message = f"exchange {exchange.id}: SSE stream: {item.message}"
+                    self.problem(exchange.source, message)
         stream.add(events, limits.sse_events)
         for observer in self.observers:
             for item in items:

@@ -12,6 +12,7 @@ events are capped (see `Limits`) so a long session cannot exhaust memory.
 
 from __future__ import annotations
 
+import operator
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -359,6 +360,11 @@ class SseError:
     """Byte offset into the body where the problem was noticed."""
 
 
+_EVENT_TYPE = operator.attrgetter("type")
+_HAD_ID = operator.attrgetter("had_id")
+_TIMESTAMP = operator.attrgetter("timestamp")
+
+
 @dataclass(slots=True)
 class SseStream:
     events: list[SseEvent] = field(default_factory=list)
@@ -376,20 +382,20 @@ class SseStream:
 
     def add(self, events: Sequence[SseEvent], cap: int) -> None:
         """Count `events`, in order, and keep them while fewer than `cap` are kept."""
-        types = self.event_types
-        ids = 0
-        seen: float | None = None
-        for event in events:
-            types[event.type] += 1
-            ids += event.had_id
-            timestamp = event.timestamp
-            if timestamp is not None and timestamp != seen:  # (a chunk's events share one)
+        if not events:
+            return
+        self.event_types.update(map(_EVENT_TYPE, events))
+        self.ids += sum(map(_HAD_ID, events))
+        # Events parsed from one chunk share its timestamp: each distinct one is seen once.
+        for timestamp in dict.fromkeys(map(_TIMESTAMP, events)):
+            if timestamp is not None:
                 self.activity.seen(timestamp)
                 if self.first_event_at is None:
                     self.first_event_at = timestamp
-                self.last_event_at = seen = timestamp
+                self.last_event_at = timestamp
+        if events[-1].timestamp is not None:
+            self.last_event_at = events[-1].timestamp
         self.count += len(events)
-        self.ids += ids
         room = cap - len(self.events)
         if room > 0:
             self.events.extend(events[:room])
