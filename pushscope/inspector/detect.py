@@ -388,8 +388,11 @@ def _pollable(exchange: Exchange, fields: dict[str, str]) -> bool:
 
 
 def _eventsource_attempt(fields: dict[str, str]) -> bool:
-    """An EventSource (re)connection that got no stream: it belongs to the SSE, not polling."""
-    return "text/event-stream" in fields.get("accept", "") or ("last-event-id" in fields)
+    """An EventSource (re)connection that got no stream: it belongs to the SSE, not polling.
+    An EventSource accepts only `text/event-stream`; a client that lists it among other types
+    (urql, for GraphQL over SSE) asks for whatever the server prefers."""
+    accept = fields.get("accept", "").partition(";")[0].strip()
+    return accept == "text/event-stream" or "last-event-id" in fields
 
 
 def _related(a: str, b: str) -> bool:

@@ -31,35 +31,19 @@ POLLING = ("short-polling", "long-polling")
 RPC_NAMING = pytest.mark.xfail(
     reason="needs RPC operation naming (branch rpc-operations)", strict=False
 )
-URQL_ACCEPT = pytest.mark.xfail(
-    reason="urql asks for a query's answer with Accept: application/graphql-response+json, "
-    "application/graphql+json, application/json, text/event-stream, multipart/mixed; the "
-    "detector takes any request accepting text/event-stream for an EventSource attempt "
-    "(detect._eventsource_attempt) and never puts it in a polling series",
-    strict=False,
-)
-HAR_WEBSOCKET_END = pytest.mark.xfail(
-    reason="the HAR reader ends a WebSocket when its handshake ends (the entry's time), not "
-    "at its last message, so the socket seems closed while the page polls beside it",
-    strict=False,
-)
 SUBSCRIPTION_ADVICE = (
     "the advice to subscribe on the open graphql-ws socket needs the query's operation (branch "
-    "rpc-operations), and the poll in a series (see the Accept xfail)"
+    "rpc-operations)"
 )
 KNOWN: dict[tuple[str, str, str], pytest.MarkDecorator] = {
     # (capture, what, format or "*"): why today's analysis disagrees with the truth.
-    ("graphql-urql-poll", "found", "*"): URQL_ACCEPT,
     ("graphql-urql-poll", "endpoint", "*"): RPC_NAMING,
-    ("graphql-urql-poll", "period", "*"): URQL_ACCEPT,
-    ("graphql-urql-poll", "cadence", "*"): URQL_ACCEPT,
     ("graphql-urql-poll", "recommendation", "mitm"): pytest.mark.xfail(
         reason=SUBSCRIPTION_ADVICE, strict=False
     ),
     ("graphql-urql-poll", "recommendation", "har"): pytest.mark.xfail(
-        reason=f"{SUBSCRIPTION_ADVICE}; and {HAR_WEBSOCKET_END.kwargs['reason']}", strict=False
+        reason=SUBSCRIPTION_ADVICE, strict=False
     ),
-    ("graphql-urql-poll", "push_open", "har"): HAR_WEBSOCKET_END,
 }
 DETAILS = ("framework", "hold_s_max", "concurrent")
 """Truth fields of a finding that test_expected_finding_details checks."""

@@ -292,6 +292,11 @@ def _events(record: _Entry, source: int) -> list[ModelEvent]:
             events += _sse_items(exchange_id, sse or (), comments or ())
     if messages is not None:
         events.append(_ws_event(exchange_id, *messages))
+        # A HAR entry's time ends with the handshake: the session lasted at least until its
+        # last message.
+        times = [m[3] for m in messages[0] if m[3] is not None]
+        if times and (ended is None or max(times) > ended):
+            ended = max(times)
     events.append(ExchangeClosed(exchange_id, ended, error, **closed))
     return events
 
