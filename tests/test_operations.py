@@ -227,6 +227,9 @@ def test_a_body_over_the_cap_is_not_parsed() -> None:
     body = json.dumps({"query": "query Big { a }", "pad": padding}).encode()
     assert len(body) > RPC_BODY_CAP
     assert _post(body) is None
+    assert _post(body[:RPC_BODY_CAP]) is None  # as a reader keeps it: cut, so not read
+    under = json.dumps({"query": "query Big { a }", "pad": padding[: RPC_BODY_CAP - 100]})
+    assert _post(under.encode()) == Operation("graphql", "Big", "query")
     # a GraphQL document is read from its start: the operation is in its first bytes
     document = b"query Big { a }" + b" " * RPC_BODY_CAP
     assert _post(document, "application/graphql") == Operation("graphql", "Big", "query")

@@ -21,7 +21,7 @@ from pushscope.inspector.model import Headers, header
 RPC_BODY_CAP = 64 * 1024
 """Bytes of a request body (and characters of a GraphQL GET's query string) read for its
 operation. Readers keep no more than this of a body, and only of a request that may be RPC
-(`rpc_body_wanted`); a JSON body longer than this is cut JSON, and no operation."""
+(`rpc_body_wanted`). A JSON body is read only when shorter: one this long may have been cut."""
 MAX_BATCH_NAMES = 8
 """Operations of a batch named in its name; the rest are counted: `A+B+...+H(+4)`."""
 MAX_NAME = 128
@@ -110,7 +110,7 @@ def rpc_operation(
     media = (content_type or "").partition(";")[0].strip().lower()
     if media == "application/graphql":
         return _from_document(body[:RPC_BODY_CAP])
-    if len(body) > RPC_BODY_CAP or not any(marker in body for marker in _JSON_MARKERS):
+    if len(body) >= RPC_BODY_CAP or not any(marker in body for marker in _JSON_MARKERS):
         return None
     try:
         value = json.loads(body)
@@ -129,6 +129,26 @@ def request_operation(
     if method != "POST" or not body:
         return None
     return rpc_operation(method, url, header(headers, "content-type"), body)
+
+
+def stored_operation(value: Any) -> Operation | None:
+    """An operation as a feed or an exported HAR stores it (the tuple as a JSON list), or
+    None if `value` is not one."""
+    if not isinstance(value, list) or len(value) != 4:
+        return None
+    protocol, name, operation_type, persisted = value
+    if (
+        protocol not in ("graphql", "json-rpc")
+        or not isinstance(name, str)
+        or not 0 < len(name) <= _STORED_NAME
+        or not (operation_type is None or operation_type in _OPERATION_TYPES)
+        or not isinstance(persisted, bool)
+    ):
+        return None
+    return Operation(protocol, name, operation_type, persisted)
+
+
+_STORED_NAME = MAX_BATCH_NAMES * (MAX_NAME + 1) + 16
 
 
 def graphql_operation(
