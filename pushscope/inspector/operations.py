@@ -125,7 +125,7 @@ def request_operation(
     """`rpc_operation` of a request as a reader holds it: the content type is looked up in
     `headers` only for a POST with a body."""
     if method == "GET":
-        return _from_query_string(url)
+        return _from_query_string(url) if "query=" in url or "extensions=" in url else None
     if method != "POST" or not body:
         return None
     return rpc_operation(method, url, header(headers, "content-type"), body)
@@ -229,12 +229,12 @@ def _from_document(body: bytes) -> Operation | None:
 
 def _from_query_string(url: str) -> Operation | None:
     """A GraphQL GET: `query`, `operationName` and a JSON-encoded `extensions` in the URL."""
+    if "query=" not in url and "extensions=" not in url:
+        return None  # the usual GET: no look at its parameters
     start = url.find("?")
     if start < 0:
         return None
     query = url[start + 1 : start + 1 + RPC_BODY_CAP].partition("#")[0]
-    if "query=" not in query and "extensions=" not in query:
-        return None  # the usual GET: no look at its parameters
     fields: dict[str, Any] = {}
     for pair in query.split("&"):
         key, _, value = pair.partition("=")
