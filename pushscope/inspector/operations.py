@@ -157,26 +157,41 @@ def graphql_operation(
     """The type and name of operation `name` in a GraphQL document, else of its first
     operation (the name None when it has none); None if the document holds no operation.
 
-    A small tokenizer over the first `RPC_BODY_CAP` characters: strings, block strings and
-    comments are skipped, and only definitions at the top level (outside braces and
-    parentheses) are read, so a name inside a selection or a string never counts."""
+    A small tokenizer over the first `RPC_BODY_CAP` characters reads the definitions at the
+    top level; inside braces and parentheses it only counts brackets, skipping strings, block
+    strings and comments whole, so a name in a selection, a string or a comment never counts.
+    It stops at a definition that cannot be executed (`red shoes`, `type Query`)."""
     depth = 0  # braces and parentheses open
     keyword: str | None = None  # the first word of the top-level definition being read
     named: str | None = None  # and its name
     expect_name = False  # the last top-level token was the keyword: a name now is its name
+    budget = _MAX_TOP_TOKENS
     first: tuple[OperationType, str | None] | None = None
     position, end = 0, min(len(document), RPC_BODY_CAP)
-    token_at = _TOKEN.match
+    token_at, skip_at = _TOKEN.match, _INSIDE.match
     while position < end:
+        if depth:
+            token = skip_at(document, position, end)
+            assert token is not None  # the last alternative takes any character
+            position = token.end()
+            bracket = token.group(1)
+            if bracket is not None:
+                depth += 1 if bracket in "{(" else -1
+            continue
         token = token_at(document, position, end)
-        assert token is not None  # the last alternative takes any character
+        assert token is not None
         position = token.end()
         group = token.lastindex
-        if group is None or group == _STRING:
+        if group is None:
             continue
+        budget -= 1
+        if budget < 0:
+            break
         if group == _BRACKET:
             bracket = token.group(_BRACKET)
-            if bracket == "{" and depth == 0:  # a top-level selection set: a definition's body
+            if bracket in "})":
+                break  # unbalanced: what came before is all there is
+            if bracket == "{":  # a top-level selection set: the definition's body
                 kind = _OPERATION_TYPES.get(keyword or "query")  # `{ ... }`: a query
                 if kind is not None:
                     found = (kind, named)
@@ -184,12 +199,12 @@ def graphql_operation(
                         return found
                     first = first or found
                 keyword = named = None
-            depth += 1 if bracket in "{(" else -1
-            if depth < 0:
-                break  # unbalanced: what came before is all there is
-        elif depth == 0 and group == _WORD:
+            depth = 1
+        elif group == _WORD:
             word = token.group(_WORD)
             if keyword is None:
+                if word not in _EXECUTABLE:
+                    break
                 keyword = word
                 expect_name = True
                 continue
@@ -199,19 +214,34 @@ def graphql_operation(
     return first
 
 
-_STRING, _WORD, _BRACKET, _OTHER = 1, 2, 3, 4
+_EXECUTABLE = frozenset({*_OPERATION_TYPES, "fragment"})
+_MAX_TOP_TOKENS = 2048
+"""Most tokens read at the top level, where a definition has a few (keyword, name, the
+brackets around its variables and body, directives): a bound on hostile documents' cost."""
+_STRINGS = r'"""(?:\\"""|[^"]|"(?!""))*"""' + r' | "(?:[^"\\\n\r]|\\.)*"'
+"""A block string (three quotes after a backslash do not end it), or a string."""
+_WORD, _BRACKET = 2, 3
 _TOKEN = re.compile(
-    r"""
-      [\s,\ufeff]+ | \#[^\n\r]*                               # ignored: space, commas, comments
-    | ( \"\"\"(?:\\\"\"\"|[^"]|"(?!""))*\"\"\" | "(?:[^"\\\n\r]|\\.)*" )  # a (block) string
-    | ( [_A-Za-z][_0-9A-Za-z]* )                              # a name
-    | ( [{}()] )                                              # brackets that nest
-    | ( . )                                                   # other punctuation, or garbage
+    rf"""
+      [\s,\ufeff]+ | \#[^\n\r]*             # ignored: white space, commas, comments
+    | ( {_STRINGS} )                       # 1: a string or block string
+    | ( [_A-Za-z][_0-9A-Za-z]* )           # 2: a name
+    | ( [{{}}()] )                           # 3: brackets that nest
+    | ( . )                                # 4: other punctuation, or garbage
     """,
     re.VERBOSE | re.DOTALL,
 )
-"""GraphQL's lexical tokens, as much as finding definitions needs. Every alternative matches
-at least one character and the last any, so a scan is linear whatever the input."""
+"""GraphQL's lexical tokens, as much as the top level needs."""
+_INSIDE = re.compile(
+    rf"""
+      [^{{}}()"\#]+ | \#[^\n\r]* | {_STRINGS}   # anything but a bracket, strings and comments whole
+    | ( [{{}}()] )                           # 1: a bracket
+    | .                                    # a quote that opens no string
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+"""Inside brackets: only the brackets count. For both, every alternative matches at least one
+character and the last any, so a scan is linear whatever the input."""
 
 
 def _from_document(body: bytes) -> Operation | None:
