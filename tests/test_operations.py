@@ -74,13 +74,14 @@ def test_graphql_documents(document: str, expected: tuple[str, str | None] | Non
 
 
 def test_the_scan_is_bounded() -> None:
-    """The top level is read for a bounded number of tokens, the inside of braces skipped."""
+    """A bounded number of tokens is read, the inside of braces skipped in long runs."""
     many = "query A { a } " * 4000 + "query B { b }"
     assert graphql_operation(many, "B") == ("query", "A")  # B lies past the bound: the first
     assert graphql_operation("query A { a } " * 100 + "query B { b }", "B") == ("query", "B")
-    big = "query Big { " + 'field(arg: "}") # }\n ' * 3000 + "} query B { b }"
+    big = "query Big { " + 'field(arg: "}") # }\n ' * 1500 + "} query B { b }"
     assert graphql_operation(big, "B") == ("query", "B")
     assert graphql_operation("query A " + "@d " * 30_000 + "{ a }") is None
+    assert graphql_operation("query A @x(" + "()" * 32_000) is None
 
 
 def test_anonymous_query_is_named_anonymous() -> None:

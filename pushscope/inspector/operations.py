@@ -157,19 +157,21 @@ def graphql_operation(
     """The type and name of operation `name` in a GraphQL document, else of its first
     operation (the name None when it has none); None if the document holds no operation.
 
-    A small tokenizer over the first `RPC_BODY_CAP` characters reads the definitions at the
-    top level; inside braces and parentheses it only counts brackets, skipping strings, block
-    strings and comments whole, so a name in a selection, a string or a comment never counts.
-    It stops at a definition that cannot be executed (`red shoes`, `type Query`)."""
+    A small tokenizer over the first `RPC_BODY_CAP` characters, for at most `_MAX_TOKENS`
+    tokens, reads the definitions at the top level; inside braces and parentheses it only
+    counts brackets, skipping strings, block strings and comments whole, so a name in a
+    selection, a string or a comment never counts. It stops at a definition that cannot be
+    executed (`red shoes`, `type Query`)."""
     depth = 0  # braces and parentheses open
     keyword: str | None = None  # the first word of the top-level definition being read
     named: str | None = None  # and its name
     expect_name = False  # the last top-level token was the keyword: a name now is its name
-    budget = _MAX_TOP_TOKENS
+    budget = _MAX_TOKENS
     first: tuple[OperationType, str | None] | None = None
     position, end = 0, min(len(document), RPC_BODY_CAP)
     token_at, skip_at = _TOKEN.match, _INSIDE.match
-    while position < end:
+    while position < end and budget:
+        budget -= 1
         if depth:
             token = skip_at(document, position, end)
             assert token is not None  # the last alternative takes any character
@@ -184,9 +186,6 @@ def graphql_operation(
         group = token.lastindex
         if group is None:
             continue
-        budget -= 1
-        if budget < 0:
-            break
         if group == _BRACKET:
             bracket = token.group(_BRACKET)
             if bracket in "})":
@@ -215,9 +214,9 @@ def graphql_operation(
 
 
 _EXECUTABLE = frozenset({*_OPERATION_TYPES, "fragment"})
-_MAX_TOP_TOKENS = 2048
-"""Most tokens read at the top level, where a definition has a few (keyword, name, the
-brackets around its variables and body, directives): a bound on hostile documents' cost."""
+_MAX_TOKENS = 16384
+"""Most tokens read, whitespace and skipped runs included: more than a real document has
+before its operation, and a bound (about 10 ms) on what a hostile one costs."""
 _STRINGS = r'"""(?:\\"""|[^"]|"(?!""))*"""' + r' | "(?:[^"\\\n\r]|\\.)*"'
 """A block string (three quotes after a backslash do not end it), or a string."""
 _WORD, _BRACKET = 2, 3
