@@ -17,6 +17,7 @@ from pushscope.inspector.operations import (
     request_operation,
     rpc_body_wanted,
     rpc_operation,
+    stored_operation,
 )
 
 URL = "https://api.example.com/graphql"
@@ -325,3 +326,22 @@ def test_random_query_strings_never_raise(query: str) -> None:
 def test_random_json_never_raises(value: object) -> None:
     found = _post(json.dumps(value).encode())
     assert found is None or isinstance(found, Operation)
+
+
+def test_stored_operations_read_back_and_garbage_is_none() -> None:
+    operation = Operation("graphql", "persisted:0123456789ab", "query", True)
+    assert stored_operation(json.loads(json.dumps(operation))) == operation
+    assert stored_operation(["json-rpc", "eth_call", None, False]) == Operation(
+        "json-rpc", "eth_call", None
+    )
+    for garbage in (
+        None,
+        "x",
+        [],
+        ["graphql", "A", ["query"], False],
+        ["graphql", "", None, 0],
+        ["soap", "A", None, False],
+        ["graphql", "A", "query", "yes"],
+        {"a": 1},
+    ):
+        assert stored_operation(garbage) is None

@@ -125,7 +125,7 @@ def request_operation(
     """`rpc_operation` of a request as a reader holds it: the content type is looked up in
     `headers` only for a POST with a body."""
     if method == "GET":
-        return _from_query_string(url) if "query=" in url or "extensions=" in url else None
+        return _from_query_string(url)
     if method != "POST" or not body:
         return None
     return rpc_operation(method, url, header(headers, "content-type"), body)
@@ -137,15 +137,16 @@ def stored_operation(value: Any) -> Operation | None:
     if not isinstance(value, list) or len(value) != 4:
         return None
     protocol, name, operation_type, persisted = value
+    kind = _OPERATION_TYPES.get(operation_type) if isinstance(operation_type, str) else None
     if (
         protocol not in ("graphql", "json-rpc")
         or not isinstance(name, str)
         or not 0 < len(name) <= _STORED_NAME
-        or not (operation_type is None or operation_type in _OPERATION_TYPES)
+        or (operation_type is not None and kind is None)
         or not isinstance(persisted, bool)
     ):
         return None
-    return Operation(protocol, name, operation_type, persisted)
+    return Operation(protocol, name, kind, persisted)
 
 
 _STORED_NAME = MAX_BATCH_NAMES * (MAX_NAME + 1) + 16
