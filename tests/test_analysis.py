@@ -37,6 +37,7 @@ from pushscope.inspector.model import (
     WebSocketMessage,
     WebSocketSession,
 )
+from pushscope.inspector.operations import Operation
 from pushscope.inspector.readers.har import read_har
 from pushscope.inspector.report.json_report import exchange_dict
 from pushscope.inspector.websocket import check_handshake
@@ -228,7 +229,8 @@ def test_the_events_fed_are_left_as_they_were() -> None:
 
 def test_a_finished_request_or_response_keeps_every_other_field() -> None:
     """`finished` builds the new object field by field: one added to the model must be too."""
-    request = Request("POST", "http://h/", "HTTP/1.1", (("A", "b"),), 1.0, 3, b"abc")
+    operation = Operation("graphql", "Feed", "query")
+    request = Request("POST", "http://h/", "HTTP/1.1", (("A", "b"),), 1.0, 3, b"abc", operation)
     assert request.finished(request.headers, request.body_size) == request
     response = Response(201, "Created", "HTTP/2", (("C", "d"),), 1.5, 2.0, 4, b"body", "ab12")
     same = response.finished(
@@ -255,5 +257,6 @@ def test_a_finished_request_or_response_keeps_every_other_field() -> None:
         "timestamp_start",
         "body_size",
         "body",
+        "operation",
         "known",
     ]

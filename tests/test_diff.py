@@ -65,6 +65,11 @@ def test_the_key_leaves_out_origin_ids_and_clients() -> None:
         finding_key(_finding("GET http://h:1/graphql?operationName=* [operationName=User]"))
         != graphql
     )
+    operation = finding_key(_finding("GET http://h:1/graphql?page=* persisted:0123abcd4567"))
+    assert operation.resource == "/graphql?page=* persisted:0123abcd4567"
+    unread = finding_key(_finding("POST https://api.example/graphql UnreadCount [room=7]"))
+    assert unread == FindingKey("short-polling", "POST", "/graphql UnreadCount [room={id}]")
+    assert finding_key(_finding("POST http://h:1/graphql Feed")).resource == "/graphql Feed"
     # a finding about a whole origin, and the method and kind, tell findings apart
     origin = finding_key(_finding("http://127.0.0.1:5000", kind="sse-connection-limit"))
     assert origin == FindingKey("sse-connection-limit", "", "")

@@ -17,7 +17,15 @@ from pushscope.inspector.events import (
     ResponseStarted,
     WebSocketMessageSeen,
 )
-from pushscope.inspector.model import Direction, Exchange, Request, Response, WebSocketMessage
+from pushscope.inspector.model import (
+    Direction,
+    Exchange,
+    Request,
+    Response,
+    WebSocketMessage,
+    header,
+)
+from pushscope.inspector.operations import request_operation
 
 _ids = iter(range(10**9))
 
@@ -35,11 +43,20 @@ def http(
     content_type: str = "application/json",
     http_version: str = "HTTP/1.1",
     request_body_size: int = 0,
+    request_body: bytes | None = None,
 ) -> list[ModelEvent]:
-    """The events of one HTTP exchange."""
+    """The events of one HTTP exchange. A `request_body` (JSON unless `request_headers` say
+    otherwise) is read for its RPC operation, as a reader does; only its size is kept."""
     exchange_id = f"x{next(_ids)}"
     headers = (("Host", "api.test"), *request_headers)
-    request = Request(method, url, http_version, headers, start, request_body_size)
+    if request_body is not None:
+        if header(headers, "content-type") is None:
+            headers += (("Content-Type", "application/json"),)
+        request_body_size = request_body_size or len(request_body)
+    operation = request_operation(method, url, headers, request_body)
+    request = Request(
+        method, url, http_version, headers, start, request_body_size, operation=operation
+    )
     response = Response(
         status,
         "OK",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from mitmproxy import http
 
 from pushscope.addons.records import PAYLOAD_BYTES, Message, Opened, Responded
+from pushscope.inspector.operations import RPC_BODY_CAP, rpc_body_wanted
 
 
 def opened(flow: http.HTTPFlow) -> Opened:
@@ -18,6 +19,9 @@ def opened(flow: http.HTTPFlow) -> Opened:
     data = flow.request.data
     content = data.content
     client_conn = flow.client_conn
+    rpc_body = None
+    if content and data.method == b"POST" and _may_be_rpc(data.path, data.headers.fields):
+        rpc_body = content[:RPC_BODY_CAP]
     return Opened(
         flow.id,
         data.method,
@@ -33,7 +37,18 @@ def opened(flow: http.HTTPFlow) -> Opened:
         client_conn.peername,
         flow.server_conn.address,
         client_conn.sni if client_conn.tls else None,
+        rpc_body,
     )
+
+
+def _may_be_rpc(path: bytes, fields: tuple[tuple[bytes, bytes], ...]) -> bool:
+    """`rpc_body_wanted` for a POST's raw path and header fields."""
+    content_type = None
+    for name, value in fields:
+        if len(name) == 12 and name.lower() == b"content-type":
+            content_type = value.decode("latin-1")
+            break
+    return rpc_body_wanted("POST", path.decode("latin-1"), content_type)
 
 
 def responded(flow: http.HTTPFlow) -> Responded:

@@ -25,6 +25,7 @@ from pushscope.inspector.model import (
     Response,
     WebSocketMessage,
 )
+from pushscope.inspector.operations import request_operation
 
 RawFields = tuple[tuple[bytes, bytes], ...]
 """Header fields as mitmproxy holds them: (name, value) bytes in wire order."""
@@ -53,6 +54,9 @@ class Opened(NamedTuple):
     server: Any
     """The server's address, as mitmproxy has it."""
     sni: str | None
+    rpc_body: bytes | None = None
+    """The body's first `RPC_BODY_CAP` bytes, of a request that may be RPC only
+    (`adapter.rpc_body`): the operation is read here, off the proxy's path."""
 
     def exchange(self, source: int = 0) -> Exchange:
         method = text(self.method)
@@ -69,7 +73,13 @@ class Opened(NamedTuple):
             request_headers,
         )
         request = Request(
-            method, url, http_version or None, request_headers, self.timestamp_start, self.body_size
+            method,
+            url,
+            http_version or None,
+            request_headers,
+            self.timestamp_start,
+            self.body_size,
+            operation=request_operation(method, url, request_headers, self.rpc_body),
         )
         return Exchange(
             self.flow_id,

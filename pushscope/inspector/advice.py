@@ -44,7 +44,8 @@ class Context:
     """A push connection this host holds to the origin during the series: `WebSocket`,
     `graphql-transport-ws WebSocket`, `SSE stream`."""
     operation: str | None = None
-    """The RPC operation the series repeats: `graphql query`, `jsonrpc`..."""
+    """The kind of RPC operation the series repeats (`Operation.kind`): `graphql query`,
+    `graphql mutation`, `json-rpc`..."""
 
 
 def polling_finding(verdict: Verdict, context: Context) -> Finding:

@@ -358,9 +358,14 @@ class Analyzer:
         if exchange.sse is not None:
             retry = body.sse.retry_ms if body.sse is not None else None
             exchange.sse.retry_ms = retry if retry is not None else event.sse_retry_ms
-        if event.request_body_size is not None:
+        if event.request_body_size is not None or event.request_operation is not None:
             request = exchange.request
-            exchange.request = request.finished(request.headers, event.request_body_size)
+            size = event.request_body_size
+            exchange.request = request.finished(
+                request.headers,
+                request.body_size if size is None else size,
+                event.request_operation,
+            )
         if exchange.response is not None:
             exchange.response = _ended(exchange.response, body, event)
         if exchange.stream is not None and event.stream_records is not None:

@@ -19,6 +19,7 @@ from pushscope.inspector.advice import Context, polling_finding
 from pushscope.inspector.endpoints import Target, target
 from pushscope.inspector.findings import Finding, Severity
 from pushscope.inspector.model import Exchange, Headers, Protocol
+from pushscope.inspector.operations import RPC_QUERY_FIELDS, Operation
 from pushscope.inspector.periodic import Hint, hint, periodic_finding, periodic_kind
 from pushscope.inspector.polling import Poll, PollingSeries
 from pushscope.inspector.push_advice import Advisory, advise
@@ -106,6 +107,8 @@ class Detector:
         self.window = window
         self._series: dict[tuple[str, str], PollingSeries] = {}
         self._hints: dict[tuple[str, str], Hint] = {}
+        self._operations: dict[tuple[str, str], Operation] = {}
+        """Series key -> the RPC operation it repeats (only series of RPC requests have one)."""
         self._push: dict[tuple[str, str], list[tuple[float, float, str]]] = defaultdict(list)
         """(host, origin) -> the push connections open there: (start, end, what)."""
         self._http1_starts: dict[tuple[str, str], array[float]] = defaultdict(lambda: array("d"))
@@ -128,6 +131,9 @@ class Detector:
         request = exchange.request
         host, client = _client(exchange)
         where = target(request.method, request.url)
+        operation = request.operation
+        if operation is not None:
+            where = _operation_target(request.method, where, operation)
         fields = request.fields
         if exchange.protocol is Protocol.REST and _pollable(exchange, fields):
             key = (host, where.endpoint)
@@ -142,12 +148,14 @@ class Detector:
                     fields.get("content-type", ""),
                     request.body_size,
                     fields,
-                    asks=False,
+                    asks=operation is not None and not operation.writes,
                 )
+                if operation is not None:
+                    self._operations[key] = operation
             series.add(_poll(exchange, where, fields))
             if self.incremental and _due(len(series.polls), series.evaluated_at):
                 changed += self._evaluate(key, self.window)
-        if request.method in WRITE_METHODS:
+        if request.method in WRITE_METHODS and (operation is None or operation.writes):
             bisect.insort(
                 self._writes[(host, where.origin)],
                 (request.timestamp_start, where.family, where.endpoint),
@@ -190,6 +198,7 @@ class Detector:
         series = self._series[key]
         host = key[0]
         findings = []
+        operation = self._operations.get(key)
         for verdict in series.evaluate(window):
             start, end = verdict.polls[0].start, verdict.span + verdict.polls[0].start
             context = Context(
@@ -199,11 +208,12 @@ class Detector:
                 series.framework,
                 self._count_writes(host, series, start, end),
                 push=self._push_open(host, series.origin, start, end),
+                operation=operation.kind if operation is not None else None,
             )
             kind = periodic_kind(self._hints[key], verdict)
             if kind is not None:
                 findings.append(periodic_finding(verdict, context, kind))
-            else:
+            elif operation is None or not operation.writes:  # a mutation on a beat is no poll
                 findings.append(polling_finding(verdict, context))
         return self._replace(key, findings)
 
@@ -432,6 +442,21 @@ def _poll(exchange: Exchange, where: Target, fields: dict[str, str]) -> Poll:
         exchange.client,  # connection
         where.params,
     )
+
+
+def _operation_target(method: str, where: Target, operation: Operation) -> Target:
+    """Where an RPC request goes: the endpoint names its operation (`POST
+    https://host/graphql UnreadCount`), so that each operation polled on the one path is a
+    series of its own; a GraphQL GET's `query`, `operationName`, `extensions` and `variables`
+    leave the query keys and the parameters that could split it."""
+    params = where.params
+    if params:
+        params = tuple(pair for pair in params if pair[0] not in RPC_QUERY_FIELDS)
+    if not where.origin:
+        return where._replace(endpoint=f"{where.endpoint} {operation.name}", params=params)
+    keys = "&".join(f"{name}=*" for name in dict(params))
+    endpoint = f"{method} {where.origin}{where.path}{'?' + keys if keys else ''} {operation.name}"
+    return where._replace(endpoint=endpoint, params=params)
 
 
 def _http_origin(origin: str) -> str:

@@ -20,6 +20,7 @@ from pushscope.inspector.model import (
     SseEvent,
     WebSocketMessage,
 )
+from pushscope.inspector.operations import Operation
 
 
 @dataclass(slots=True)
@@ -87,8 +88,8 @@ class ExchangeClosed:
 
     `body_digest`, `sse_retry_ms` and `stream_records` come from sources that recorded the
     outcome of a body rather than the body itself (a pushscope feed); `request_body_size`,
-    `response_body_size` and `response_ended` from sources that learn them only as the bodies
-    pass (a packet capture, the live addon)."""
+    `request_operation`, `response_body_size` and `response_ended` from sources that learn
+    them only as the bodies pass (a packet capture, the live addon)."""
 
     exchange_id: str
     timestamp: float | None = None
@@ -102,6 +103,7 @@ class ExchangeClosed:
     body_unknown: bool = False
     """The body passed but was not seen (streamed by the proxy and not stored)."""
     request_body_size: int | None = None
+    request_operation: Operation | None = None
     response_body_size: int | None = None
     response_ended: float | None = None
 

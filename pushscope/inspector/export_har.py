@@ -17,7 +17,8 @@ exchange closes, so memory holds only the exchanges still open, each bounded by
   WebSocket's `code`, `reason`, `by`), `sizes` ([index, size] of WebSocket messages whose data
   is not their whole payload), and what a source records instead of a body (`comments`: the
   times of SSE comments, `digest`, `retry`, `records`; `bodyUnknown`: the body passed but is
-  not, or not all, here; `url`: a CONNECT's authority, where `request.url` has
+  not, or not all, here; `operation`: an RPC request's [protocol, name, operation_type,
+  persisted], its body not kept; `url`: a CONNECT's authority, where `request.url` has
   `https://authority/` for readers that take only absolute URLs);
 - `comment`: what was left out (a body or message list cut at a limit, a body not decoded).
 
@@ -356,6 +357,9 @@ class HarExporter:
             extra["records"] = closed.stream_records
         if closed.body_unknown or state.broken:  # so no digest is taken of what is here
             extra["bodyUnknown"] = True
+        operation = closed.request_operation or state.exchange.request.operation
+        if operation is not None:  # the body is not kept: what it asked for is
+            extra["operation"] = list(operation)
         return extra
 
 

@@ -4,7 +4,8 @@ Schema `pushscope.feed/1`. The first line names the schema; every other line is 
 with a `type` and `t` (Unix seconds when it was written):
 
     exchange.opened    id, client, server, method, url, http_version, request_headers,
-                       request_bytes, started
+                       request_bytes, started, and for an RPC request its operation
+                       ([protocol, name, operation_type, persisted], `inspector.operations`)
     exchange.response  id, status, reason, http_version, response_headers, protocol, evidence,
                        framework
     sse.event          id, event, data, last_event_id, had_id, at
@@ -110,20 +111,21 @@ class FeedWriter(Observer):
 
     def opened(self, exchange: Exchange) -> None:
         request = exchange.request
-        self._write(
-            {
-                "type": "exchange.opened",
-                "id": exchange.id,
-                "client": exchange.client,
-                "server": exchange.server,
-                "method": request.method,
-                "url": request.url,
-                "http_version": request.http_version,
-                "request_headers": request.headers,
-                "request_bytes": request.body_size,
-                "started": request.timestamp_start,
-            }
-        )
+        record: dict[str, Any] = {
+            "type": "exchange.opened",
+            "id": exchange.id,
+            "client": exchange.client,
+            "server": exchange.server,
+            "method": request.method,
+            "url": request.url,
+            "http_version": request.http_version,
+            "request_headers": request.headers,
+            "request_bytes": request.body_size,
+            "started": request.timestamp_start,
+        }
+        if request.operation is not None:
+            record["operation"] = request.operation
+        self._write(record)
 
     def responded(self, exchange: Exchange) -> None:
         response = exchange.response

@@ -17,7 +17,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from pushscope.inspector.operations import Operation
 
 Direction = Literal["client", "server"]
 Headers = tuple[tuple[str, str], ...]
@@ -125,6 +128,10 @@ class Request:
     timestamp_start: float
     body_size: int = 0
     body: bytes | None = None
+    """The body as kept for display (`Limits.body_bytes`)."""
+    operation: Operation | None = None
+    """The GraphQL operation or JSON-RPC method it asks for (`inspector.operations`): readers
+    derive it from the body where it passes, and keep the operation, not the body."""
     known: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -136,8 +143,11 @@ class Request:
             known = self.known = headers_named(self.headers, REQUEST_FIELDS)
         return known
 
-    def finished(self, headers: Headers, body_size: int) -> Request:
-        """This request as it ended (a new one: a request is not changed once given out)."""
+    def finished(
+        self, headers: Headers, body_size: int, operation: Operation | None = None
+    ) -> Request:
+        """This request as it ended (a new one: a request is not changed once given out);
+        `operation` if it was learned only as the body passed."""
         ended = Request(
             self.method,
             self.url,
@@ -146,6 +156,7 @@ class Request:
             self.timestamp_start,
             body_size,
             self.body,
+            operation or self.operation,
         )
         if headers is self.headers:
             ended.known = self.known

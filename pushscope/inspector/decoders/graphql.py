@@ -6,7 +6,6 @@ apollographql/subscriptions-transport-ws PROTOCOL.md; enisdenjo/graphql-ws PROTO
 
 from __future__ import annotations
 
-import re
 from typing import Any, Final
 
 from pushscope.inspector.decoders.render import (
@@ -20,6 +19,7 @@ from pushscope.inspector.decoders.render import (
     scalar,
 )
 from pushscope.inspector.decoders.result import Decoded, Malformed, Message, safe_decoded
+from pushscope.inspector.operations import graphql_operation
 
 _GQL_LEGACY: Final = frozenset(
     {
@@ -60,7 +60,6 @@ _GQL_NEEDS_ID: Final = frozenset(
     {"start", "data", "stop", "subscribe", "next", "error", "complete"}
 )
 _GQL_HEARTBEATS: Final = frozenset({"ka", "keepalive", "ping", "pong"})
-_GQL_OPERATION = re.compile(r"\b(query|mutation|subscription)\b\s*([_A-Za-z][_0-9A-Za-z]*)?")
 
 
 def decode_graphql(message: Message) -> Decoded:
@@ -176,12 +175,9 @@ def _graphql_operation(payload: Any) -> str:
     if isinstance(name, str) and name:
         return name
     query = payload.get("query")
-    if isinstance(query, str):
-        match = _GQL_OPERATION.search(query, 0, 4096)
-        if match:
-            return match.group(2) or f"(anonymous {match.group(1)})"
-        if query.lstrip().startswith("{"):
-            return "(anonymous query)"
+    if isinstance(query, str) and (found := graphql_operation(query)) is not None:
+        kind, named = found
+        return named or f"(anonymous {kind})"
     if isinstance(payload.get("extensions"), dict) and "persistedQuery" in payload["extensions"]:
         return "(persisted query)"
     return "?"

@@ -37,6 +37,13 @@ from pushscope.inspector.model import (
     Request,
     Response,
     WebSocketMessage,
+    header,
+)
+from pushscope.inspector.operations import (
+    RPC_BODY_CAP,
+    Operation,
+    rpc_body_wanted,
+    rpc_operation,
 )
 from pushscope.inspector.pcap.h11_reader import Receiver, mirror, needs_bytes, next_event, unparsed
 from pushscope.inspector.pcap.tcp import StreamReassembler, ignore
@@ -269,13 +276,20 @@ class HttpConnection:
             if event is h11.NEED_DATA or event is h11.PAUSED or type(event) is h11.ConnectionClosed:
                 return progressed
             if type(event) is h11.Data:  # (mirrored nowhere: the server's side is as it was)
-                if self._reading_request is not None:
-                    self._reading_request.request_bytes += len(event.data)
+                reading = self._reading_request
+                if reading is not None:
+                    reading.request_bytes += len(event.data)
+                    if reading.rpc is not None:
+                        reading.rpc.take(event.data)
                 continue
             progressed = True
             if isinstance(event, h11.Request):
                 self._request(event, timestamp)
             elif isinstance(event, h11.EndOfMessage):
+                reading = self._reading_request
+                if reading is not None and reading.rpc is not None:
+                    reading.operation = reading.rpc.operation()
+                    reading.rpc = None
                 self._reading_request = None
                 mirror(self._responses, _END)
 
@@ -289,20 +303,26 @@ class HttpConnection:
             url = target
         else:
             url = f"http://{host}{target}"
+        request = Request(
+            method=method,
+            url=url,
+            http_version=_pooled("HTTP/" + event.http_version.decode("ascii")),
+            headers=headers,
+            timestamp_start=timestamp,
+            operation=rpc_operation(method, url, None, None) if method == "GET" else None,
+        )
         exchange = Exchange(
             id=f"{self.source}-{self.key}-{self._count}",
             source=self.source,
-            request=Request(
-                method=method,
-                url=url,
-                http_version=_pooled("HTTP/" + event.http_version.decode("ascii")),
-                headers=headers,
-                timestamp_start=timestamp,
-            ),
+            request=request,
             client=self.client,
             server=self.server,
         )
         pending = _Pending(exchange.id)
+        if method == "POST":
+            content_type = header(headers, "content-type")
+            if rpc_body_wanted(method, url, content_type):
+                pending.rpc = _RpcBody(url, content_type)
         self._reading_request = pending
         self._waiting.append(pending)
         self.out.append(ExchangeOpened(exchange))
@@ -466,6 +486,9 @@ class _Pending:
     response: Response | None = None
     request_bytes: int = 0
     response_bytes: int = 0
+    rpc: _RpcBody | None = None
+    """While the body of a request that may be RPC passes: its first bytes."""
+    operation: Operation | None = None
 
     def closed(
         self, timestamp: float | None, error: str | None = None, ended: bool = False
@@ -476,9 +499,29 @@ class _Pending:
             timestamp,
             error=error,
             request_body_size=self.request_bytes or None,
+            request_operation=self.operation,
             response_body_size=self.response_bytes if self.response is not None else None,
             response_ended=timestamp if ended and self.response is not None else None,
         )
+
+
+class _RpcBody:
+    """The first `RPC_BODY_CAP` bytes of a POST body that may name an RPC operation."""
+
+    __slots__ = ("content_type", "data", "url")
+
+    def __init__(self, url: str, content_type: str | None) -> None:
+        self.url = url
+        self.content_type = content_type
+        self.data = bytearray()
+
+    def take(self, data: bytes) -> None:
+        room = RPC_BODY_CAP - len(self.data)
+        if room > 0:
+            self.data += data[:room]
+
+    def operation(self) -> Operation | None:
+        return rpc_operation("POST", self.url, self.content_type, bytes(self.data))
 
 
 class _SessionFrames(FrameReader):

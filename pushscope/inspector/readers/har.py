@@ -38,6 +38,14 @@ from pushscope.inspector.model import (
     SseComment,
     SseEvent,
     WebSocketMessage,
+    header,
+)
+from pushscope.inspector.operations import (
+    RPC_BODY_CAP,
+    Operation,
+    rpc_body_wanted,
+    rpc_operation,
+    stored_operation,
 )
 from pushscope.inspector.readers.ahead import read_ahead
 from pushscope.inspector.readers.base import CaptureError, StringPool
@@ -179,8 +187,9 @@ _Entry = tuple[Any, ...]
 started, ended, a problem with the start time or None, method, url, HTTP version, request
 headers, request body size, server address, WebSocket hint, response (status, reason,
 version, headers, start, body size, body) or None, error, WebSocket messages or None, SSE
-events (read only for an entry without a body) or None, and `_pushscope`'s client, body
-chunks, SSE comment times and ExchangeClosed fields (`_extra`) or None."""
+events (read only for an entry without a body) or None, `_pushscope`'s client, body
+chunks, SSE comment times and ExchangeClosed fields (`_extra`) or None, and the request's RPC
+operation or None."""
 
 
 def _entry(entry: dict[str, Any], index: int) -> _Entry:
@@ -207,6 +216,14 @@ def _entry(entry: dict[str, Any], index: int) -> _Entry:
     messages = get("_webSocketMessages")
     ws = _ws_messages(messages) if messages else None
     extra = get("_pushscope")
+    method = str(req["method"])
+    url = _url(req["url"], extra)
+    headers = _headers(req.get("headers"))
+    operation = None
+    if method == "GET" or (method == "POST" and posted):
+        operation = _operation(method, url, headers, post)
+    if operation is None and isinstance(extra, dict) and "operation" in extra:
+        operation = stored_operation(extra["operation"])
     resp = get("response") or {}
     status = resp.get("status")
     error = get("_error") or resp.get("_error") or None
@@ -236,10 +253,10 @@ def _entry(entry: dict[str, Any], index: int) -> _Entry:
         started,
         ended,
         problem,
-        str(req["method"]),
-        _url(req["url"], extra),
+        method,
+        url,
         str(version) if version else None,
-        _headers(req.get("headers")),
+        headers,
         request_size,
         get("serverIPAddress") or None,
         get("_resourceType") == "websocket" or bool(messages),
@@ -248,7 +265,21 @@ def _entry(entry: dict[str, Any], index: int) -> _Entry:
         ws,
         _sse_messages(get("_eventSourceMessages")) if response and not response[6] else None,
         _extra(extra, ws) if extra else None,
+        operation,
     )
+
+
+def _operation(method: str, url: str, headers: Headers, post: Any) -> Operation | None:
+    """The RPC operation of a GET's URL or of a POST's `postData` (its text encoded only if
+    it may be RPC); `mimeType` says the content type where the headers do not."""
+    if method == "GET":
+        return rpc_operation(method, url, None, None)
+    text = post.get("text")
+    content_type = header(headers, "content-type") or post.get("mimeType")
+    if not isinstance(text, str) or not rpc_body_wanted(method, url, content_type):
+        return None
+    body = text[:RPC_BODY_CAP].encode("utf-8", "surrogatepass")[:RPC_BODY_CAP]
+    return rpc_operation(method, url, content_type, body)
 
 
 def _events(record: _Entry, source: int) -> list[ModelEvent]:
@@ -256,7 +287,7 @@ def _events(record: _Entry, source: int) -> list[ModelEvent]:
     # Model objects are built with positional arguments, the cheapest to bind: this runs
     # for every entry.
     index, started, ended, problem, method, url, version, headers, size, server = record[:10]
-    hint, response, error, messages, sse, extra = record[10:]
+    hint, response, error, messages, sse, extra, operation = record[10:]
     client, chunks, comments, closed = extra or (None, None, None, _NOTHING)
     events: list[ModelEvent] = []
     if problem is not None:
@@ -264,7 +295,14 @@ def _events(record: _Entry, source: int) -> list[ModelEvent]:
     exchange_id = f"{source}-{index}"
     # Short, much-repeated strings (method, HTTP version, reason) are pooled: stored once.
     request = Request(
-        _intern(method), url, _intern(version) if version else None, headers, started, size
+        _intern(method),
+        url,
+        _intern(version) if version else None,
+        headers,
+        started,
+        size,
+        None,
+        operation,
     )
     exchange = Exchange(exchange_id, source, request, client, server)
     events.append(ExchangeOpened(exchange, hint))

@@ -26,6 +26,7 @@ from pushscope.inspector.model import (
     SseEvent,
     WebSocketMessage,
 )
+from pushscope.inspector.operations import stored_operation
 from pushscope.inspector.readers.base import CaptureError
 from pushscope.inspector.text import SURROGATE_ESCAPE_BYTES, valid_texts
 
@@ -79,6 +80,7 @@ def _events(record: dict[str, Any], source: int) -> Iterator[ModelEvent]:
             headers=_headers(record.get("request_headers")),
             timestamp_start=float(record["started"]),
             body_size=int(record.get("request_bytes") or 0),
+            operation=stored_operation(record.get("operation")),
         )
         yield ExchangeOpened(
             Exchange(

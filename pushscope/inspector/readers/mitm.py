@@ -25,6 +25,7 @@ from pushscope.inspector.events import (
     WebSocketMessageSeen,
 )
 from pushscope.inspector.model import Exchange, Headers, Request, Response, WebSocketMessage
+from pushscope.inspector.operations import request_operation
 from pushscope.inspector.readers.base import CaptureError, StringPool
 from pushscope.inspector.readers.tnetstring import Keep, Lookup, TnetError, iter_raw, loads
 from pushscope.inspector.text import valid_text
@@ -154,16 +155,21 @@ def _flow_events(state: dict[str, Any], source: int) -> Iterator[ModelEvent]:
     flow_id = _text(state["id"])
     content = req.get("content")
     request_headers = _headers(req["headers"])
+    method = _pooled(_text(req["method"]))
+    url = _url(req, request_headers)
     exchange = Exchange(
         id=flow_id,
         source=source,
         request=Request(
-            method=_pooled(_text(req["method"])),
-            url=_url(req, request_headers),
+            method=method,
+            url=url,
             http_version=_pooled(_text(req["http_version"])) or None,
             headers=request_headers,
             timestamp_start=float(req["timestamp_start"]),
             body_size=len(content) if content else 0,
+            operation=request_operation(
+                method, url, request_headers, content if isinstance(content, bytes) else None
+            ),
         ),
         client=_peer(state.get("client_conn", {}).get("peername")),
         server=_peer((state.get("server_conn") or {}).get("address")),

@@ -32,8 +32,8 @@ class FindingKey(NamedTuple):
     method: str
     """`GET`, `POST`...; empty for a finding about a whole origin (`sse-connection-limit`)."""
     resource: str
-    """The path template, its query keys and any split (`/feed?page=* [room=a]`); no scheme,
-    host or port. Empty for a whole origin."""
+    """The path template, its query keys, the RPC operation and any split (`/feed?page=*
+    [room=a]`, `/graphql UnreadCount`); no scheme, host or port. Empty for a whole origin."""
 
 
 _SPLIT = re.compile(r" \[([^\[\]]*)\]$")
@@ -45,11 +45,12 @@ _URL = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*)?([^?#]*)(?:\?([^#]*))?
 def finding_key(finding: Finding) -> FindingKey:
     """The finding's kind, method and resource, from `Finding.endpoint`.
 
-    `endpoint` is `METHOD scheme://host:port/path/{id}?key=*`, perhaps with a split suffix
-    (` [room=a]`), or an origin alone (`http://host:port`). The origin is dropped: the same
-    app runs on other hosts and ports. Ids are folded again, in the path and in split values
-    (`[id=7]` -> `[id={id}]`), so an endpoint written by any version matches; GraphQL
-    operations, where a split names them (`[operationName=Feed]`), are kept.
+    `endpoint` is `METHOD scheme://host:port/path/{id}?key=*`, perhaps with an RPC operation
+    (` UnreadCount`) and a split suffix (` [room=a]`), or an origin alone (`http://host:port`).
+    The origin is dropped: the same app runs on other hosts and ports. Ids are folded again,
+    in the path and in split values (`[id=7]` -> `[id={id}]`), so an endpoint written by any
+    version matches; GraphQL operations, named after the URL or where a split names them
+    (`[operationName=Feed]`, as older versions wrote), are kept.
     """
     endpoint = finding.endpoint
     split = ""
@@ -59,7 +60,8 @@ def finding_key(finding: Finding) -> FindingKey:
     method, space, url = endpoint.partition(" ")
     if not space or "://" in method:
         method, url = "", endpoint
-    return FindingKey(finding.kind, method, _resource(url) + split)
+    url, space, operation = url.partition(" ")  # a URL has no space: an operation follows
+    return FindingKey(finding.kind, method, _resource(url) + space + operation + split)
 
 
 def _resource(url: str) -> str:
