@@ -28,23 +28,9 @@ TRUTH: dict[str, Any] = json.loads((BROWSER / "truth.json").read_text())["captur
 FORMATS = ("mitm", "har")
 POLLING = ("short-polling", "long-polling")
 
-RPC_NAMING = pytest.mark.xfail(
-    reason="needs RPC operation naming (branch rpc-operations)", strict=False
-)
-SUBSCRIPTION_ADVICE = (
-    "the advice to subscribe on the open graphql-ws socket needs the query's operation (branch "
-    "rpc-operations)"
-)
-KNOWN: dict[tuple[str, str, str], pytest.MarkDecorator] = {
-    # (capture, what, format or "*"): why today's analysis disagrees with the truth.
-    ("graphql-urql-poll", "endpoint", "*"): RPC_NAMING,
-    ("graphql-urql-poll", "recommendation", "mitm"): pytest.mark.xfail(
-        reason=SUBSCRIPTION_ADVICE, strict=False
-    ),
-    ("graphql-urql-poll", "recommendation", "har"): pytest.mark.xfail(
-        reason=SUBSCRIPTION_ADVICE, strict=False
-    ),
-}
+KNOWN: dict[tuple[str, str, str], pytest.MarkDecorator] = {}
+"""(capture, what, format or "*") -> an xfail saying why today's analysis disagrees with the
+truth. Empty: every recorded expectation holds."""
 DETAILS = ("framework", "hold_s_max", "concurrent")
 """Truth fields of a finding that test_expected_finding_details checks."""
 
