@@ -93,6 +93,31 @@ CASES = [
         id="sw-update",
     ),
     pytest.param(
+        _every(
+            1.0,
+            20,
+            "http://api.test/api/v1/e",
+            status=204,
+            request_headers=(("Content-Type", "text/plain;charset=UTF-8"),),
+            sent=180,
+        ),
+        "beacon",
+        id="sendBeacon-known-by-its-content-type",
+    ),
+    pytest.param(
+        _every(
+            2.0,
+            12,
+            "http://api.test/assets/app-7f3a.js",
+            method="GET",
+            bodies=[b"self.addEventListener('fetch', () => {});"],
+            request_headers=(("Service-Worker", "script"),),
+            content_type="text/javascript",
+        ),
+        "sw-update-check",
+        id="sw-update-known-by-its-header",
+    ),
+    pytest.param(
         _every(1.0, 20, "http://api.test/api/typing", bodies=[b'{"ok":1}'], sent=60),
         "heartbeat",
         id="sends-and-is-acknowledged",

@@ -64,9 +64,12 @@ REQUEST_FIELDS = frozenset(
         "last-event-id",
         "if-none-match",
         "if-modified-since",
+        "content-type",
+        "service-worker",
     }
 )
-"""The request header fields classification and polling detection read for every exchange."""
+"""The request header fields classification and polling detection read for every exchange
+(the last two tell a beacon and a service worker's update check)."""
 RESPONSE_FIELDS = frozenset({"content-type", "content-encoding", "upgrade"})
 """The response header fields read for every exchange."""
 
