@@ -60,6 +60,8 @@ REQUEST_FIELDS = frozenset(
         "last-event-id",
         "if-none-match",
         "if-modified-since",
+        "content-type",
+        "service-worker",
     }
 )
 """The request header fields classification and polling detection read for every exchange."""
