@@ -59,6 +59,18 @@ CASES = [
         id="sendBeacon",
     ),
     pytest.param(
+        _every(
+            2.0,
+            12,
+            "http://api.test/b",
+            status=204,
+            request_headers=(("Content-Type", "text/plain;charset=UTF-8"),),
+            sent=180,
+        ),
+        "beacon",
+        id="sendBeacon-told-by-its-content-type",
+    ),
+    pytest.param(
         _every(1.0, 20, "http://api.test/presence", bodies=[b'{"ok": true}'], sent=40),
         "heartbeat",
         id="presence",
@@ -94,28 +106,16 @@ CASES = [
     ),
     pytest.param(
         _every(
-            1.0,
-            20,
-            "http://api.test/api/v1/e",
-            status=204,
-            request_headers=(("Content-Type", "text/plain;charset=UTF-8"),),
-            sent=180,
-        ),
-        "beacon",
-        id="sendBeacon-known-by-its-content-type",
-    ),
-    pytest.param(
-        _every(
-            2.0,
-            12,
-            "http://api.test/assets/app-7f3a.js",
+            60.0,
+            10,
+            "http://api.test/static/offline-v2.js",
             method="GET",
             bodies=[b"self.addEventListener('fetch', () => {});"],
             request_headers=(("Service-Worker", "script"),),
             content_type="text/javascript",
         ),
         "sw-update-check",
-        id="sw-update-known-by-its-header",
+        id="sw-update-told-by-its-header",
     ),
     pytest.param(
         _every(1.0, 20, "http://api.test/api/typing", bodies=[b'{"ok":1}'], sent=60),
