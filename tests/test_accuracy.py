@@ -25,7 +25,6 @@ SCENARIOS, SEED = 900, 2
 """50 scenarios of each kind: about 2 s."""
 
 BELOW_GOAL = {
-    "backoff-reset": "recall 0.84 (42 of 50): a cap off the factor's grid fails the steady test",
     "paused": "recall 0.88 (44 of 50): a short series with a pause is no regular cadence",
     "in-flight": "recall 0.76 (38 of 50): missed beats in short or heavily skipped series",
     "http2": "precision 0.98 (50 of 51): 5 random user searches on the connection look regular",

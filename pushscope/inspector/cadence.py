@@ -186,9 +186,16 @@ def _backoff(intervals: list[float]) -> Cadence | None:
     if not any(len(run) >= 4 for run in runs) and sum(len(run) >= 3 for run in runs) < 2:
         return None
     grown = [run for run in runs if len(run) >= 3]
-    ratios = [b / a for run in grown for a, b in itertools.pairwise(run)]
-    factor = median(ratios)
-    if factor < MIN_FACTOR or any(not factor / 1.3 <= ratio <= factor * 1.3 for ratio in ratios):
+    steps = [[b / a for a, b in itertools.pairwise(run)] for run in grown]
+    factor = median(ratio for run in steps for ratio in run)
+    # Every step grows by about the factor, but a run's last may fall short: the step that
+    # reaches a cap off the base * factor**k grid (1, 2, 4, 8, then 12).
+    steady = all(
+        factor / 1.3 <= ratio <= factor * 1.3 or (k == len(run) - 1 and ratio <= factor)
+        for run in steps
+        for k, ratio in enumerate(run)
+    )
+    if factor < MIN_FACTOR or not steady:
         return None  # growing, but not by a steady factor: chance, not a backoff timer
     base = median(run[0] for run in grown)
     cap = _cap(intervals, grown)
