@@ -19,16 +19,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-import threading
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import socketio
 import strawberry
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
@@ -37,7 +35,8 @@ from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
 from strawberry.types import Info
 
-HOST = "127.0.0.1"
+from pushscope.demo.servers import HOST, serving_in_thread, uvicorn_serving
+
 HERE = Path(__file__).resolve().parent
 PAGES = HERE / "pages"
 VENDOR = HERE / "vendor"
@@ -250,73 +249,12 @@ def create_app() -> socketio.ASGIApp:
     return socketio.ASGIApp(_socketio_server(), other_asgi_app=web)
 
 
-class _ServerThread(threading.Thread):
-    """A daemon thread whose event loop runs uvicorn until told to stop."""
-
-    def __init__(self) -> None:
-        super().__init__(name="browser-pages", daemon=True)
-        self.ready = threading.Event()
-        self.url: str | None = None
-        self.error: BaseException | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop_event: asyncio.Event | None = None
-
-    def run(self) -> None:
-        try:
-            asyncio.run(self._main())
-        except BaseException as exc:  # reported to the starting thread
-            self.error = exc
-        finally:
-            self.ready.set()
-
-    async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop_event = asyncio.Event()
-        config = uvicorn.Config(
-            create_app(),
-            host=HOST,
-            port=0,
-            lifespan="off",
-            log_level="warning",
-            access_log=False,
-            timeout_graceful_shutdown=2,
-        )
-        server = uvicorn.Server(config)
-        task = asyncio.create_task(server.serve())
-        try:
-            async with asyncio.timeout(10):
-                while not server.started:
-                    if task.done():
-                        raise RuntimeError("uvicorn exited during startup")
-                    await asyncio.sleep(0.02)
-            port = server.servers[0].sockets[0].getsockname()[1]
-            self.url = f"http://{HOST}:{port}"
-            self.ready.set()
-            await self._stop_event.wait()
-        finally:
-            server.should_exit = True
-            async with asyncio.timeout(10):
-                await task
-
-    def stop(self, timeout: float = 15) -> None:
-        if self._loop is not None and self._stop_event is not None and self.is_alive():
-            with contextlib.suppress(RuntimeError):  # loop already closed
-                self._loop.call_soon_threadsafe(self._stop_event.set)
-        self.join(timeout)
-        if self.is_alive():
-            raise RuntimeError("the page server did not stop in time")
+@contextlib.asynccontextmanager
+async def _pages() -> AsyncIterator[str]:
+    async with uvicorn_serving(create_app()) as port:
+        yield f"http://{HOST}:{port}"
 
 
-@contextlib.contextmanager
-def run_server(start_timeout: float = 15) -> Iterator[str]:
+def run_server(start_timeout: float = 15) -> contextlib.AbstractContextManager[str]:
     """Start the app on 127.0.0.1 (an ephemeral port); yield its base URL; stop it on exit."""
-    thread = _ServerThread()
-    thread.start()
-    try:
-        if not thread.ready.wait(start_timeout):
-            raise RuntimeError("the page server did not start in time")
-        if thread.url is None:
-            raise RuntimeError("the page server failed to start") from thread.error
-        yield thread.url
-    finally:
-        thread.stop()
+    return serving_in_thread(_pages, "the page server", start_timeout)

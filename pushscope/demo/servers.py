@@ -14,7 +14,7 @@ import contextlib
 import functools
 import json
 import threading
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -269,14 +269,44 @@ async def _route_ws(room: ChatRoom, ws: ServerConnection) -> None:
 # --- Running both servers -------------------------------------------------------------------
 
 
-class _ServerThread(threading.Thread):
-    """A daemon thread whose event loop runs uvicorn and the websockets server."""
+@contextlib.asynccontextmanager
+async def uvicorn_serving(app: Any) -> AsyncIterator[int]:
+    """Serve the ASGI `app` with uvicorn on 127.0.0.1 (an ephemeral port) while inside; yield
+    its port once it listens."""
+    config = uvicorn.Config(
+        app,
+        host=HOST,
+        port=0,
+        lifespan="off",
+        log_level="warning",
+        log_config=None,  # no stderr handlers of its own: the host decides (demo.background)
+        access_log=False,
+        timeout_graceful_shutdown=2,
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        async with asyncio.timeout(10):
+            while not server.started:
+                if task.done():
+                    raise RuntimeError("uvicorn exited during startup")
+                await asyncio.sleep(0.02)
+        yield server.servers[0].sockets[0].getsockname()[1]
+    finally:
+        server.should_exit = True
+        async with asyncio.timeout(10):
+            await task
 
-    def __init__(self) -> None:
-        super().__init__(name="demo-servers", daemon=True)
+
+class _ServingThread[T](threading.Thread):
+    """A daemon thread whose event loop stays inside `serving()` until told to stop."""
+
+    def __init__(self, name: str, serving: Callable[[], contextlib.AbstractAsyncContextManager[T]]):
+        super().__init__(name=name, daemon=True)
         self.ready = threading.Event()
-        self.urls: ServerURLs | None = None
+        self.value: T | None = None
         self.error: BaseException | None = None
+        self._serving = serving
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_event: asyncio.Event | None = None
 
@@ -291,64 +321,58 @@ class _ServerThread(threading.Thread):
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop_event = asyncio.Event()
-        config = uvicorn.Config(
-            create_app(),
-            host=HOST,
-            port=0,
-            lifespan="off",
-            log_level="warning",
-            log_config=None,  # no stderr handlers of its own: the host decides (demo.background)
-            access_log=False,
-            timeout_graceful_shutdown=2,
-        )
-        http_server = uvicorn.Server(config)
-        room = ChatRoom()
-        async with serve(
+        async with self._serving() as value:
+            self.value = value
+            self.ready.set()
+            await self._stop_event.wait()
+
+    def stop(self, timeout: float) -> None:
+        if self._loop is not None and self._stop_event is not None and self.is_alive():
+            with contextlib.suppress(RuntimeError):  # loop already closed
+                self._loop.call_soon_threadsafe(self._stop_event.set)
+        self.join(timeout)
+
+
+@contextlib.contextmanager
+def serving_in_thread[T](
+    serving: Callable[[], contextlib.AbstractAsyncContextManager[T]],
+    what: str,
+    start_timeout: float = 15,
+) -> Iterator[T]:
+    """Run `serving()` in a thread of its own; yield what it yields (the URLs); stop it on
+    exit. `what` names the servers in errors."""
+    thread = _ServingThread(what, serving)
+    thread.start()
+    try:
+        if not thread.ready.wait(start_timeout):
+            raise RuntimeError(f"{what} did not start in time")
+        if thread.value is None:
+            raise RuntimeError(f"{what} failed to start") from thread.error
+        yield thread.value
+    finally:
+        thread.stop(start_timeout)
+        if thread.is_alive():
+            raise RuntimeError(f"{what} did not stop in time")
+
+
+@contextlib.asynccontextmanager
+async def _demo_servers() -> AsyncIterator[ServerURLs]:
+    room = ChatRoom()
+    async with (
+        serve(
             functools.partial(_route_ws, room),
             HOST,
             0,
             select_subprotocol=room.select_subprotocol,
             process_request=room.process_request,
             close_timeout=2,
-        ) as ws_server:
-            http_task = asyncio.create_task(http_server.serve())
-            try:
-                async with asyncio.timeout(10):
-                    while not http_server.started:
-                        if http_task.done():
-                            raise RuntimeError("uvicorn exited during startup")
-                        await asyncio.sleep(0.02)
-                http_port = http_server.servers[0].sockets[0].getsockname()[1]
-                ws_port = ws_server.sockets[0].getsockname()[1]
-                self.urls = ServerURLs(
-                    f"http://{HOST}:{http_port}", f"ws://{HOST}:{ws_port}{CHAT_PATH}"
-                )
-                self.ready.set()
-                await self._stop_event.wait()
-            finally:
-                http_server.should_exit = True
-                async with asyncio.timeout(10):
-                    await http_task
-
-    def stop(self, timeout: float = 15) -> None:
-        if self._loop is not None and self._stop_event is not None and self.is_alive():
-            with contextlib.suppress(RuntimeError):  # loop already closed
-                self._loop.call_soon_threadsafe(self._stop_event.set)
-        self.join(timeout)
-        if self.is_alive():
-            raise RuntimeError("demo servers did not stop in time")
+        ) as ws_server,
+        uvicorn_serving(create_app()) as http_port,
+    ):
+        ws_port = ws_server.sockets[0].getsockname()[1]
+        yield ServerURLs(f"http://{HOST}:{http_port}", f"ws://{HOST}:{ws_port}{CHAT_PATH}")
 
 
-@contextlib.contextmanager
-def run_servers(start_timeout: float = 15) -> Iterator[ServerURLs]:
+def run_servers(start_timeout: float = 15) -> contextlib.AbstractContextManager[ServerURLs]:
     """Start the HTTP app and the WebSocket chat on 127.0.0.1; stop both on exit."""
-    thread = _ServerThread()
-    thread.start()
-    try:
-        if not thread.ready.wait(start_timeout):
-            raise RuntimeError("demo servers did not start in time")
-        if thread.urls is None:
-            raise RuntimeError("demo servers failed to start") from thread.error
-        yield thread.urls
-    finally:
-        thread.stop()
+    return serving_in_thread(_demo_servers, "demo servers", start_timeout)
