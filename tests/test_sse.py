@@ -87,6 +87,15 @@ def test_huge_event_made_of_short_lines_is_dropped() -> None:
     assert sum(isinstance(e, SseError) for e in items) == 1
 
 
+def test_huge_event_fed_a_line_at_a_time_is_dropped() -> None:
+    # Each chunk alone is far under the limit; the event they build together is not.
+    parser = SseParser(max_event=100)
+    items = [item for _ in range(50) for item in parser.feed(b"data: 0123456789\n")]
+    items += parser.feed(b"\ndata: next\n\n")
+    assert [e.data for e in items if isinstance(e, SseEvent)] == ["next"]
+    assert sum(isinstance(e, SseError) for e in items) == 1
+
+
 def test_arrival_time_is_the_chunk_that_completed_the_event() -> None:
     parser = SseParser()
     assert parser.feed(b"data: a\n", timestamp=1.0) == []

@@ -106,6 +106,8 @@ class SseParser:
         data, size, event_type = self._data, self._data_len, self._event_type
         id_buffer, had_id, too_big = self._id_buffer, self._had_id, self._event_too_big
         last_id = self.last_event_id
+        # Lines this short, with this little data pending, cannot reach either limit.
+        checked = size + sum(map(len, lines)) + len(lines) > min(max_line, max_event)
         for line in lines:
             if not line:  # a blank line dispatches the event
                 last_id = id_buffer
@@ -114,24 +116,28 @@ class SseParser:
                     items.append(SseEvent(kind, "\n".join(data), id_buffer, timestamp, had_id))
                 data, size, event_type, had_id, too_big = [], 0, "", False, False
                 continue
-            if len(line) > max_line:
+            if checked and len(line) > max_line:
                 self._error(f"line longer than {max_line} characters", items)
                 continue
-            if line[0] == ":":
+            if line.startswith("data:"):  # the usual line first
+                name, value = "data", line[6:] if line[5:6] == " " else line[5:]
+            elif line[0] == ":":
                 items.append(SseComment(line[1:], timestamp))
                 continue
-            name, colon, value = line.partition(":")
-            if colon and value[:1] == " ":
-                value = value[1:]
+            else:
+                name, colon, value = line.partition(":")
+                if colon and value[:1] == " ":
+                    value = value[1:]
             if name == "data":
                 if too_big:
                     continue
-                size += len(value) + 1
-                if size > max_event:
-                    too_big = True
-                    data = []
-                    self._error(f"event data longer than {max_event} characters", items)
-                    continue
+                if checked:
+                    size += len(value) + 1
+                    if size > max_event:
+                        too_big = True
+                        data = []
+                        self._error(f"event data longer than {max_event} characters", items)
+                        continue
                 data.append(value)
             elif name == "event":
                 event_type = value
@@ -141,6 +147,8 @@ class SseParser:
                     had_id = True
             elif name == "retry" and value.isascii() and value.isdigit():
                 self.retry_ms = int(value)
+        if not checked:
+            size = sum(map(len, data)) + len(data)
         self._data, self._data_len, self._event_type = data, size, event_type
         self._id_buffer, self._had_id, self._event_too_big = id_buffer, had_id, too_big
         self.last_event_id = last_id
