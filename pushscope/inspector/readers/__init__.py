@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from pushscope.inspector.events import ModelEvent
+from pushscope.inspector.pcap.keylog import KeyLog
 from pushscope.inspector.readers.base import CaptureError, ZlibReader, sniff
 
 Reader = Callable[[BinaryIO, int, str], Iterator[ModelEvent]]
@@ -69,9 +71,10 @@ class Capture:
             return 0
 
 
-def read_capture(path: Path, source: int) -> Capture:
+def read_capture(path: Path, source: int, keylog: KeyLog | None = None) -> Capture:
     """Open `path`, recognise its format and return its events as a `Capture`.
 
+    `keylog` holds TLS secrets to decrypt packet captures with.
     Raises CaptureError when the file cannot be opened or recognised; the iterator raises it
     when the file turns out unusable before anything could be read from it.
     """
@@ -82,6 +85,8 @@ def read_capture(path: Path, source: int) -> Capture:
     try:
         fp, fmt = _unwrap(raw, path)
         reader = _reader(fmt)
+        if fmt in ("pcap", "pcapng") and keylog is not None:
+            reader = functools.partial(reader, keylog=keylog)
     except BaseException:
         raw.close()
         raise
