@@ -3,8 +3,8 @@
 Each TCP connection is told apart by its addresses and ports (and a new SYN after it ended);
 its client is the side that sent the SYN, or, for a capture that starts mid-connection, the
 side that sends a request line (failing that, the higher port). The first bytes decide what
-it carries: TLS (decrypted when its keys are logged, else listed with its SNI), HTTP/1.1 (parsed), or something else
-(skipped).
+it carries: TLS (decrypted when its keys are logged, else listed with its SNI), HTTP/1.1
+(parsed), or something else (skipped).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pushscope.inspector.events import ExchangeClosed, ExchangeOpened, ModelEven
 from pushscope.inspector.model import Direction, Exchange, Request, TlsInfo
 from pushscope.inspector.pcap.capture import ACK, FIN, RST, SYN, address, ends, tcp_segment
 from pushscope.inspector.pcap.http1 import FrameObserver, HttpConnection
-from pushscope.inspector.pcap.tcp import StreamReassembler, ignore, ignore_gap
 from pushscope.inspector.pcap.keylog import KeyLog
+from pushscope.inspector.pcap.tcp import StreamReassembler, ignore, ignore_gap
 from pushscope.inspector.pcap.tls import KEYLOG_HINT, MAX_HELLO, looks_like_tls, reader_for
 from pushscope.inspector.pcap.tls_session import TlsSession
 from pushscope.inspector.pcap.websocket_frames import MAX_MESSAGE
@@ -121,7 +121,8 @@ class _Tls:
             evidence = [
                 f"TLS to {sni or 'a server (no SNI seen)'}"
                 + (f" (ALPN {alpn})" if alpn else "")
-                + f": {said}; {KEYLOG_HINT}"
+                + f": {said}",
+                KEYLOG_HINT,
             ]
         if session.keylog and session.missing_keys:
             owner.out.append(
@@ -143,8 +144,11 @@ class _Tls:
 
     def gap(self, side: Direction, size: int, timestamp: float) -> None:
         """Bytes of `side` lost: its records cannot be followed any further."""
-        self.session.stop(side, f"{size} bytes the {side} sent are missing (TCP gap); "
-                          "its records are not read after them")
+        self.session.stop(
+            side,
+            f"{size} bytes the {side} sent are missing (TCP gap); "
+            "its records are not read after them",
+        )
         self._problems()
 
     def end(self, side: Direction, timestamp: float) -> None:
@@ -160,7 +164,8 @@ class _Tls:
             self.inner.close(timestamp, error)
             return
         if self.exchange is None:
-            self.open(None)
+            decrypted = self.session.decrypting and not self.opaque
+            self.open("no application data" if decrypted else None)
         assert self.exchange is not None
         self.owner.out.append(ExchangeClosed(self.exchange.id, timestamp, error=error))
 

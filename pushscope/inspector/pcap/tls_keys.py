@@ -38,7 +38,9 @@ for _code, _kx in (
     SUITES[_code] = Suite(f"TLS_{_kx}_WITH_AES_128_GCM_SHA256", "aes-gcm", 16, "sha256", False)
     SUITES[_code + 1] = Suite(f"TLS_{_kx}_WITH_AES_256_GCM_SHA384", "aes-gcm", 32, "sha384", False)
 for _code, _kx in ((0xCCA8, "ECDHE_RSA"), (0xCCA9, "ECDHE_ECDSA"), (0xCCAA, "DHE_RSA")):
-    SUITES[_code] = Suite(f"TLS_{_kx}_WITH_CHACHA20_POLY1305_SHA256", "chacha20", 32, "sha256", False)
+    SUITES[_code] = Suite(
+        f"TLS_{_kx}_WITH_CHACHA20_POLY1305_SHA256", "chacha20", 32, "sha256", False
+    )
 
 
 def hkdf_expand_label(secret: bytes, label: str, context: bytes, length: int, hash: str) -> bytes:
@@ -126,4 +128,3 @@ def tls12_openers(
     client_key, server_key = block[:k], block[k : 2 * k]
     client_iv, server_iv = block[2 * k : 2 * k + iv_size], block[2 * k + iv_size :]
     return Opener(suite, client_key, client_iv), Opener(suite, server_key, server_iv)
-

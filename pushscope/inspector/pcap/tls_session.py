@@ -117,7 +117,9 @@ class TlsSession:
         """The connection is over: an unfinished record is a problem."""
         for side, state in self.sides.items():
             if state.pending and not state.stopped:
-                self.stop(side, f"the {side}'s last record is truncated ({len(state.pending)} bytes)")
+                self.stop(
+                    side, f"the {side}'s last record is truncated ({len(state.pending)} bytes)"
+                )
 
     # --- records ----------------------------------------------------------------------------
 
@@ -177,8 +179,12 @@ class TlsSession:
         elif kind == 8 and side == "server":  # EncryptedExtensions (TLS 1.3)
             alpn = _extensions(body, 0).get(16)
             if alpn is not None:
-                self.alpn = _alpn(alpn)[0] if _alpn(alpn) else None
-        elif kind == 20 and state.app_secret is not None and self.suite is not None:
+                names = _alpn(alpn)
+                self.alpn = names[0] if names else None
+        elif kind == 20 and state.secret is not None and self.suite is not None:  # Finished
+            if state.app_secret is None:
+                state.stopped = True  # (said when the secrets were looked up)
+                return
             state.secret, state.app_secret = state.app_secret, None
             state.opener = tls13_opener(self.suite, state.secret)
         elif kind == 24 and state.secret is not None and self.suite is not None:  # KeyUpdate
@@ -235,13 +241,18 @@ class TlsSession:
                 secrets.get("CLIENT_HANDSHAKE_TRAFFIC_SECRET"),
                 secrets.get("SERVER_HANDSHAKE_TRAFFIC_SECRET"),
             )
-            application = secrets.get("CLIENT_TRAFFIC_SECRET_0"), secrets.get(
-                "SERVER_TRAFFIC_SECRET_0"
+            application = (
+                secrets.get("CLIENT_TRAFFIC_SECRET_0"),
+                secrets.get("SERVER_TRAFFIC_SECRET_0"),
             )
-            if None in handshake or None in application:
+            if None in handshake:
                 self.missing_keys = True
-                self.problems.append("the key log lacks some TLS 1.3 traffic secrets")
                 return
+            if None in application:
+                self.problems.append(
+                    "the key log has this connection's handshake secrets but not its "
+                    "application traffic secrets: only the handshake is read"
+                )
             for state, hs, app in zip((client, server), handshake, application, strict=True):
                 assert hs is not None
                 state.secret, state.app_secret = hs, app
