@@ -16,7 +16,7 @@ from pushscope.inspector.readers.base import CaptureError, ZlibReader, sniff
 Reader = Callable[[BinaryIO, int, str], Iterator[ModelEvent]]
 
 
-def _reader(fmt: str) -> Reader:
+def _reader(fmt: str, keylog: KeyLog | None = None) -> Reader:
     # Imported on demand: the mitmproxy-based reader stays out of processes that never need it.
     if fmt == "har":
         from pushscope.inspector.readers.har import read_har
@@ -33,7 +33,7 @@ def _reader(fmt: str) -> Reader:
     if fmt in ("pcap", "pcapng"):
         from pushscope.inspector.readers.pcap import read_pcap
 
-        return read_pcap
+        return functools.partial(read_pcap, keylog=keylog) if keylog is not None else read_pcap
     raise CaptureError(f"reading {fmt} captures is not supported yet")
 
 
@@ -84,9 +84,7 @@ def read_capture(path: Path, source: int, keylog: KeyLog | None = None) -> Captu
         raise CaptureError(f"{path}: cannot open: {e.strerror or e}") from None
     try:
         fp, fmt = _unwrap(raw, path)
-        reader = _reader(fmt)
-        if fmt in ("pcap", "pcapng") and keylog is not None:
-            reader = functools.partial(reader, keylog=keylog)
+        reader = _reader(fmt, keylog)
     except BaseException:
         raw.close()
         raise
