@@ -162,7 +162,9 @@ class _Tls:
             self._problems()
         if self.inner is not None:
             self.inner.close(timestamp, error)
-            return
+            if self.inner._count:  # noqa: SLF001 - requests read: they stand for the connection
+                return
+            self.open("no HTTP/1.1 request inside")
         if self.exchange is None:
             decrypted = self.session.decrypting and not self.opaque
             self.open("no application data" if decrypted else None)
