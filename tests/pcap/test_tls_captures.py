@@ -4,6 +4,7 @@ key logs (read in place from ../shared/fixtures), and bad input."""
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -361,3 +362,38 @@ def test_dsb_through_the_reader(tmp_path: Path) -> None:
     report, fatal = analyze_paths([path], limits=Limits())
     assert fatal == []
     assert {x.tls.decrypted for x in report.exchanges if x.tls} == {True}
+
+
+# --- command line ------------------------------------------------------------------------------
+
+
+def test_analyze_keylog_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from pushscope.cli import main
+
+    capture, keys = tmp_path / "tls.pcap", tmp_path / "keys.log"
+    capture.write_bytes(tls_builder.conversation().pcap())
+    keys.write_text(tls_builder.keylog_text())
+    empty = tmp_path / "other.log"
+    empty.write_text("# nothing here\n")
+    argv = ["analyze", str(capture), "--keylog", str(empty), "--keylog", str(keys)]
+    assert main([*argv, "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    (exchange,) = report["exchanges"]
+    assert exchange["tls"]["decrypted"] is True and exchange["tls"]["alpn"] == "http/1.1"
+    bad = tmp_path / "bad.log"
+    bad.write_text("CLIENT_RANDOM 00\n")
+    assert main(["analyze", str(capture), "--keylog", str(bad)]) == 2
+    assert f"{bad}, line 1:" in capsys.readouterr().err
+
+
+def test_view_takes_key_logs(tmp_path: Path) -> None:
+    from pushscope.cli import build_parser
+    from pushscope.tui.main import source_for
+    from pushscope.tui.sources import CaptureSource
+
+    capture, keys = tmp_path / "tls.pcap", tmp_path / "keys.log"
+    capture.write_bytes(tls_builder.conversation().pcap())
+    keys.write_text(tls_builder.keylog_text())
+    source = source_for(build_parser().parse_args(["view", str(capture), "--keylog", str(keys)]))
+    assert isinstance(source, CaptureSource) and source.keylog is not None
+    assert len(source.keylog) == 1
