@@ -17,7 +17,13 @@ from pushscope.inspector.pcap.capture import ACK, FIN, RST, SYN, address, ends, 
 from pushscope.inspector.pcap.http1 import FrameObserver, HttpConnection
 from pushscope.inspector.pcap.keylog import KeyLog
 from pushscope.inspector.pcap.tcp import StreamReassembler, ignore, ignore_gap
-from pushscope.inspector.pcap.tls import KEYLOG_HINT, MAX_HELLO, looks_like_tls, reader_for
+from pushscope.inspector.pcap.tls import (
+    KEYLOG_HINT,
+    MAX_HELLO,
+    InnerReader,
+    looks_like_tls,
+    reader_for,
+)
 from pushscope.inspector.pcap.tls_session import TlsSession
 from pushscope.inspector.pcap.websocket_frames import MAX_MESSAGE
 
@@ -37,7 +43,7 @@ class _Tls:
         self.started = timestamp
         self.session = TlsSession(keylog)
         self.exchange: Exchange | None = None
-        self.inner: HttpConnection | None = None
+        self.inner: InnerReader | None = None
         self.opaque = False
         """The plaintext is not read (no keys, no reader for its ALPN, or it failed)."""
 
@@ -156,14 +162,18 @@ class _Tls:
             self.inner.end(side, timestamp)
 
     def close(self, timestamp: float, error: str | None) -> None:
-        self.session.end()
-        self.owner.table.tls_records[self.owner.key] = self.session.records
+        session = self.session
+        session.end()
+        if session.keylog and not session.hello_seen and self.exchange is None:
+            session.problems.append("no ClientHello seen (capture starts mid-connection?)")
+        self.owner.table.tls_records[self.owner.key] = session.records
         if self.session.problems:
             self._problems()
         if self.inner is not None:
             self.inner.close(timestamp, error)
-            if self.inner._count:  # noqa: SLF001 - requests read: they stand for the connection
-                return
+            inner = self.inner
+            if not isinstance(inner, HttpConnection) or inner._count:  # noqa: SLF001
+                return  # the requests read stand for the connection
             self.open("no HTTP/1.1 request inside")
         if self.exchange is None:
             decrypted = self.session.decrypting and not self.opaque

@@ -3,7 +3,10 @@ reader a decrypted connection's plaintext goes to."""
 
 from __future__ import annotations
 
-from pushscope.inspector.model import TlsInfo
+from typing import Protocol
+
+from pushscope.inspector.events import ModelEvent
+from pushscope.inspector.model import Direction, TlsInfo
 from pushscope.inspector.pcap.http1 import HttpConnection
 from pushscope.inspector.pcap.websocket_frames import MAX_MESSAGE
 
@@ -64,17 +67,31 @@ KEYLOG_HINT = (
 )
 
 
+class InnerReader(Protocol):
+    """What reads a decrypted connection's plaintext: `HttpConnection`'s interface."""
+
+    out: list[ModelEvent]
+
+    def data(self, side: Direction, data: bytes, timestamp: float) -> None: ...
+    def end(self, side: Direction, timestamp: float) -> None: ...
+    def close(self, timestamp: float, error: str | None) -> None: ...
+
+
 def reader_for(
     alpn: str | None, source: int, key: str, client: str, server: str, tls: TlsInfo
-) -> HttpConnection | None:
+) -> InnerReader | None:
     """The reader of a decrypted connection's plaintext, by its ALPN: HTTP/1.1 (or no ALPN),
     HTTP/2 when its reader is present; None for anything else."""
     if alpn in (None, "http/1.1", "http/1.0"):
         return HttpConnection(source, key, client, server, False, MAX_MESSAGE, tls=tls)
     if alpn == "h2":
         try:
-            from pushscope.inspector.pcap.http2 import Http2Connection  # type: ignore[import-not-found]
+            from pushscope.inspector.pcap.http2 import (  # type: ignore[import-not-found,unused-ignore]
+                Http2Connection,
+            )
         except ImportError:
             return None
-        return Http2Connection(source, key, client, server, False, MAX_MESSAGE, tls=tls)  # type: ignore[no-any-return]
+        reader: InnerReader = Http2Connection(source, key, client, server, False, MAX_MESSAGE)
+        reader.tls = tls  # type: ignore[attr-defined]
+        return reader
     return None
