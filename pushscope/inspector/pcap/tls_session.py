@@ -38,6 +38,11 @@ class _Side:
     """One direction: bytes of an unfinished record, the opener in use and the next ones."""
 
     pending: bytes = b""
+    waiting: list[bytes] = field(default_factory=list)
+    """Pieces after `pending`, held until the record they are part of is whole."""
+    need: int = 0
+    """Bytes the record in progress needs in all (`pending`, `waiting` and more)."""
+    have: int = 0
     opener: Opener | None = None
     next_opener: Opener | None = None  # TLS 1.2: after ChangeCipherSpec
     secret: bytes | None = None  # TLS 1.3: the traffic secret in use
@@ -83,7 +88,7 @@ class TlsSession:
         state = self.sides[side]
         if not state.stopped:
             state.stopped = True
-            state.pending = b""
+            state.pending, state.waiting = b"", []
             self.problems.append(why)
 
     def data(self, side: Direction, data: bytes, timestamp: float) -> None:
@@ -91,6 +96,14 @@ class TlsSession:
         state = self.sides[side]
         if state.stopped:
             return
+        if state.need:  # a record spread over segments: join its pieces once, when whole
+            state.have += len(data)
+            if state.have < state.need:
+                state.waiting.append(data)
+                return
+            data = b"".join((*state.waiting, data))
+            state.waiting.clear()
+            state.need = 0
         buffer = state.pending + data if state.pending else data
         view = memoryview(buffer)
         size = len(buffer)
@@ -105,6 +118,7 @@ class TlsSession:
                 self.stop(side, f"the {side} sent a record of {length} bytes, over the limit")
                 return
             if size - pos - 5 < length:
+                state.need, state.have = 5 + length, size - pos
                 break
             header = bytes(view[pos : pos + 5])
             self._record(side, state, kind, header, view[pos + 5 : pos + 5 + length], timestamp)
