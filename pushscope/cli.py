@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, TextIO
 from pushscope import __version__
 from pushscope.inspector.findings import Finding, Severity
 from pushscope.inspector.model import Limits
+from pushscope.inspector.pcap.keylog import KeyLogError, load_keylogs
 from pushscope.inspector.pipeline import Progress, analyze_paths
 from pushscope.inspector.report import Report
 
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a JSON report written earlier (--format json): --fail-on counts only findings "
         "it does not hold, or holds at a lower severity",
     )
+    _keylog_option(analyze)
     analyze.add_argument(
         "--no-redact",
         dest="redact",
@@ -92,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     view.add_argument("paths", nargs="*", type=Path, metavar="CAPTURE")
     view.add_argument("--follow", type=Path, metavar="FEED", help="tail a pushscope_feed file")
     view.add_argument("--save", type=Path, metavar="DIR", help="write the report here on exit")
+    _keylog_option(view)
     live = commands.add_parser(
         "live",
         help="run mitmproxy inside the viewer and watch the traffic sent through it",
@@ -201,12 +204,32 @@ class _Errors:
         )
 
 
+def _keylog_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--keylog",
+        action="append",
+        type=Path,
+        metavar="FILE",
+        help="TLS key log (SSLKEYLOGFILE format) to decrypt packet captures with; repeatable "
+        "(pcapng files' own decryption secrets are read without it)",
+    )
+
+
 def analyze(args: argparse.Namespace) -> int:
     errors = _Errors()
+    try:
+        keylog = load_keylogs(args.keylog) if args.keylog else None
+    except KeyLogError as e:
+        print(f"pushscope: error: {e}", file=sys.stderr)
+        return EXIT_UNUSABLE
     baseline = _read_report(args.baseline, errors) if args.baseline is not None else None
     with _progress(args.paths, errors) as progress:
         report, fatal = analyze_paths(
-            args.paths, limits=_limits(args.format), redact=args.redact, progress=progress
+            args.paths,
+            limits=_limits(args.format),
+            redact=args.redact,
+            progress=progress,
+            keylog=keylog,
         )
     _print_problems(_problems(report), fatal, errors)
     failing: list[Finding] = []  # what --fail-on counts

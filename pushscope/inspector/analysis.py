@@ -194,6 +194,8 @@ class Analyzer:
         )
         if opened.tls_sni is not None:
             exchange.tls_sni = opened.tls_sni
+        if opened.tls is not None:
+            exchange.tls = opened.tls
         if opened.evidence:
             exchange.evidence = list(opened.evidence)
         # A flow saved again under the same id in the same source is a later state of it

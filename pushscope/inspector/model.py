@@ -424,6 +424,17 @@ class StreamBody:
     bytes: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class TlsInfo:
+    """The TLS connection an exchange of a packet capture travelled in."""
+
+    version: str | None
+    cipher: str | None
+    alpn: str | None
+    sni: str | None
+    decrypted: bool
+
+
 @dataclass(slots=True)
 class Exchange:
     """One HTTP request and what came of it: a plain response, an SSE stream, a WebSocket..."""
@@ -443,6 +454,8 @@ class Exchange:
     sse: SseStream | None = None
     stream: StreamBody | None = None
     tls_sni: str | None = None
+    tls: TlsInfo | None = None
+    """What a packet capture's TLS connection carrying the exchange told (None elsewhere)."""
     role: str | None = None
     """The exchange's part in a finding, e.g. `short-poll`, `long-poll`, `sse-reconnect`."""
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from pushscope.inspector.analysis import Analyzer
 from pushscope.inspector.detect import Detector
 from pushscope.inspector.model import Limits
+from pushscope.inspector.pcap.keylog import KeyLog
 from pushscope.inspector.readers import read_capture
 from pushscope.inspector.readers.base import CaptureError
 from pushscope.inspector.report import Report, Source
@@ -23,8 +24,10 @@ def analyze_paths(
     limits: Limits | None = None,
     redact: bool = True,
     progress: Progress | None = None,
+    keylog: KeyLog | None = None,
 ) -> tuple[Report, list[str]]:
-    """Analyse every capture; return the report and one line per unusable input.
+    """Analyse every capture (packet captures' TLS decrypted with `keylog`); return the report
+    and one line per unusable input.
 
     The cyclic garbage collector is paused meanwhile: a capture becomes millions of small
     acyclic objects, which it would otherwise scan again and again.
@@ -32,7 +35,7 @@ def analyze_paths(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _analyze(paths, limits, redact, progress)
+        return _analyze(paths, limits, redact, progress, keylog)
     finally:
         if collecting:
             gc.freeze()  # what the analysis built stays: no full collection rescans it now
@@ -40,7 +43,11 @@ def analyze_paths(
 
 
 def _analyze(
-    paths: Sequence[Path], limits: Limits | None, redact: bool, progress: Progress | None
+    paths: Sequence[Path],
+    limits: Limits | None,
+    redact: bool,
+    progress: Progress | None,
+    keylog: KeyLog | None = None,
 ) -> tuple[Report, list[str]]:
     analyzer = Analyzer(
         limits or Limits(ws_messages=0, sse_events=0, headers=False),
@@ -53,7 +60,7 @@ def _analyze(
         sources.append(source)
         before = len(analyzer)
         try:
-            capture = read_capture(path, index)
+            capture = read_capture(path, index, keylog)
             source.format = capture.format
             size = os.path.getsize(path)
             for n, event in enumerate(capture.events):

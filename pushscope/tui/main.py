@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from pushscope.inspector.pcap.keylog import KeyLogError, load_keylogs
 from pushscope.tui.sources import CaptureSource, DemoSource, FollowSource, LiveSource, TrafficSource
 
 EXIT_OK = 0
@@ -29,7 +30,11 @@ def source_for(args: argparse.Namespace) -> TrafficSource | str:
         missing = [str(p) for p in args.paths if not p.is_file()]
         if missing:
             return f"{missing[0]}: no such file"
-        return CaptureSource(args.paths)
+        try:
+            keylog = load_keylogs(args.keylog) if getattr(args, "keylog", None) else None
+        except KeyLogError as e:
+            return str(e)
+        return CaptureSource(args.paths, keylog)
     try:
         if args.command == "demo":
             return DemoSource(save=args.save)

@@ -14,6 +14,7 @@ from pushscope.inspector.analysis import Analyzer
 from pushscope.inspector.detect import Detector
 from pushscope.inspector.findings import Finding
 from pushscope.inspector.model import Limits
+from pushscope.inspector.pcap.keylog import KeyLog
 from pushscope.inspector.readers import read_capture
 from pushscope.inspector.readers.base import CaptureError
 from pushscope.inspector.report import Report, Source
@@ -97,7 +98,8 @@ class TrafficSource:
 class CaptureSource(TrafficSource):
     """Captures read one after the other, streamed into the table as they are read."""
 
-    def __init__(self, paths: Sequence[Path]) -> None:
+    def __init__(self, paths: Sequence[Path], keylog: KeyLog | None = None) -> None:
+        self.keylog = keylog
         names = ", ".join(p.name for p in paths[:3]) + (" ..." if len(paths) > 3 else "")
         super().__init__(names)
         self.paths = list(paths)
@@ -135,7 +137,7 @@ class CaptureSource(TrafficSource):
         analyzer = self.analyzer
         before = len(analyzer)
         try:
-            capture = read_capture(path, index)
+            capture = read_capture(path, index, self.keylog)
             source.format = capture.format
             size = max(1, os.path.getsize(path))
             for n, event in enumerate(capture.events):

@@ -198,7 +198,8 @@ def test_tls_listed_with_its_sni(tmp_path: Path) -> None:
     (exchange,) = analyzed(tmp_path, c.pcap())
     assert exchange.tls_sni == "api.example.com"
     assert exchange.request.method == "CONNECT" and exchange.request.url == "api.example.com:443"
-    assert exchange.evidence == ["TLS to api.example.com: encrypted, not decrypted"]
+    assert exchange.evidence[0] == "TLS to api.example.com: encrypted, not decrypted"
+    assert "SSLKEYLOGFILE" in exchange.evidence[1] and "--keylog" in exchange.evidence[1]
     assert exchange.error is None
 
 

@@ -73,10 +73,13 @@ class _Source:
         return self.offset + self.pos
 
 
-def visit_packets(fp: BinaryIO, visit: Visit) -> Iterator[Tally | str]:
+def visit_packets(
+    fp: BinaryIO, visit: Visit, secrets: Callable[[str], None] | None = None
+) -> Iterator[Tally | str]:
     """Give every packet of a pcap or pcapng file to `visit`, in order; yield a `Tally` after
     every `TALLY_EVERY` packets, before each problem (one line, with the offset, as str) and at
-    the end."""
+    the end. The TLS key log text of a pcapng Decryption Secrets Block goes to `secrets`, in
+    its place among the packets."""
     source = _Source(fp)
     source.need(4)
     if source.buffer[:4] != b"\x0a\x0d\x0d\x0a":
@@ -84,6 +87,10 @@ def visit_packets(fp: BinaryIO, visit: Visit) -> Iterator[Tally | str]:
         return
     number, timestamp = 0, None
     for item in _pcapng(source):
+        if isinstance(item, tuple) and len(item) == 2:
+            if secrets is not None:
+                secrets(item[1])
+            continue
         if isinstance(item, str):
             yield number, timestamp
             yield item
@@ -167,8 +174,11 @@ class _Interface(NamedTuple):
     offset: float
 
 
-def _pcapng(source: _Source) -> Iterator[tuple[int, float, int, bytes] | str]:
-    """(packet number, timestamp, link type, frame) of each packet, or a problem."""
+def _pcapng(
+    source: _Source,
+) -> Iterator[tuple[int, float, int, bytes] | tuple[int, str] | str]:
+    """(packet number, timestamp, link type, frame) of each packet, (offset, key log text) of
+    each TLS Decryption Secrets Block, or a problem."""
     order = "<"
     interfaces: list[_Interface] = []
     number = 0
@@ -196,6 +206,10 @@ def _pcapng(source: _Source) -> Iterator[tuple[int, float, int, bytes] | str]:
         source.pos += length
         if kind == 1:
             interfaces.append(_interface(body, order))
+        elif kind == 10 and len(body) >= 8:  # Decryption Secrets Block
+            secrets_type, size = struct.unpack_from(order + "II", body, 0)
+            if secrets_type == _TLS_KEY_LOG:
+                yield at, bytes(body[8 : 8 + size]).decode("utf-8", "replace")
         elif kind in (6, 2, 3):
             number += 1
             packet = _packet_block(kind, body, order, interfaces)
@@ -205,6 +219,10 @@ def _pcapng(source: _Source) -> Iterator[tuple[int, float, int, bytes] | str]:
                 yield (number, *packet)
     if source.pos < len(source.buffer):
         yield f"offset {source.here}: file ends inside a block header"
+
+
+_TLS_KEY_LOG = 0x544C534B
+"""A Decryption Secrets Block's type for NSS key log lines ("TLSK")."""
 
 
 def _interface(body: bytes, order: str) -> _Interface:

@@ -3,20 +3,28 @@
 Each TCP connection is told apart by its addresses and ports (and a new SYN after it ended);
 its client is the side that sent the SYN, or, for a capture that starts mid-connection, the
 side that sends a request line (failing that, the higher port). The first bytes decide what
-it carries: TLS (listed with its SNI, not decrypted), HTTP/1.1 (parsed), or something else
-(skipped).
+it carries: TLS (decrypted when its keys are logged, else listed with its SNI), HTTP/1.1
+(parsed), or something else (skipped).
 """
 
 from __future__ import annotations
 
 import re
 
-from pushscope.inspector.events import ExchangeClosed, ExchangeOpened, ModelEvent
-from pushscope.inspector.model import Direction, Exchange, Request
+from pushscope.inspector.events import ExchangeClosed, ExchangeOpened, ModelEvent, SourceProblem
+from pushscope.inspector.model import Direction, Exchange, Request, TlsInfo
 from pushscope.inspector.pcap.capture import ACK, FIN, RST, SYN, address, ends, tcp_segment
 from pushscope.inspector.pcap.http1 import FrameObserver, HttpConnection
+from pushscope.inspector.pcap.keylog import KeyLog
 from pushscope.inspector.pcap.tcp import StreamReassembler, ignore, ignore_gap
-from pushscope.inspector.pcap.tls import MAX_HELLO, client_hello_sni, looks_like_tls
+from pushscope.inspector.pcap.tls import (
+    KEYLOG_HINT,
+    MAX_HELLO,
+    InnerReader,
+    looks_like_tls,
+    reader_for,
+)
+from pushscope.inspector.pcap.tls_session import TlsSession
 from pushscope.inspector.pcap.websocket_frames import MAX_MESSAGE
 
 _HTTP_REQUEST = re.compile(rb"[A-Z]{3,10} \S")
@@ -26,29 +34,107 @@ _DECIDE_AFTER = 16
 
 
 class _Tls:
-    """A TLS connection: one exchange, `CONNECT sni:port` (as a proxy would see the tunnel),
-    with `tls_sni` set; nothing inside is read."""
+    """A TLS connection. With its keys logged, its records are decrypted (`TlsSession`) and the
+    plaintext read by the reader its ALPN names (`reader_for`); otherwise it is one exchange,
+    `CONNECT sni:port` (as a proxy would see the tunnel), with `tls_sni` set."""
 
-    def __init__(self, owner: TcpConnection, timestamp: float) -> None:
+    def __init__(self, owner: TcpConnection, timestamp: float, keylog: KeyLog | None) -> None:
         self.owner = owner
-        self.hello = b""
         self.started = timestamp
+        self.session = TlsSession(keylog)
         self.exchange: Exchange | None = None
+        self.inner: InnerReader | None = None
+        self.opaque = False
+        """The plaintext is not read (no keys, no reader for its ALPN, or it failed)."""
 
-    def data(self, buffer: bytes, start: int, end: int, timestamp: float) -> None:
-        """The client's next bytes (the sink of its stream): the hello, until its SNI is read."""
+    def where(self) -> str:
+        owner = self.owner
+        return f"packet {owner.table.number}, TLS connection {owner.client} -> {owner.server}"
+
+    def client_data(self, buffer: bytes, start: int, end: int, timestamp: float) -> None:
+        self.feed("client", buffer[start:end], timestamp)
+
+    def server_data(self, buffer: bytes, start: int, end: int, timestamp: float) -> None:
+        self.feed("server", buffer[start:end], timestamp)
+
+    def feed(self, side: Direction, data: bytes, timestamp: float) -> None:
+        session = self.session
+        session.data(side, data, timestamp)
+        if session.problems:
+            self._problems()
+        if self.opaque or self.inner is not None:
+            if session.out:
+                self._plaintext()
+            return
+        if session.decided:
+            if not session.decrypting:
+                self.open(None)
+            elif session.out:
+                self._plaintext()
+        elif side == "client" and not session.hello_seen and len(data) >= MAX_HELLO:
+            self.open(None)
+
+    def _problems(self) -> None:
+        where = self.where()
+        owner = self.owner
+        for problem in self.session.problems:
+            owner.out.append(SourceProblem(owner.source, f"{where}: {problem}"))
+        self.session.problems.clear()
+
+    def info(self) -> TlsInfo:
+        session = self.session
+        return TlsInfo(
+            version=session.version,
+            cipher=session.suite.name if session.suite else None,
+            alpn=session.alpn,
+            sni=session.sni,
+            decrypted=session.decrypting and not self.opaque,
+        )
+
+    def _plaintext(self) -> None:
+        session = self.session
+        inner = self.inner
+        if inner is None and not self.opaque:
+            owner = self.owner
+            inner = reader_for(
+                session.alpn, owner.source, owner.key, owner.client, owner.server, self.info()
+            )
+            if inner is None:
+                self.open(f"{session.alpn} inside: not read")
+            else:
+                inner.out = owner.out
+                self.inner = inner
+        if inner is not None:
+            for side, data, at in session.out:
+                inner.data(side, data, at)
+        session.out.clear()
+
+    def open(self, note: str | None) -> None:
+        """Give out the one exchange that stands for the connection."""
         if self.exchange is not None:
             return
-        self.hello += buffer[start:end]
-        sni = client_hello_sni(self.hello)
-        if sni is False and len(self.hello) < MAX_HELLO:
-            return
-        self.open(sni if isinstance(sni, str) else None)
-
-    def open(self, sni: str | None) -> None:
+        self.opaque = True
         owner = self.owner
+        session = self.session
+        sni = session.sni
         port = owner.server.rsplit(":", 1)[1]
         authority = f"{sni}:{port}" if sni else owner.server
+        alpn = session.alpn or ",".join(session.alpn_offered) or None
+        if note is not None:
+            evidence = [f"TLS to {sni or 'a server (no SNI seen)'}: decrypted; {note}"]
+        else:
+            said = "keys not in the key log" if session.keylog else "encrypted, not decrypted"
+            evidence = [
+                f"TLS to {sni or 'a server (no SNI seen)'}"
+                + (f" (ALPN {alpn})" if alpn else "")
+                + f": {said}",
+                KEYLOG_HINT,
+            ]
+        if session.keylog and session.missing_keys:
+            owner.out.append(
+                SourceProblem(owner.source, f"{self.where()}: no keys logged for this connection")
+            )
+        info = self.info()
         self.exchange = Exchange(
             id=f"{owner.source}-{owner.key}-tls",
             source=owner.source,
@@ -56,15 +142,42 @@ class _Tls:
             client=owner.client,
             server=owner.server,
             tls_sni=sni,
+            tls=TlsInfo(info.version, info.cipher, alpn, sni, note is not None),
             # Said here: an exchange that is never answered keeps the evidence it came with.
-            evidence=[f"TLS to {sni or 'a server (no SNI seen)'}: encrypted, not decrypted"],
+            evidence=evidence,
         )
         owner.out.append(ExchangeOpened(self.exchange))
-        self.hello = b""
+
+    def gap(self, side: Direction, size: int, timestamp: float) -> None:
+        """Bytes of `side` lost: its records cannot be followed any further."""
+        self.session.stop(
+            side,
+            f"{size} bytes the {side} sent are missing (TCP gap); "
+            "its records are not read after them",
+        )
+        self._problems()
+
+    def end(self, side: Direction, timestamp: float) -> None:
+        if self.inner is not None:
+            self.inner.end(side, timestamp)
 
     def close(self, timestamp: float, error: str | None) -> None:
+        session = self.session
+        session.end()
+        if session.keylog and not session.hello_seen and self.exchange is None:
+            session.problems.append("no ClientHello seen (capture starts mid-connection?)")
+        self.owner.table.tls_records[self.owner.key] = session.records
+        if self.session.problems:
+            self._problems()
+        if self.inner is not None:
+            self.inner.close(timestamp, error)
+            inner = self.inner
+            if not isinstance(inner, HttpConnection) or inner._count:  # noqa: SLF001
+                return  # the requests read stand for the connection
+            self.open("no HTTP/1.1 request inside")
         if self.exchange is None:
-            self.open(None)
+            decrypted = self.session.decrypting and not self.opaque
+            self.open("no application data" if decrypted else None)
         assert self.exchange is not None
         self.owner.out.append(ExchangeClosed(self.exchange.id, timestamp, error=error))
 
@@ -129,7 +242,7 @@ class TcpConnection:
             stream.flush()
             if not self.decided:
                 self._decide_now()
-            if isinstance(self.reader, HttpConnection):
+            if self.reader is not None:
                 self.reader.end(side, timestamp)
             if len(self.fins) == 2:
                 self.finish(timestamp, None)
@@ -178,10 +291,20 @@ class TcpConnection:
         for stream in streams.values():
             stream.sink, stream.lost = ignore, ignore_gap  # unless a reader takes them
         if looks_like_tls(first):
-            tls = self.reader = _Tls(self, timestamp)
-            streams["client"].sink = tls.data
+            tls = self.reader = _Tls(self, timestamp, self.table.keylog)
+            streams["client"].sink, streams["server"].sink = tls.client_data, tls.server_data
+            streams["client"].lost = lambda size, at: tls.gap("client", size, at)
+            streams["server"].lost = lambda size, at: tls.gap("server", size, at)
             if side == "server" or first[0] != 22:  # joined after the handshake
+                self.out.append(
+                    SourceProblem(
+                        self.source,
+                        f"packet {self.table.number}, TLS connection {self.client} -> "
+                        f"{self.server}: the capture starts after its handshake; not decrypted",
+                    )
+                )
                 tls.open(None)
+                streams["client"].sink = streams["server"].sink = ignore
             return
         request = side == "client" and _HTTP_REQUEST.match(first) is not None
         response = side == "server" and first.startswith(_HTTP_RESPONSE)
@@ -226,9 +349,15 @@ class Connections:
     """Every TCP connection of one capture; packets in, model events out (in `out`)."""
 
     def __init__(
-        self, source: int, max_message: int = MAX_MESSAGE, frames: FrameObserver | None = None
+        self,
+        source: int,
+        max_message: int = MAX_MESSAGE,
+        frames: FrameObserver | None = None,
+        keylog: KeyLog | None = None,
     ) -> None:
         self.source = source
+        self.keylog = keylog
+        """Secrets to decrypt TLS connections with (a pcapng file's own are added as read)."""
         self.max_message = max_message
         self.frames = frames
         self.out: list[ModelEvent] = []
@@ -237,6 +366,8 @@ class Connections:
         self._count = 0
         self.number = 0
         """The number of the packet being read."""
+        self.tls_records: dict[str, int] = {}
+        """Records decrypted, by connection key, for each TLS connection that ended."""
 
     def packet(
         self, number: int, timestamp: float, linktype: int, buffer: bytes, start: int, end: int

@@ -36,6 +36,7 @@ from pushscope.inspector.model import (
     Headers,
     Request,
     Response,
+    TlsInfo,
     WebSocketMessage,
     header,
 )
@@ -103,8 +104,11 @@ class HttpConnection:
         max_message: int,
         frames: FrameObserver | None = None,
         streams: dict[Direction, StreamReassembler] | None = None,
+        tls: TlsInfo | None = None,
     ) -> None:
         self.source = source
+        self.tls = tls
+        """The TLS connection the bytes were decrypted from, if any: its URLs are https."""
         self.key = key
         self.client = client
         self.server = server
@@ -302,7 +306,7 @@ class HttpConnection:
         if method == "CONNECT" or target.startswith(("http://", "https://")):
             url = target
         else:
-            url = f"http://{host}{target}"
+            url = f"{'https' if self.tls else 'http'}://{host}{target}"
         request = Request(
             method=method,
             url=url,
@@ -318,6 +322,8 @@ class HttpConnection:
             client=self.client,
             server=self.server,
         )
+        if self.tls is not None:
+            exchange.tls, exchange.tls_sni = self.tls, self.tls.sni
         pending = _Pending(exchange.id)
         if method == "POST":
             content_type = header(headers, "content-type")

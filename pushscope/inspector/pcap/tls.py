@@ -1,6 +1,14 @@
-"""TLS seen from outside: is this a TLS stream, and which server name did the client ask for."""
+"""TLS seen from outside (is this a TLS stream, which server name the client asked for) and the
+reader a decrypted connection's plaintext goes to."""
 
 from __future__ import annotations
+
+from typing import Protocol
+
+from pushscope.inspector.events import ModelEvent
+from pushscope.inspector.model import Direction, TlsInfo
+from pushscope.inspector.pcap.http1 import HttpConnection
+from pushscope.inspector.pcap.websocket_frames import MAX_MESSAGE
 
 MAX_HELLO = 16 << 10
 """Bytes of a client's first flight read to find its ClientHello."""
@@ -50,4 +58,40 @@ def _sni(hello: bytes) -> str | None:
                 return names[5 : 5 + name_length].decode("ascii", "replace") or None
             return None
         pos += 4 + size
+    return None
+
+
+KEYLOG_HINT = (
+    "to read inside, log its keys: set SSLKEYLOGFILE=keys.log for curl, Firefox, Chromium or "
+    "httpx (or run Chromium with --ssl-key-log-file=keys.log), then pass --keylog keys.log"
+)
+
+
+class InnerReader(Protocol):
+    """What reads a decrypted connection's plaintext: `HttpConnection`'s interface."""
+
+    out: list[ModelEvent]
+
+    def data(self, side: Direction, data: bytes, timestamp: float) -> None: ...
+    def end(self, side: Direction, timestamp: float) -> None: ...
+    def close(self, timestamp: float, error: str | None) -> None: ...
+
+
+def reader_for(
+    alpn: str | None, source: int, key: str, client: str, server: str, tls: TlsInfo
+) -> InnerReader | None:
+    """The reader of a decrypted connection's plaintext, by its ALPN: HTTP/1.1 (or no ALPN),
+    HTTP/2 when its reader is present; None for anything else."""
+    if alpn in (None, "http/1.1", "http/1.0"):
+        return HttpConnection(source, key, client, server, False, MAX_MESSAGE, tls=tls)
+    if alpn == "h2":
+        try:
+            from pushscope.inspector.pcap.http2 import (  # type: ignore[import-not-found,unused-ignore]
+                Http2Connection,
+            )
+        except ImportError:
+            return None
+        reader: InnerReader = Http2Connection(source, key, client, server, False, MAX_MESSAGE)
+        reader.tls = tls  # type: ignore[attr-defined]
+        return reader
     return None

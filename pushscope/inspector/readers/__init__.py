@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -9,12 +10,13 @@ from pathlib import Path
 from typing import BinaryIO
 
 from pushscope.inspector.events import ModelEvent
+from pushscope.inspector.pcap.keylog import KeyLog
 from pushscope.inspector.readers.base import CaptureError, ZlibReader, sniff
 
 Reader = Callable[[BinaryIO, int, str], Iterator[ModelEvent]]
 
 
-def _reader(fmt: str) -> Reader:
+def _reader(fmt: str, keylog: KeyLog | None = None) -> Reader:
     # Imported on demand: the mitmproxy-based reader stays out of processes that never need it.
     if fmt == "har":
         from pushscope.inspector.readers.har import read_har
@@ -31,7 +33,7 @@ def _reader(fmt: str) -> Reader:
     if fmt in ("pcap", "pcapng"):
         from pushscope.inspector.readers.pcap import read_pcap
 
-        return read_pcap
+        return functools.partial(read_pcap, keylog=keylog) if keylog is not None else read_pcap
     raise CaptureError(f"reading {fmt} captures is not supported yet")
 
 
@@ -69,9 +71,10 @@ class Capture:
             return 0
 
 
-def read_capture(path: Path, source: int) -> Capture:
+def read_capture(path: Path, source: int, keylog: KeyLog | None = None) -> Capture:
     """Open `path`, recognise its format and return its events as a `Capture`.
 
+    `keylog` holds TLS secrets to decrypt packet captures with.
     Raises CaptureError when the file cannot be opened or recognised; the iterator raises it
     when the file turns out unusable before anything could be read from it.
     """
@@ -81,7 +84,7 @@ def read_capture(path: Path, source: int) -> Capture:
         raise CaptureError(f"{path}: cannot open: {e.strerror or e}") from None
     try:
         fp, fmt = _unwrap(raw, path)
-        reader = _reader(fmt)
+        reader = _reader(fmt, keylog)
     except BaseException:
         raw.close()
         raise

@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any, TextIO
 
 from pushscope import __version__
-from pushscope.inspector.model import Exchange, Protocol, SseStream, WebSocketSession
+from pushscope.inspector.model import Exchange, Protocol, SseStream, TlsInfo, WebSocketSession
 from pushscope.inspector.redact import redact_url
 from pushscope.inspector.report import SCHEMA, Report
 
@@ -124,6 +124,17 @@ def exchange_dict(exchange: Exchange, redact: bool = True) -> dict[str, Any]:
         "error": exchange.error,
         "role": exchange.role,
         "tls_sni": exchange.tls_sni,
+        **({"tls": _tls(exchange.tls)} if exchange.tls is not None else {}),
+    }
+
+
+def _tls(tls: TlsInfo) -> dict[str, Any]:
+    return {
+        "version": tls.version,
+        "cipher": tls.cipher,
+        "alpn": tls.alpn,
+        "sni": tls.sni,
+        "decrypted": tls.decrypted,
     }
 
 
