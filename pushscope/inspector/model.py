@@ -425,6 +425,17 @@ class StreamBody:
 
 
 @dataclass(slots=True)
+class GrpcCall:
+    """What the HTTP/2 framing of a gRPC call told: its status (from the trailers, or a
+    trailers-only response) and how many length-prefixed messages each side sent."""
+
+    status: int | None = None
+    message: str | None = None
+    request_messages: int = 0
+    response_messages: int = 0
+
+
+@dataclass(slots=True)
 class Exchange:
     """One HTTP request and what came of it: a plain response, an SSE stream, a WebSocket..."""
 
@@ -443,6 +454,7 @@ class Exchange:
     sse: SseStream | None = None
     stream: StreamBody | None = None
     tls_sni: str | None = None
+    grpc: GrpcCall | None = None
     role: str | None = None
     """The exchange's part in a finding, e.g. `short-poll`, `long-poll`, `sse-reconnect`."""
 

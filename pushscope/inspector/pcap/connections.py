@@ -3,8 +3,9 @@
 Each TCP connection is told apart by its addresses and ports (and a new SYN after it ended);
 its client is the side that sent the SYN, or, for a capture that starts mid-connection, the
 side that sends a request line (failing that, the higher port). The first bytes decide what
-it carries: TLS (listed with its SNI, not decrypted), HTTP/1.1 (parsed), or something else
-(skipped).
+it carries: TLS (listed with its SNI, not decrypted), HTTP/2 with prior knowledge (the client's
+connection preface), HTTP/1.1 (parsed, and handed to HTTP/2 after an `h2c` upgrade), or
+something else (skipped).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pushscope.inspector.events import ExchangeClosed, ExchangeOpened, ModelEven
 from pushscope.inspector.model import Direction, Exchange, Request
 from pushscope.inspector.pcap.capture import ACK, FIN, RST, SYN, address, ends, tcp_segment
 from pushscope.inspector.pcap.http1 import FrameObserver, HttpConnection
+from pushscope.inspector.pcap.http2 import PREFACE, Http2Connection
 from pushscope.inspector.pcap.tcp import StreamReassembler, ignore, ignore_gap
 from pushscope.inspector.pcap.tls import MAX_HELLO, client_hello_sni, looks_like_tls
 from pushscope.inspector.pcap.websocket_frames import MAX_MESSAGE
@@ -98,7 +100,7 @@ class TcpConnection:
             "server": StreamReassembler(self._early_server, self._gap_server),
         }
         self.fins: set[Direction] = set()
-        self.reader: HttpConnection | _Tls | None = None
+        self.reader: HttpConnection | Http2Connection | _Tls | None = None
         self.decided = False
         self.early: list[tuple[Direction, bytes, float]] = []
         self.early_size = 0
@@ -129,7 +131,7 @@ class TcpConnection:
             stream.flush()
             if not self.decided:
                 self._decide_now()
-            if isinstance(self.reader, HttpConnection):
+            if isinstance(self.reader, HttpConnection | Http2Connection):
                 self.reader.end(side, timestamp)
             if len(self.fins) == 2:
                 self.finish(timestamp, None)
@@ -156,7 +158,7 @@ class TcpConnection:
         self._gap("server", size, timestamp)
 
     def _gap(self, side: Direction, size: int, timestamp: float) -> None:
-        if isinstance(self.reader, HttpConnection):
+        if isinstance(self.reader, HttpConnection | Http2Connection):
             where = f"packet {self.table.number}, connection {self.client} -> {self.server}"
             self.reader.gap(side, size, timestamp, where)
 
@@ -167,12 +169,14 @@ class TcpConnection:
             return
         side, _, timestamp = early[0]
         first = b"".join(data for who, data, _ in early if who == side)
-        self._decide(side, first, timestamp)
+        said = b"".join(data for who, data, _ in early if who == "client")
+        self._decide(side, first, timestamp, said)
         streams = self.streams
         for who, data, at in early:
             streams[who].sink(data, 0, len(data), at)  # (a sink may hand on to the next)
 
-    def _decide(self, side: Direction, first: bytes, timestamp: float) -> None:
+    def _decide(self, side: Direction, first: bytes, timestamp: float, said: bytes) -> None:
+        """`first`: the first bytes, sent by `side`; `said`: the client's so far."""
         self.decided = True
         streams = self.streams
         for stream in streams.values():
@@ -182,6 +186,21 @@ class TcpConnection:
             streams["client"].sink = tls.data
             if side == "server" or first[0] != 22:  # joined after the handshake
                 tls.open(None)
+            return
+        # An HTTP/2 server may speak first (its SETTINGS), before the client's preface arrives.
+        if said and said.startswith(PREFACE[: len(said)]) or _h2_settings(side, first):
+            self.reader = Http2Connection(
+                self.source,
+                self.key,
+                self.client,
+                self.server,
+                midstream=False,
+                max_message=self.table.max_message,
+                frames=self.table.frames,
+                streams=streams,
+            )
+            self.reader.out = self.out
+            streams["client"].lost, streams["server"].lost = self._gap_client, self._gap_server
             return
         request = side == "client" and _HTTP_REQUEST.match(first) is not None
         response = side == "server" and first.startswith(_HTTP_RESPONSE)
@@ -215,6 +234,18 @@ class TcpConnection:
 
 _Half = tuple[TcpConnection, Direction, StreamReassembler, StreamReassembler]
 """A connection seen from one side: the connection, the side, its stream and the other's."""
+
+
+def _h2_settings(side: Direction, first: bytes) -> bool:
+    """`first` opens with an HTTP/2 SETTINGS frame sent by the server (not an ACK)."""
+    return (
+        side == "server"
+        and len(first) >= 9
+        and first[3] == 4
+        and first[4] == 0
+        and first[5:9] == b"\0\0\0\0"
+        and int.from_bytes(first[:3]) % 6 == 0
+    )
 
 
 def _key(src: bytes, sport: int, dst: bytes, dport: int) -> bytes:
