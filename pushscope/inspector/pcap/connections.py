@@ -188,7 +188,7 @@ class TcpConnection:
                 tls.open(None)
             return
         # An HTTP/2 server may speak first (its SETTINGS), before the client's preface arrives.
-        if said and said.startswith(PREFACE[: len(said)]) or _h2_settings(side, first):
+        if (said and said.startswith(PREFACE[: len(said)])) or _h2_settings(side, first):
             self.reader = Http2Connection(
                 self.source,
                 self.key,

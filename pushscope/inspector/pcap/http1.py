@@ -121,10 +121,13 @@ class HttpConnection:
         self._reading_request: Pending | None = None
         self._waiting: deque[Pending] = deque()
         """Requests whose response has not ended, oldest first (pipelining)."""
-        self._mode = "http"  # http | websocket | tunnel | broken
+        self._mode = "http"  # http | websocket | h2 | tunnel | broken
         self._upgraded: Pending | None = None
         self._readers: dict[Direction, SessionFrames] = {}
         self._session: SessionOwner | None = None
+        self.h2: Http2Connection | None = None
+        """After an `h2c` upgrade: the HTTP/2 reader the rest of the connection goes to."""
+        self._upgrade_request_headers: Headers = ()
         self._scan: dict[Direction, bytes | None] = {
             "client": b"" if midstream else None,
             "server": b"" if midstream else None,
@@ -180,6 +183,9 @@ class HttpConnection:
 
     def gap(self, side: Direction, size: int, timestamp: float, where: str) -> None:
         """`size` bytes `side` sent are missing from the capture."""
+        if self.h2 is not None:
+            self.h2.gap(side, size, timestamp, where)
+            return
         self.out.append(
             SourceProblem(
                 self.source,
@@ -197,6 +203,9 @@ class HttpConnection:
 
     def end(self, side: Direction, timestamp: float) -> None:
         """`side` closed its half of the connection (FIN)."""
+        if self.h2 is not None:
+            self.h2.end(side, timestamp)
+            return
         if self._mode != "http" or self._scan[side] is not None or side in self._ended:
             return
         self._ended.add(side)
@@ -208,6 +217,9 @@ class HttpConnection:
 
     def close(self, timestamp: float, error: str | None) -> None:
         """The connection is over (both FINs, a reset, or the capture ended)."""
+        if self.h2 is not None:
+            self.h2.close(timestamp, error)
+            self.h2 = None
         if self._upgraded is not None:
             close_seen = self._session is not None and self._session.close_seen
             if error is None and not close_seen and self._mode == "websocket":
@@ -320,6 +332,7 @@ class HttpConnection:
             server=self.server,
         )
         pending = Pending(exchange.id)
+        self._upgrade_request_headers = headers
         if method == "POST":
             content_type = header(headers, "content-type")
             if rpc_body_wanted(method, url, content_type):
@@ -384,7 +397,8 @@ class HttpConnection:
                 timestamp_start=timestamp,
             )
             pending.response = response
-            self.out.append(ResponseStarted(pending.id, response))
+            if upgrade_target(response.headers) != "h2c":  # (else its answer comes on stream 1)
+                self.out.append(ResponseStarted(pending.id, response))
         mirror(self._requests, event)
 
     def _switched(self, timestamp: float) -> None:
@@ -414,10 +428,35 @@ class HttpConnection:
                 if rest:
                     reader.take(rest, 0, len(rest), timestamp)
                 self.streams[side].sink = reader.take
+        elif response is not None and response.status == 101 and target == "h2c":
+            self._h2c(pending, timestamp, client_rest, server_rest)
         else:
             self._mode = "tunnel"
             for stream in self.streams.values():
                 stream.sink = ignore
+
+    def _h2c(self, pending: Pending, timestamp: float, client: bytes, server: bytes) -> None:
+        """An `Upgrade: h2c` was accepted: the rest of the connection is HTTP/2, its stream 1
+        the upgraded request, whose answer comes there."""
+        from pushscope.inspector.pcap.http2 import Http2Connection  # (it builds on this module)
+
+        self._upgraded = None
+        self._mode = "h2"
+        h2 = self.h2 = Http2Connection(
+            self.source,
+            self.key,
+            self.client,
+            self.server,
+            midstream=False,
+            max_message=self.max_message,
+            frames=self.frames,
+            streams=self.streams,
+        )
+        h2.out = self.out
+        settings = header(self._upgrade_request_headers, "http2-settings")
+        h2.upgraded(pending, settings)
+        h2.take_over("client", client, timestamp)
+        h2.take_over("server", server, timestamp)
 
     # --- recovery ----------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ direction and the streams already known go on.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 
 from hpack import Decoder
@@ -188,6 +189,20 @@ class Http2Connection:
         """Bytes that followed an `h2c` upgrade on `side`, read before the sinks were set."""
         if data:
             self._take(side, data, 0, len(data), timestamp)
+
+    def upgraded(self, pending: Pending, settings: str | None) -> None:
+        """The connection was upgraded from HTTP/1.1 (`h2c`): `pending`, the request that asked,
+        is stream 1; `settings`, its `HTTP2-Settings` header (the client's SETTINGS)."""
+        pending.response = None
+        self._streams[1] = _Stream(pending)
+        if settings:
+            frame = SettingsFrame(0)
+            try:
+                frame.parse_body(memoryview(base64.urlsafe_b64decode(settings + "==")))
+            except (HyperframeError, ValueError) as e:
+                self._problem(f"HTTP2-Settings of the upgrade request does not parse: {e}")
+                return
+            self._frame("client", frame, 0.0)
 
     def gap(self, side: Direction, size: int, timestamp: float, where: str) -> None:
         """`size` bytes `side` sent are missing: its frames (and HPACK state) are lost."""
