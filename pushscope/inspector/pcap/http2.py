@@ -318,7 +318,7 @@ class Http2Connection:
         at: float,
     ) -> None:
         if len(block) + len(data) > MAX_HEADER_BLOCK:
-            self._block[side] = None
+            self._block[side] = None if complete else (first, bytearray())
             self._hpack_lost.add(side)
             self._problem(
                 f"{side} stream {first.stream_id}: a header block over "
@@ -326,7 +326,8 @@ class Http2Connection:
             )
             self._end_stream(first.stream_id, at, "header block too large")
             return
-        block += data
+        if side not in self._hpack_lost:  # (else only the block's end matters)
+            block += data
         if not complete:
             self._block[side] = (first, block)
             return
@@ -360,7 +361,8 @@ class Http2Connection:
                 self._request_done(first.stream_id)
             return
         if stream is None:
-            self._unknown_stream(first.stream_id, "HEADERS")
+            if "client" not in self._hpack_lost:  # (else its request was not read)
+                self._unknown_stream(first.stream_id, "HEADERS")
             return
         if stream.pending.response is None:
             self._response(stream, headers, at)
@@ -459,7 +461,7 @@ class Http2Connection:
     def _data(self, side: Direction, frame: DataFrame, at: float) -> None:
         stream = self._streams.get(frame.stream_id)
         if stream is None:
-            if frame.stream_id == 0 or side not in self._hpack_lost:
+            if frame.stream_id == 0 or "client" not in self._hpack_lost:
                 self._unknown_stream(frame.stream_id, "DATA")
             return
         payload = frame.data
