@@ -165,6 +165,8 @@ class Http2Connection:
         }
         self._streams: dict[int, _Stream] = {}
         self._unknown = 0
+        self._highest = [0, 0]
+        """The highest stream id opened, server-pushed (even) and client-opened (odd)."""
         self._closed = False
         self.streams = streams if streams is not None else {
             "client": StreamReassembler(),
@@ -195,6 +197,7 @@ class Http2Connection:
         is stream 1; `settings`, its `HTTP2-Settings` header (the client's SETTINGS)."""
         pending.response = None
         self._streams[1] = _Stream(pending)
+        self._highest[1] = 1
         if settings:
             frame = SettingsFrame(0)
             try:
@@ -414,6 +417,7 @@ class Http2Connection:
             exchange.evidence.append(f"pushed by the server (PUSH_PROMISE on stream {number})")
         pending = Pending(exchange.id)
         stream = self._streams[number] = _Stream(pending)
+        self._highest[number % 2] = max(self._highest[number % 2], number)
         content_type = next((v for n, v in regular if n == "content-type"), None)
         if content_type is not None and content_type.lower().startswith("application/grpc"):
             stream.grpc = (_GrpcMessages(), _GrpcMessages())
@@ -521,6 +525,8 @@ class Http2Connection:
     # --- problems ----------------------------------------------------------------------------
 
     def _unknown_stream(self, number: int, kind: str) -> None:
+        if 0 < number <= self._highest[number % 2]:
+            return  # a stream that ended (a reset's answer may still be under way)
         self._unknown += 1
         if self._unknown == 1:  # once per connection
             self._problem(f"{kind} on stream {number}, which no request opened; ignored")
