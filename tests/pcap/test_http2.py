@@ -136,7 +136,11 @@ def test_grpc_messages_span_frames_and_status_comes_from_trailers() -> None:
         ("client", PREFACE + _settings()),
         ("client", client.headers(1, call)),
         ("client", DataFrame(1, body[:4]).serialize() + DataFrame(1, body[4:9000]).serialize()),
-        ("client", DataFrame(1, body[9000:], flags={"END_STREAM"}).serialize()),
+        *(
+            ("client", DataFrame(1, body[i : i + 16000]).serialize())
+            for i in range(9000, len(body), 16000)
+        ),
+        ("client", DataFrame(1, b"", flags={"END_STREAM"}).serialize()),
         ("server", server.headers(1, [(":status", "200"), ("content-type", "application/grpc")])),
         ("server", DataFrame(1, answer[:7]).serialize() + DataFrame(1, answer[7:]).serialize()),
         (
@@ -224,6 +228,13 @@ def test_bad_input_is_one_problem_and_the_rest_goes_on() -> None:
     said = problems(found)
     assert "DATA on stream 9, which no request opened" in said[0]
     assert "the last 19 bytes are a frame cut short" in said[1]
+    # A length past what the receiver allows: said, read anyway; then cut short at the end
+    found = _feed([("client", PREFACE + b"\x00\x80\x00\x00\x00\x00\x00\x00\x01" + b"x" * 50)])
+    assert [p.split("): ")[1] for p in problems(found)] == [
+        "client stream: a frame of 32768 bytes at byte 24, more than the 16384 the receiver "
+        "allows; read anyway",
+        "client stream: the last 59 bytes are a frame cut short",
+    ]
     # A header block larger than the cap: said, the stream ended, memory bounded
     huge = client.encoder.encode(
         _request("/h", x_huge="y" * (MAX_HEADER_BLOCK + 10)), huffman=False

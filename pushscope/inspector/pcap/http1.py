@@ -134,7 +134,7 @@ class HttpConnection:
         }
         self._unmatched = 0
         self._ended: set[Direction] = set()
-        self.streams = streams if streams is not None else {
+        self.streams: dict[Direction, StreamReassembler] = streams if streams is not None else {
             "client": StreamReassembler(),
             "server": StreamReassembler(),
         }  # fmt: skip

@@ -56,6 +56,8 @@ MAX_HEADER_BLOCK = 256 << 10
 """Bytes one header block (HEADERS + CONTINUATION) may hold; past this the direction's HPACK
 state is lost and its later headers unread."""
 _MAX_FRAME = (1 << 24) - 1
+_DEFAULT_FRAME = 1 << 14
+"""SETTINGS_MAX_FRAME_SIZE until a receiver's SETTINGS raise it (RFC 9113 6.5.2)."""
 _COMPACT = 1 << 16
 """Consumed bytes kept at the front of a direction's buffer before they are dropped."""
 _ERRORS = {
@@ -157,6 +159,12 @@ class Http2Connection:
         self._decoders: dict[Direction, Decoder] = {"client": Decoder(), "server": Decoder()}
         for decoder in self._decoders.values():
             decoder.max_header_list_size = MAX_HEADER_BLOCK
+        self._max_frame: dict[Direction, int] = {
+            side: _MAX_FRAME if midstream else _DEFAULT_FRAME for side in ("client", "server")
+        }
+        """The largest frame each side may send: what the other side's SETTINGS allow (not
+        known when the capture starts midway)."""
+        self._oversize: set[Direction] = set()
         self._hpack_lost: set[Direction] = set()
         self._broken: set[Direction] = set()
         self._block: dict[Direction, tuple[Frame, bytearray] | None] = {
@@ -168,7 +176,7 @@ class Http2Connection:
         self._highest = [0, 0]
         """The highest stream id opened, server-pushed (even) and client-opened (odd)."""
         self._closed = False
-        self.streams = streams if streams is not None else {
+        self.streams: dict[Direction, StreamReassembler] = streams if streams is not None else {
             "client": StreamReassembler(),
             "server": StreamReassembler(),
         }  # fmt: skip
@@ -258,9 +266,12 @@ class Http2Connection:
                 except HyperframeError as e:
                     self._break(side, f"not an HTTP/2 frame at byte {offset}: {e}")
                     break
-                if length > _MAX_FRAME:
-                    self._break(side, f"a frame of {length} bytes")
-                    break
+                if length > self._max_frame[side] and side not in self._oversize:
+                    self._oversize.add(side)  # (said once: a sender that does it, does it again)
+                    self._problem(
+                        f"{side} stream: a frame of {length} bytes at byte {offset}, more than "
+                        f"the {self._max_frame[side]} the receiver allows; read anyway"
+                    )
                 if len(data) - offset - 9 < length:
                     break
                 try:
@@ -296,9 +307,12 @@ class Http2Connection:
                 )
             case SettingsFrame():
                 size = frame.settings.get(SettingsFrame.HEADER_TABLE_SIZE)
+                peer: Direction = "server" if side == "client" else "client"
                 if size is not None:  # bounds what the peer's encoder may use
-                    peer: Direction = "server" if side == "client" else "client"
                     self._decoders[peer].max_allowed_table_size = size
+                largest = frame.settings.get(SettingsFrame.MAX_FRAME_SIZE)
+                if largest is not None and _DEFAULT_FRAME <= largest <= _MAX_FRAME:
+                    self._max_frame[peer] = largest
             case RstStreamFrame():
                 self._end_stream(
                     frame.stream_id,
