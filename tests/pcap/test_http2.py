@@ -347,3 +347,35 @@ def test_unknown_frame_types_are_skipped() -> None:
     ]
     assert [e[0] for e in _same_whole_and_bytewise(pieces)] == ["open", "closed"]
     assert isinstance(Frame, type)
+
+
+def test_a_capture_joined_mid_connection_is_read_as_http2() -> None:
+    """No SYN, no preface: frames. The HPACK table is lost (said once); DATA of streams whose
+    headers could not be read is not reported stream by stream."""
+    client, server = Peer(), Peer()
+    client.encoder.encode(_request("/before", cookie="k" * 30))
+    conversation = Conversation()  # no handshake: the capture starts mid-connection
+    conversation.send(
+        "client", client.headers(5, _request("/before", cookie="k" * 30), "END_STREAM")
+    )
+    conversation.send("server", server.headers(5, [(":status", "200")]))
+    conversation.send("server", DataFrame(5, b"x" * 20, flags={"END_STREAM"}).serialize())
+    found = events(conversation.pcap())
+    said = problems(found)
+    assert len(said) == 1 and "(HTTP/2): client headers of stream 5 do not decode" in said[0]
+
+
+def test_graphql_operation_is_read_from_the_request_body() -> None:
+    client, server = Peer(), Peer()
+    body = b'{"query": "mutation Like { like(id: 1) }", "operationName": "Like"}'
+    call = _request("/graphql", "POST", content_type="application/json")
+    pieces: list[Piece] = [
+        ("client", PREFACE + _settings() + client.headers(1, call)),
+        ("client", DataFrame(1, body[:20]).serialize()),
+        ("client", DataFrame(1, body[20:], flags={"END_STREAM"}).serialize()),
+        ("server", server.headers(1, [(":status", "200")], "END_STREAM")),
+    ]
+    (closed,) = [e for e in _feed(pieces, cut=3) if isinstance(e, ExchangeClosed)]
+    assert closed.request_operation is not None
+    assert closed.request_operation[:3] == ("graphql", "Like", "mutation")
+    assert closed.request_body_size == len(body)

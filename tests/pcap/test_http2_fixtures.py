@@ -21,6 +21,7 @@ from pushscope.inspector.events import (
 )
 from pushscope.inspector.model import Direction, Protocol
 from pushscope.inspector.pcap.http2 import PREFACE, Http2Connection
+from pushscope.inspector.report.json_report import exchange_dict
 from tests.conftest import fixture_path
 from tests.pcap.helpers import analyzed, events, problems
 
@@ -122,6 +123,13 @@ def test_grpc_message_counts_and_status(
     assert (call.grpc.request_messages, call.grpc.response_messages) == (sent, received)
     assert (call.grpc.status, call.grpc.message) == (0, "")
     assert call.response is not None and call.response.status == 200
+    shown = exchange_dict(call)["grpc"]
+    assert shown == {
+        "status": 0,
+        "message": "",
+        "request_messages": sent,
+        "response_messages": received,
+    }
 
 
 # --- WebSocket over HTTP/2 ------------------------------------------------------------------

@@ -187,14 +187,16 @@ class TcpConnection:
             if side == "server" or first[0] != 22:  # joined after the handshake
                 tls.open(None)
             return
-        # An HTTP/2 server may speak first (its SETTINGS), before the client's preface arrives.
-        if (said and said.startswith(PREFACE[: len(said)])) or _h2_settings(side, first):
+        # An HTTP/2 server may speak first (its SETTINGS), before the client's preface arrives;
+        # a capture that starts mid-connection shows frames, and no preface.
+        preface = bool(said) and said.startswith(PREFACE[: len(said)])
+        if preface or _h2_settings(side, first) or (self.midstream and _h2_frames(first)):
             self.reader = Http2Connection(
                 self.source,
                 self.key,
                 self.client,
                 self.server,
-                midstream=False,
+                midstream=self.midstream and not preface,
                 max_message=self.table.max_message,
                 frames=self.table.frames,
                 streams=streams,
@@ -246,6 +248,27 @@ def _h2_settings(side: Direction, first: bytes) -> bool:
         and first[5:9] == b"\0\0\0\0"
         and int.from_bytes(first[:3]) % 6 == 0
     )
+
+
+_STREAM_ZERO = {4, 6, 7}
+"""Frame types only sent on stream 0 (SETTINGS, PING, GOAWAY); WINDOW_UPDATE goes on either."""
+
+
+def _h2_frames(first: bytes) -> bool:
+    """`first` is HTTP/2 frames as far as it goes: known types on streams they may use, lengths
+    within the default maximum (text, and most binary protocols, fail at the first header)."""
+    at = seen = 0
+    while len(first) - at >= 9:
+        length = int.from_bytes(first[at : at + 3])
+        kind = first[at + 3]
+        stream = int.from_bytes(first[at + 5 : at + 9])
+        if kind > 9 or length > 1 << 14 or stream >> 31:
+            return False
+        if kind != 8 and (stream == 0) != (kind in _STREAM_ZERO):
+            return False
+        seen += 1
+        at += 9 + length
+    return seen > 0
 
 
 def _key(src: bytes, sport: int, dst: bytes, dport: int) -> bytes:
