@@ -18,6 +18,7 @@ from pushscope.inspector.events import (
     ModelEvent,
     ResponseStarted,
     SourceProblem,
+    WebSocketMessagesSeen,
 )
 from pushscope.inspector.model import Direction, Protocol
 from pushscope.inspector.pcap.http2 import PREFACE, Http2Connection
@@ -144,16 +145,22 @@ def test_websocket_over_h2c_rfc8441(tmp_path: Path) -> None:
     assert exchange.protocol is Protocol.WEBSOCKET
     session = exchange.websocket
     assert session is not None
+    assert session.handshake.ok, session.handshake.reason
+    assert session.handshake.subprotocol == "graphql-transport-ws"
+    assert exchange.framework == "graphql-transport-ws"
+    assert exchange.evidence[0] == "extended CONNECT (RFC 8441) over HTTP/2.0 answered 200"
     assert session.close_code == 1000
-    frames = [f for s in expected["h2_streams"] for f in s.get("websocket_frames", [])]
-    texts = [f["text"] for f in frames if f.get("opcode") == "text" or f.get("kind") == "text"]
-    found = events(source.read_bytes())
-    messages = [
-        (m.direction, m.opcode) for e in found if hasattr(e, "messages") for m in e.messages
+    kinds = {"text": 1, "binary": 2, "close": 8, "ping": 9, "pong": 10}
+    want = [(m["sender"], kinds[m["kind"]], m.get("text")) for m in expected["ws_messages"]]
+    got = [
+        (m.direction, m.opcode, e.payload(i).decode() if m.opcode == 1 else None)
+        for e in events(source.read_bytes())
+        if isinstance(e, WebSocketMessagesSeen)
+        for i, m in enumerate(e.messages)
     ]
-    assert len(messages) == 9
-    assert messages[:3] == [("client", 1), ("server", 1), ("client", 1)]
-    assert len([m for m in messages if m[1] == 1]) == len(texts) or texts == []
+    assert [(w[0], w[1]) for w in want] == [(g[0], g[1]) for g in got]
+    assert [w[2] for w in want if w[1] == 1] == [g[2] for g in got if g[1] == 1]
+    assert len(got) == 9
 
 
 # --- HPACK conformance material, through the per-direction decoders ------------------------

@@ -49,6 +49,7 @@ from pushscope.inspector.pcap.http1 import (
 )
 from pushscope.inspector.pcap.tcp import StreamReassembler, ignore
 from pushscope.inspector.readers.base import StringPool
+from pushscope.inspector.websocket import negotiated_extensions
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 HTTP2 = "HTTP/2.0"
@@ -464,8 +465,14 @@ class Http2Connection:
             self._trailers(stream, headers)  # a trailers-only response
         if stream.websocket and status == 200:
             owner = stream.owner = SessionOwner(self, stream.pending.id)
+            deflate = any(
+                ext.split(";", 1)[0].strip().lower() == "permessage-deflate"
+                for ext in negotiated_extensions(regular)
+            )
             stream.readers = {
-                side: SessionFrames(owner, stream.pending.id, side, False, self.frames is not None)
+                side: SessionFrames(
+                    owner, stream.pending.id, side, deflate, self.frames is not None
+                )
                 for side in ("client", "server")
             }
 
