@@ -247,6 +247,7 @@ def test_bad_input_is_one_problem_and_the_rest_goes_on() -> None:
             for i in range(16000, len(huge), 16000)
         ),
     ]
+    assert problems(_feed(pieces))[-1].endswith("client stream 1: a header block never ended")
     pieces.append(("client", ContinuationFrame(1, b"", flags={"END_HEADERS"}).serialize()))
     said = problems(_feed(pieces))
     assert len(said) == 1 and "a header block over 256 KiB" in said[0]

@@ -233,6 +233,9 @@ class Http2Connection:
             left = len(self._buffers[side]) - self._offsets[side]
             if left and side not in self._broken:
                 self._problem(f"{side} stream: the last {left} bytes are a frame cut short")
+            block = self._block[side]
+            if block is not None:
+                self._problem(f"{side} stream {block[0].stream_id}: a header block never ended")
         reason = error or "connection closed before the stream ended"
         for number in list(self._streams):
             self._end_stream(number, timestamp, reason)
