@@ -354,6 +354,8 @@ class Analyzer:
         exchange.ended = event.timestamp if event.timestamp is not None else exchange.ended
         if event.error:
             exchange.error = event.error
+        if event.grpc is not None:
+            exchange.grpc = event.grpc
         body = state.body
         if body.sse is not None and not body.broken:
             self._sse_items(exchange, body.sse.close(event.timestamp))

@@ -81,8 +81,15 @@ def classify(
 
 
 def _websocket(request: Request, status: int | None, response: Response | None) -> Classification:
-    handshake = check_handshake(request.headers, status, response.headers if response else None)
-    if handshake.ok:
+    extended = request.method == "CONNECT" and (request.http_version or "").startswith(
+        ("HTTP/2", "HTTP/3")
+    )
+    handshake = check_handshake(
+        request.headers, status, response.headers if response else None, extended
+    )
+    if handshake.ok and extended:
+        evidence = [f"extended CONNECT (RFC 8441) over {request.http_version} answered {status}"]
+    elif handshake.ok:
         evidence = ["101 Switching Protocols with Upgrade: websocket"]
         if handshake.accept_checked:
             evidence.append("Sec-WebSocket-Accept matches Sec-WebSocket-Key")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pushscope.inspector.model import (
     Direction,
     Exchange,
+    GrpcCall,
     Response,
     SseComment,
     SseEvent,
@@ -106,6 +107,8 @@ class ExchangeClosed:
     request_operation: Operation | None = None
     response_body_size: int | None = None
     response_ended: float | None = None
+    grpc: GrpcCall | None = None
+    """A gRPC call's status and message counts, where the source reads its framing."""
 
 
 MAX_PROBLEMS = 100

@@ -436,6 +436,17 @@ class TlsInfo:
 
 
 @dataclass(slots=True)
+class GrpcCall:
+    """What the HTTP/2 framing of a gRPC call told: its status (from the trailers, or a
+    trailers-only response) and how many length-prefixed messages each side sent."""
+
+    status: int | None = None
+    message: str | None = None
+    request_messages: int = 0
+    response_messages: int = 0
+
+
+@dataclass(slots=True)
 class Exchange:
     """One HTTP request and what came of it: a plain response, an SSE stream, a WebSocket..."""
 
@@ -456,6 +467,7 @@ class Exchange:
     tls_sni: str | None = None
     tls: TlsInfo | None = None
     """What a packet capture's TLS connection carrying the exchange told (None elsewhere)."""
+    grpc: GrpcCall | None = None
     role: str | None = None
     """The exchange's part in a finding, e.g. `short-poll`, `long-poll`, `sse-reconnect`."""
 

@@ -31,8 +31,13 @@ def upgrade_target(headers: Headers) -> str | None:
     return upgrade.strip().lower() if upgrade else None
 
 
-def check_handshake(request: Headers, status: int | None, response: Headers | None) -> Handshake:
-    """Check a WebSocket handshake; the first problem found is the reason it failed."""
+def check_handshake(
+    request: Headers, status: int | None, response: Headers | None, extended: bool = False
+) -> Handshake:
+    """Check a WebSocket handshake; the first problem found is the reason it failed.
+
+    `extended`: an HTTP/2 (or HTTP/3) extended CONNECT (RFC 8441, RFC 9220), which a 2xx
+    accepts, with no key, accept, Upgrade or Connection header."""
     problems: list[str] = []
     response = response or ()
     key = header(request, "sec-websocket-key")
@@ -40,9 +45,12 @@ def check_handshake(request: Headers, status: int | None, response: Headers | No
     version = header(request, "sec-websocket-version")
     if status is None:
         problems.append("no response")
+    elif extended:
+        if not 200 <= status < 300:
+            problems.append(f"server answered {status} to the extended CONNECT")
     elif status != 101:
         problems.append(f"server answered {status} instead of 101 Switching Protocols")
-    if not key:
+    if not key and not extended:
         problems.append("request has no Sec-WebSocket-Key")
     if version is not None and version.strip() != "13":
         problems.append(f"Sec-WebSocket-Version is {version.strip()}, not 13")

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pushscope.inspector.events import ModelEvent, WebSocketMessagesSeen
 from pushscope.inspector.model import Direction
 from pushscope.inspector.pcap import h11_reader, http1
-from pushscope.inspector.pcap.http1 import HttpConnection, _SessionFrames
+from pushscope.inspector.pcap.http1 import HttpConnection, SessionFrames, SessionOwner
 from tests.conftest import fixture_path
 from tests.pcap.builder import Conversation, ws_frame
 from tests.pcap.helpers import events, summary
@@ -75,14 +75,14 @@ def _streams(path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Piec
     client, server, take = (
         HttpConnection._client_bytes,
         HttpConnection._server_bytes,
-        _SessionFrames.take,
+        SessionFrames.take,
     )
 
     def recorder(side: Direction, sink: Callable[..., None]) -> Callable[..., None]:
         def record(self: object, buffer: bytes, start: int, end: int, timestamp: float) -> None:
-            owner = self.owner if isinstance(self, _SessionFrames) else self
-            assert isinstance(owner, HttpConnection)
-            who = self.sender if isinstance(self, _SessionFrames) else side
+            owner = self.owner if isinstance(self, SessionFrames) else self
+            assert isinstance(owner, HttpConnection | SessionOwner)
+            who = self.sender if isinstance(self, SessionFrames) else side
             seen.setdefault(owner.key, []).append((who, buffer[start:end], timestamp))
             sink(self, buffer, start, end, timestamp)
 
@@ -91,7 +91,7 @@ def _streams(path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Piec
     with monkeypatch.context() as patch:
         patch.setattr(HttpConnection, "_client_bytes", recorder("client", client))
         patch.setattr(HttpConnection, "_server_bytes", recorder("server", server))
-        patch.setattr(_SessionFrames, "take", recorder("client", take))
+        patch.setattr(SessionFrames, "take", recorder("client", take))
         events(path.read_bytes())
     return seen
 

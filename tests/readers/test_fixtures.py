@@ -147,9 +147,21 @@ def test_websocket_flows_keep_messages_and_close() -> None:
 def test_firefox_sse_body_is_parsed() -> None:
     report = _analyze("rama", "firefox-147-sse-stream.har")
     (stream,) = [e for e in report.exchanges if e.sse is not None]
-    assert stream.request.http_version == "HTTP/2"
+    assert stream.request.http_version == "HTTP/2.0"  # Firefox says "HTTP/2": one name for all
+    assert {e.request.http_version for e in report.exchanges} == {"HTTP/2.0"}
     assert stream.sse is not None and stream.sse.count == 4
     assert stream.sse.ids == 0
+
+
+def test_chrome_har_versions_are_named_as_every_source_names_them() -> None:
+    """Chrome writes `h2` and `http/1.1`: read as `HTTP/2.0` and `HTTP/1.1`, all classified."""
+    report = _analyze("haralyzer", "cnn-chrome.har")
+    versions = Counter(e.request.http_version for e in report.exchanges)
+    assert set(versions) == {"HTTP/2.0", "HTTP/1.1"}
+    assert versions["HTTP/2.0"] == 19
+    responses = {e.response.http_version for e in report.exchanges if e.response}
+    assert responses <= {"HTTP/2.0", "HTTP/1.1"}
+    assert all(e.evidence for e in report.exchanges)
 
 
 def test_socket_io_polling_is_named() -> None:

@@ -3,8 +3,9 @@
 Each TCP connection is told apart by its addresses and ports (and a new SYN after it ended);
 its client is the side that sent the SYN, or, for a capture that starts mid-connection, the
 side that sends a request line (failing that, the higher port). The first bytes decide what
-it carries: TLS (decrypted when its keys are logged, else listed with its SNI), HTTP/1.1
-(parsed), or something else (skipped).
+it carries: TLS (decrypted when its keys are logged, else listed with its SNI), HTTP/2
+with prior knowledge (the client's connection preface), HTTP/1.1 (parsed, and handed to
+HTTP/2 after an `h2c` upgrade), or something else (skipped).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pushscope.inspector.events import ExchangeClosed, ExchangeOpened, ModelEven
 from pushscope.inspector.model import Direction, Exchange, Request, TlsInfo
 from pushscope.inspector.pcap.capture import ACK, FIN, RST, SYN, address, ends, tcp_segment
 from pushscope.inspector.pcap.http1 import FrameObserver, HttpConnection
+from pushscope.inspector.pcap.http2 import PREFACE, Http2Connection
 from pushscope.inspector.pcap.keylog import KeyLog
 from pushscope.inspector.pcap.tcp import StreamReassembler, ignore, ignore_gap
 from pushscope.inspector.pcap.tls import (
@@ -211,7 +213,7 @@ class TcpConnection:
             "server": StreamReassembler(self._early_server, self._gap_server),
         }
         self.fins: set[Direction] = set()
-        self.reader: HttpConnection | _Tls | None = None
+        self.reader: HttpConnection | Http2Connection | _Tls | None = None
         self.decided = False
         self.early: list[tuple[Direction, bytes, float]] = []
         self.early_size = 0
@@ -269,7 +271,7 @@ class TcpConnection:
         self._gap("server", size, timestamp)
 
     def _gap(self, side: Direction, size: int, timestamp: float) -> None:
-        if isinstance(self.reader, HttpConnection):
+        if isinstance(self.reader, HttpConnection | Http2Connection):
             where = f"packet {self.table.number}, connection {self.client} -> {self.server}"
             self.reader.gap(side, size, timestamp, where)
 
@@ -280,12 +282,14 @@ class TcpConnection:
             return
         side, _, timestamp = early[0]
         first = b"".join(data for who, data, _ in early if who == side)
-        self._decide(side, first, timestamp)
+        said = b"".join(data for who, data, _ in early if who == "client")
+        self._decide(side, first, timestamp, said)
         streams = self.streams
         for who, data, at in early:
             streams[who].sink(data, 0, len(data), at)  # (a sink may hand on to the next)
 
-    def _decide(self, side: Direction, first: bytes, timestamp: float) -> None:
+    def _decide(self, side: Direction, first: bytes, timestamp: float, said: bytes) -> None:
+        """`first`: the first bytes, sent by `side`; `said`: the client's so far."""
         self.decided = True
         streams = self.streams
         for stream in streams.values():
@@ -305,6 +309,23 @@ class TcpConnection:
                 )
                 tls.open(None)
                 streams["client"].sink = streams["server"].sink = ignore
+            return
+        # An HTTP/2 server may speak first (its SETTINGS), before the client's preface arrives;
+        # a capture that starts mid-connection shows frames, and no preface.
+        preface = bool(said) and said.startswith(PREFACE[: len(said)])
+        if preface or _h2_settings(side, first) or (self.midstream and _h2_frames(first)):
+            self.reader = Http2Connection(
+                self.source,
+                self.key,
+                self.client,
+                self.server,
+                midstream=self.midstream and not preface,
+                max_message=self.table.max_message,
+                frames=self.table.frames,
+                streams=streams,
+            )
+            self.reader.out = self.out
+            streams["client"].lost, streams["server"].lost = self._gap_client, self._gap_server
             return
         request = side == "client" and _HTTP_REQUEST.match(first) is not None
         response = side == "server" and first.startswith(_HTTP_RESPONSE)
@@ -338,6 +359,39 @@ class TcpConnection:
 
 _Half = tuple[TcpConnection, Direction, StreamReassembler, StreamReassembler]
 """A connection seen from one side: the connection, the side, its stream and the other's."""
+
+
+def _h2_settings(side: Direction, first: bytes) -> bool:
+    """`first` opens with an HTTP/2 SETTINGS frame sent by the server (not an ACK)."""
+    return (
+        side == "server"
+        and len(first) >= 9
+        and first[3] == 4
+        and first[4] == 0
+        and first[5:9] == b"\0\0\0\0"
+        and int.from_bytes(first[:3]) % 6 == 0
+    )
+
+
+_STREAM_ZERO = {4, 6, 7}
+"""Frame types only sent on stream 0 (SETTINGS, PING, GOAWAY); WINDOW_UPDATE goes on either."""
+
+
+def _h2_frames(first: bytes) -> bool:
+    """`first` is HTTP/2 frames as far as it goes: known types on streams they may use, lengths
+    within the default maximum (text, and most binary protocols, fail at the first header)."""
+    at = seen = 0
+    while len(first) - at >= 9:
+        length = int.from_bytes(first[at : at + 3])
+        kind = first[at + 3]
+        stream = int.from_bytes(first[at + 5 : at + 9])
+        if kind > 9 or length > 1 << 14 or stream >> 31:
+            return False
+        if kind != 8 and (stream == 0) != (kind in _STREAM_ZERO):
+            return False
+        seen += 1
+        at += 9 + length
+    return seen > 0
 
 
 def _key(src: bytes, sport: int, dst: bytes, dport: int) -> bytes:

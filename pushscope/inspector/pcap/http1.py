@@ -18,6 +18,7 @@ import re
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import h11
 
@@ -58,6 +59,9 @@ from pushscope.inspector.pcap.websocket_frames import (
 )
 from pushscope.inspector.readers.base import StringPool
 from pushscope.inspector.websocket import negotiated_extensions, upgrade_target
+
+if TYPE_CHECKING:
+    from pushscope.inspector.pcap.http2 import Http2Connection
 
 _pooled = StringPool()
 """Header names, methods, reasons and versions come from untrusted captures: pooled, bounded."""
@@ -118,24 +122,23 @@ class HttpConnection:
         self._count = 0
         self._requests = Receiver(h11.SERVER)  # reads what the client sends
         self._responses = Receiver(h11.CLIENT)  # reads what the server sends
-        self._reading_request: _Pending | None = None
-        self._waiting: deque[_Pending] = deque()
+        self._reading_request: Pending | None = None
+        self._waiting: deque[Pending] = deque()
         """Requests whose response has not ended, oldest first (pipelining)."""
-        self._mode = "http"  # http | websocket | tunnel | broken
-        self._upgraded: _Pending | None = None
-        self._readers: dict[Direction, _SessionFrames] = {}
-        self.batch: WebSocketMessagesSeen | None = None
-        """The last messages event given out, which the next message joins if it is still the
-        last event in `out`."""
-        self.payloads = _Payloads()
-        self.close_seen = False
+        self._mode = "http"  # http | websocket | h2 | tunnel | broken
+        self._upgraded: Pending | None = None
+        self._readers: dict[Direction, SessionFrames] = {}
+        self._session: SessionOwner | None = None
+        self.h2: Http2Connection | None = None
+        """After an `h2c` upgrade: the HTTP/2 reader the rest of the connection goes to."""
+        self._upgrade_request_headers: Headers = ()
         self._scan: dict[Direction, bytes | None] = {
             "client": b"" if midstream else None,
             "server": b"" if midstream else None,
         }
         self._unmatched = 0
         self._ended: set[Direction] = set()
-        self.streams = streams if streams is not None else {
+        self.streams: dict[Direction, StreamReassembler] = streams if streams is not None else {
             "client": StreamReassembler(),
             "server": StreamReassembler(),
         }  # fmt: skip
@@ -184,6 +187,9 @@ class HttpConnection:
 
     def gap(self, side: Direction, size: int, timestamp: float, where: str) -> None:
         """`size` bytes `side` sent are missing from the capture."""
+        if self.h2 is not None:
+            self.h2.gap(side, size, timestamp, where)
+            return
         self.out.append(
             SourceProblem(
                 self.source,
@@ -201,6 +207,9 @@ class HttpConnection:
 
     def end(self, side: Direction, timestamp: float) -> None:
         """`side` closed its half of the connection (FIN)."""
+        if self.h2 is not None:
+            self.h2.end(side, timestamp)
+            return
         if self._mode != "http" or self._scan[side] is not None or side in self._ended:
             return
         self._ended.add(side)
@@ -212,8 +221,12 @@ class HttpConnection:
 
     def close(self, timestamp: float, error: str | None) -> None:
         """The connection is over (both FINs, a reset, or the capture ended)."""
+        if self.h2 is not None:
+            self.h2.close(timestamp, error)
+            self.h2 = None
         if self._upgraded is not None:
-            if error is None and not self.close_seen and self._mode == "websocket":
+            close_seen = self._session is not None and self._session.close_seen
+            if error is None and not close_seen and self._mode == "websocket":
                 error = "connection closed without a WebSocket close frame"
             self.out.append(self._upgraded.closed(timestamp, error))
             self._upgraded = None
@@ -227,7 +240,7 @@ class HttpConnection:
         for stream in self.streams.values():
             stream.sink = ignore
         self._readers = {}  # they point back here: no cycle left for a paused collector
-        self.batch = None
+        self._session = None
 
     # --- HTTP --------------------------------------------------------------------------------
 
@@ -324,11 +337,12 @@ class HttpConnection:
         )
         if self.tls is not None:
             exchange.tls, exchange.tls_sni = self.tls, self.tls.sni
-        pending = _Pending(exchange.id)
+        pending = Pending(exchange.id)
+        self._upgrade_request_headers = headers
         if method == "POST":
             content_type = header(headers, "content-type")
             if rpc_body_wanted(method, url, content_type):
-                pending.rpc = _RpcBody(url, content_type)
+                pending.rpc = RpcBody(url, content_type)
         self._reading_request = pending
         self._waiting.append(pending)
         self.out.append(ExchangeOpened(exchange))
@@ -389,7 +403,8 @@ class HttpConnection:
                 timestamp_start=timestamp,
             )
             pending.response = response
-            self.out.append(ResponseStarted(pending.id, response))
+            if upgrade_target(response.headers) != "h2c":  # (else its answer comes on stream 1)
+                self.out.append(ResponseStarted(pending.id, response))
         mirror(self._requests, event)
 
     def _switched(self, timestamp: float) -> None:
@@ -410,44 +425,44 @@ class HttpConnection:
             self._mode = "websocket"
             sides: tuple[Direction, Direction] = ("client", "server")
             wire = self.frames is not None
+            session = self._session = SessionOwner(self, pending.id)
             self._readers = {
-                side: _SessionFrames(self, pending.id, side, deflate, wire) for side in sides
+                side: SessionFrames(session, pending.id, side, deflate, wire) for side in sides
             }
             for side, rest in zip(sides, (client_rest, server_rest), strict=True):
                 reader = self._readers[side]
                 if rest:
                     reader.take(rest, 0, len(rest), timestamp)
                 self.streams[side].sink = reader.take
+        elif response is not None and response.status == 101 and target == "h2c":
+            self._h2c(pending, timestamp, client_rest, server_rest)
         else:
             self._mode = "tunnel"
             for stream in self.streams.values():
                 stream.sink = ignore
 
-    # --- WebSocket ---------------------------------------------------------------------------
+    def _h2c(self, pending: Pending, timestamp: float, client: bytes, server: bytes) -> None:
+        """An `Upgrade: h2c` was accepted: the rest of the connection is HTTP/2, its stream 1
+        the upgraded request, whose answer comes there."""
+        from pushscope.inspector.pcap.http2 import Http2Connection  # (it builds on this module)
 
-    def frame_events(self, side: Direction, events: list[FrameEvent], timestamp: float) -> None:
-        """What a direction's frames gave besides messages: wire frames, notes, an error."""
-        upgraded = self._upgraded
-        assert upgraded is not None
-        frames = self.frames
-        for event in events:
-            if isinstance(event, WireFrame):
-                if frames is not None:
-                    frames(side, event, timestamp)
-            elif isinstance(event, FrameNote | FrameError):
-                then = (
-                    "RFC 6455 forbids it; read anyway"
-                    if isinstance(event, FrameNote)
-                    else f"the rest of the {side}'s frames were not read"
-                )
-                self.out.append(
-                    SourceProblem(
-                        self.source,
-                        f"connection {self.client} -> {self.server}, exchange {upgraded.id}: "
-                        f"{side} WebSocket stream at byte {event.offset}: {event.message}; " + then,
-                    )
-                )
-        events.clear()
+        self._upgraded = None
+        self._mode = "h2"
+        h2 = self.h2 = Http2Connection(
+            self.source,
+            self.key,
+            self.client,
+            self.server,
+            midstream=False,
+            max_message=self.max_message,
+            frames=self.frames,
+            streams=self.streams,
+        )
+        h2.out = self.out
+        settings = header(self._upgrade_request_headers, "http2-settings")
+        h2.upgraded(pending, settings)
+        h2.take_over("client", client, timestamp)
+        h2.take_over("server", server, timestamp)
 
     # --- recovery ----------------------------------------------------------------------------
 
@@ -484,7 +499,7 @@ class HttpConnection:
 
 
 @dataclass(slots=True)
-class _Pending:
+class Pending:
     """An exchange of this connection not yet ended, and what its end will tell: how much of
     each body passed (the events already given out are not changed after)."""
 
@@ -492,7 +507,7 @@ class _Pending:
     response: Response | None = None
     request_bytes: int = 0
     response_bytes: int = 0
-    rpc: _RpcBody | None = None
+    rpc: RpcBody | None = None
     """While the body of a request that may be RPC passes: its first bytes."""
     operation: Operation | None = None
 
@@ -511,7 +526,7 @@ class _Pending:
         )
 
 
-class _RpcBody:
+class RpcBody:
     """The first `RPC_BODY_CAP` bytes of a POST body that may name an RPC operation."""
 
     __slots__ = ("content_type", "data", "url")
@@ -530,7 +545,63 @@ class _RpcBody:
         return rpc_operation("POST", self.url, self.content_type, bytes(self.data))
 
 
-class _SessionFrames(FrameReader):
+class SessionOwner:
+    """Where one WebSocket session's frame readers put what they read: the connection's
+    model events, the batch of messages the next one joins, whether a close was seen."""
+
+    __slots__ = (
+        "batch",
+        "client",
+        "close_seen",
+        "exchange_id",
+        "frames",
+        "key",
+        "max_message",
+        "out",
+        "payloads",
+        "server",
+        "source",
+    )
+
+    def __init__(self, connection: HttpConnection | Http2Connection, exchange_id: str) -> None:
+        self.source = connection.source
+        self.key = connection.key
+        self.client = connection.client
+        self.server = connection.server
+        self.out = connection.out
+        self.max_message = connection.max_message
+        self.frames = connection.frames
+        self.exchange_id = exchange_id
+        self.batch: WebSocketMessagesSeen | None = None
+        """The last messages event given out, which the next message joins if it is still the
+        last event in `out`."""
+        self.payloads = _Payloads()
+        self.close_seen = False
+
+    def frame_events(self, side: Direction, events: list[FrameEvent], timestamp: float) -> None:
+        """What a direction's frames gave besides messages: wire frames, notes, an error."""
+        frames = self.frames
+        for event in events:
+            if isinstance(event, WireFrame):
+                if frames is not None:
+                    frames(side, event, timestamp)
+            elif isinstance(event, FrameNote | FrameError):
+                then = (
+                    "RFC 6455 forbids it; read anyway"
+                    if isinstance(event, FrameNote)
+                    else f"the rest of the {side}'s frames were not read"
+                )
+                self.out.append(
+                    SourceProblem(
+                        self.source,
+                        f"connection {self.client} -> {self.server}, exchange {self.exchange_id}: "
+                        f"{side} WebSocket stream at byte {event.offset}: {event.message}; " + then,
+                    )
+                )
+        events.clear()
+
+
+class SessionFrames(FrameReader):
     """One direction of a WebSocket session: its messages straight into the model events of
     the connection, the other frame events handed to it in order.
 
@@ -539,7 +610,7 @@ class _SessionFrames(FrameReader):
     them."""
 
     def __init__(
-        self, owner: HttpConnection, exchange_id: str, side: Direction, deflate: bool, wire: bool
+        self, owner: SessionOwner, exchange_id: str, side: Direction, deflate: bool, wire: bool
     ) -> None:
         super().__init__(side, deflate, owner.max_message, wire=wire)
         self.owner = owner

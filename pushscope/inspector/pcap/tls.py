@@ -8,6 +8,7 @@ from typing import Protocol
 from pushscope.inspector.events import ModelEvent
 from pushscope.inspector.model import Direction, TlsInfo
 from pushscope.inspector.pcap.http1 import HttpConnection
+from pushscope.inspector.pcap.http2 import Http2Connection
 from pushscope.inspector.pcap.websocket_frames import MAX_MESSAGE
 
 MAX_HELLO = 16 << 10
@@ -81,17 +82,9 @@ def reader_for(
     alpn: str | None, source: int, key: str, client: str, server: str, tls: TlsInfo
 ) -> InnerReader | None:
     """The reader of a decrypted connection's plaintext, by its ALPN: HTTP/1.1 (or no ALPN),
-    HTTP/2 when its reader is present; None for anything else."""
+    HTTP/2; None for anything else."""
     if alpn in (None, "http/1.1", "http/1.0"):
         return HttpConnection(source, key, client, server, False, MAX_MESSAGE, tls=tls)
     if alpn == "h2":
-        try:
-            from pushscope.inspector.pcap.http2 import (  # type: ignore[import-not-found,unused-ignore]
-                Http2Connection,
-            )
-        except ImportError:
-            return None
-        reader: InnerReader = Http2Connection(source, key, client, server, False, MAX_MESSAGE)
-        reader.tls = tls  # type: ignore[attr-defined]
-        return reader
+        return Http2Connection(source, key, client, server, False, MAX_MESSAGE, tls=tls)
     return None

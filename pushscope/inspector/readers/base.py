@@ -1,4 +1,5 @@
-"""Recognising a capture from its first bytes, and the error for an unusable one."""
+"""Recognising a capture from its first bytes, the error for an unusable one, and what
+every reader shares: bounded string pools, one name per HTTP version."""
 
 from __future__ import annotations
 
@@ -9,6 +10,30 @@ from typing import BinaryIO
 
 class CaptureError(Exception):
     """The input cannot be used at all. The message is one line: file, place, problem."""
+
+
+_HTTP_VERSIONS = {
+    "h2": "HTTP/2.0",
+    "h2c": "HTTP/2.0",
+    "http/2": "HTTP/2.0",
+    "http/2.0": "HTTP/2.0",
+    "h3": "HTTP/3",
+    "http/3": "HTTP/3",
+    "http/3.0": "HTTP/3",
+    "http/1.1": "HTTP/1.1",
+    "http/1.0": "HTTP/1.0",
+    "http/0.9": "HTTP/0.9",
+}
+
+
+def http_version(text: object) -> str | None:
+    """An HTTP version as every source names it here (mitmproxy's names): `HTTP/1.1`,
+    `HTTP/2.0`, `HTTP/3`, whether a HAR says `h2`, `http/2.0` or `HTTP/2`; None if absent, and
+    anything else as it was (stripped)."""
+    if text is None:
+        return None
+    stripped = str(text).strip()
+    return _HTTP_VERSIONS.get(stripped.lower(), stripped) or None
 
 
 class StringPool:

@@ -48,7 +48,7 @@ from pushscope.inspector.operations import (
     stored_operation,
 )
 from pushscope.inspector.readers.ahead import read_ahead
-from pushscope.inspector.readers.base import CaptureError, StringPool
+from pushscope.inspector.readers.base import CaptureError, StringPool, http_version
 from pushscope.inspector.readers.jsonstream import JsonStream, JsonStreamError
 
 
@@ -240,7 +240,7 @@ def _entry(entry: dict[str, Any], index: int) -> _Entry:
         response = (
             status,
             str(reason) if reason else "",
-            str(response_version) if response_version else None,
+            http_version(response_version),
             _headers(resp.get("headers")),
             _response_start(started, get("timings")),
             response_size,
@@ -255,7 +255,7 @@ def _entry(entry: dict[str, Any], index: int) -> _Entry:
         problem,
         method,
         url,
-        str(version) if version else None,
+        http_version(version),
         headers,
         request_size,
         get("serverIPAddress") or None,

@@ -27,7 +27,7 @@ from pushscope.inspector.model import (
     WebSocketMessage,
 )
 from pushscope.inspector.operations import stored_operation
-from pushscope.inspector.readers.base import CaptureError
+from pushscope.inspector.readers.base import CaptureError, http_version
 from pushscope.inspector.text import SURROGATE_ESCAPE_BYTES, valid_texts
 
 
@@ -76,7 +76,7 @@ def _events(record: dict[str, Any], source: int) -> Iterator[ModelEvent]:
         request = Request(
             method=str(record["method"]),
             url=str(record["url"]),
-            http_version=record.get("http_version"),
+            http_version=http_version(record.get("http_version")),
             headers=_headers(record.get("request_headers")),
             timestamp_start=float(record["started"]),
             body_size=int(record.get("request_bytes") or 0),
@@ -95,7 +95,7 @@ def _events(record: dict[str, Any], source: int) -> Iterator[ModelEvent]:
         response = Response(
             status=int(record["status"]),
             reason=str(record.get("reason") or ""),
-            http_version=record.get("http_version"),
+            http_version=http_version(record.get("http_version")),
             headers=_headers(record.get("response_headers")),
             timestamp_start=record.get("response_started"),
         )

@@ -26,7 +26,7 @@ from pushscope.inspector.events import (
 )
 from pushscope.inspector.model import Exchange, Headers, Request, Response, WebSocketMessage
 from pushscope.inspector.operations import request_operation
-from pushscope.inspector.readers.base import CaptureError, StringPool
+from pushscope.inspector.readers.base import CaptureError, StringPool, http_version
 from pushscope.inspector.readers.tnetstring import Keep, Lookup, TnetError, iter_raw, loads
 from pushscope.inspector.text import valid_text
 
@@ -163,7 +163,7 @@ def _flow_events(state: dict[str, Any], source: int) -> Iterator[ModelEvent]:
         request=Request(
             method=method,
             url=url,
-            http_version=_pooled(_text(req["http_version"])) or None,
+            http_version=_version(req["http_version"]),
             headers=request_headers,
             timestamp_start=float(req["timestamp_start"]),
             body_size=len(content) if content else 0,
@@ -189,7 +189,7 @@ def _flow_events(state: dict[str, Any], source: int) -> Iterator[ModelEvent]:
             Response(
                 status=int(resp["status_code"]),
                 reason=_pooled(_text(resp.get("reason"))),
-                http_version=_pooled(_text(resp.get("http_version"))) or None,
+                http_version=_version(resp.get("http_version")),
                 headers=_headers(resp["headers"]),
                 timestamp_start=resp.get("timestamp_start"),
                 timestamp_end=end,
@@ -227,3 +227,8 @@ def _flow_events(state: dict[str, Any], source: int) -> Iterator[ModelEvent]:
     if error:
         end = end or error.get("timestamp")
     yield ExchangeClosed(flow_id, end, error=_text(error["msg"]) if error else None, **close)
+
+
+def _version(raw: Any) -> str | None:
+    version = http_version(_text(raw))
+    return _pooled(version) if version else None

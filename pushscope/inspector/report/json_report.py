@@ -124,7 +124,17 @@ def exchange_dict(exchange: Exchange, redact: bool = True) -> dict[str, Any]:
         "error": exchange.error,
         "role": exchange.role,
         "tls_sni": exchange.tls_sni,
-        **({"tls": _tls(exchange.tls)} if exchange.tls is not None else {}),
+        "tls": _tls(exchange.tls) if exchange.tls is not None else None,
+        "grpc": (
+            {
+                "status": exchange.grpc.status,
+                "message": exchange.grpc.message,
+                "request_messages": exchange.grpc.request_messages,
+                "response_messages": exchange.grpc.response_messages,
+            }
+            if exchange.grpc is not None
+            else None
+        ),
     }
 
 
