@@ -86,6 +86,12 @@ def exchange_sections(exchange: Exchange) -> list[Section]:
         if exchange.ended and exchange.started
         else "still open"
     )
+    # A WebSocket's bytes are its messages' payloads, each way; the handshake has no body.
+    sent: int = request.body_size
+    received: int | None = response.body_size if response else None
+    if exchange.websocket is not None:
+        sent += exchange.websocket.bytes.client
+        received = (received or 0) + exchange.websocket.bytes.server
     overview = _facts(
         [
             ("request", Text(safe(f"{request.method} {request.url}"))),
@@ -97,8 +103,8 @@ def exchange_sections(exchange: Exchange) -> list[Section]:
             ("HTTP", request.http_version),
             ("started", clock(exchange.started)),
             ("duration", duration),
-            ("sent", human_bytes(request.body_size)),
-            ("received", human_bytes(response.body_size) if response else None),
+            ("sent", human_bytes(sent)),
+            ("received", human_bytes(received) if received is not None else None),
             ("part of", exchange.role),
             ("error", Text(safe(exchange.error), style="red") if exchange.error else None),
         ]

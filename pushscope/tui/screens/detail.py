@@ -19,6 +19,7 @@ from pushscope.inspector.model import Exchange
 from pushscope.inspector.report.summary import human_bytes
 from pushscope.tui.details import Section, exchange_sections, finding_sections, series_news
 from pushscope.tui.rows import clock, safe
+from pushscope.tui.screens.conversation import ConversationScreen
 from pushscope.tui.traffic import Traffic
 from pushscope.tui.widgets.document import Document
 from pushscope.tui.widgets.keybar import KeyBar
@@ -44,7 +45,10 @@ class ExchangeScreen(Screen[None]):
     One instance is installed and shown again for each exchange: composing a screen and
     tearing it down costs more than the content itself."""
 
-    BINDINGS = [Binding("escape,backspace", "app.pop_screen", "Back")]
+    BINDINGS = [
+        Binding("escape,backspace", "app.pop_screen", "Back"),
+        Binding("c", "conversation", "Conversation"),
+    ]
 
     def __init__(self, traffic: Traffic) -> None:
         super().__init__()
@@ -76,6 +80,14 @@ class ExchangeScreen(Screen[None]):
             request = self.exchange.request
             self.query_one(".title", Static).update(Text(safe(f"{request.method} {request.url}")))
             self.query_one(Document).update(exchange_sections(self.exchange))
+
+    def action_conversation(self) -> None:
+        """A WebSocket's messages or an SSE stream's events as a live, filterable list."""
+        exchange = self.exchange
+        if exchange is None or (exchange.websocket is None and exchange.sse is None):
+            self.notify("no messages or events here: a conversation is WebSocket or SSE")
+            return
+        self.app.push_screen(ConversationScreen(exchange, self.traffic))
 
     def _live(self) -> None:
         """Still streaming: show the messages and events that arrived since."""
