@@ -146,7 +146,7 @@ def test_jsonl_export() -> None:
 def test_sse_events_and_rates() -> None:
     request = Request("GET", "http://127.0.0.1/events", "HTTP/1.1", [], timestamp_start=10.0)
     stream = SseStream()
-    stream.add([SseEvent("tick", '{"n":%d}' % n, "", 10.0 + n) for n in range(4)], 1000)
+    stream.add([SseEvent("tick", f'{{"n":{n}}}', "", 10.0 + n) for n in range(4)], 1000)
     stream.add([SseEvent("ping", "", "", 14.0)], 1000)
     exchange = Exchange("sse1", 0, request, sse=stream)
     conversation = Conversation(exchange)
