@@ -130,6 +130,9 @@ class Traffic:
             exchange = self.exchanges[position]
             row = row_of(exchange, exchange.id in self.finding_of, exchange.id in self.open)
             self._rows[position] = row
+        if self.filter.message_terms:  # how many messages matched, beside how many there are
+            hits = self.filter.message_hits(self.exchanges[position])
+            row = replace(row, count=f"{hits}/{row.count}")
         return row
 
     def exchange_at(self, index: int) -> Exchange | None:
