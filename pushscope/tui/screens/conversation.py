@@ -29,7 +29,7 @@ from pushscope.tui.conversation import (
     parse_message_filter,
     rate_strip,
 )
-from pushscope.tui.details import ARROWS, hexdump, pretty
+from pushscope.tui.details import ARROWS, Section, hexdump, pretty
 from pushscope.tui.rows import safe
 from pushscope.tui.traffic import Traffic
 from pushscope.tui.widgets.document import Document
@@ -124,27 +124,22 @@ class MessageScreen(Screen[None]):
         conversation, item = self.conversation, self.item
         decoded = conversation.decode(item)
         facts = Text()
-        for name, value in frame_facts(conversation, item):
-            facts.append(f"{name:<16}", style="bold")
-            facts.append(safe(value) + "\n")
-        for name, value in decoded.fields:
+        frame = frame_facts(conversation, item)
+        known = {name for name, _ in frame}
+        for name, value in [*frame, *((n, v) for n, v in decoded.fields if n not in known)]:
             facts.append(f"{safe(name):<16}", style="bold")
             facts.append(safe(value) + "\n")
-        if item.kind in ("text",) or item.sse is not None:
-            content = pretty(item.payload)
-        elif item.kind == "binary":
-            content = hexdump(item.payload)
-        else:
-            content = Text(safe(decoded.body, newlines=True))
-        yield Static(Text(safe(f"message {item.index + 1}: {decoded.summary}")), classes="title")
-        yield Document(
-            [
-                ("Frame", facts),
-                (f"Decoded as {decoded.kind}", Text(safe(decoded.body, newlines=True))),
-                ("Payload", content),
-            ],
-            id="detail",
-        )
+        sections: list[Section] = [
+            ("Frame", facts),
+            (f"Decoded as {decoded.kind}", Text(safe(decoded.body, newlines=True))),
+        ]
+        if item.kind == "text" or item.sse is not None:  # the payload itself, JSON indented
+            sections.append(("Payload", pretty(item.payload)))
+        elif item.kind == "binary" and decoded.kind != "binary":  # a framework's binary packet
+            sections.append(("Payload", hexdump(item.payload)))
+        title = f"message {item.index + 1}: {decoded.summary}"
+        yield Static(Text(safe(title)), classes="title")
+        yield Document(sections, id="detail")
         yield KeyBar()
 
     def on_mount(self) -> None:
