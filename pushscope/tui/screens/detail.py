@@ -19,7 +19,6 @@ from pushscope.inspector.model import Exchange
 from pushscope.inspector.report.summary import human_bytes
 from pushscope.tui.details import Section, exchange_sections, finding_sections, series_news
 from pushscope.tui.rows import clock, safe
-from pushscope.tui.screens.conversation import ConversationScreen
 from pushscope.tui.traffic import Traffic
 from pushscope.tui.widgets.document import Document
 from pushscope.tui.widgets.keybar import KeyBar
@@ -83,11 +82,8 @@ class ExchangeScreen(Screen[None]):
 
     def action_conversation(self) -> None:
         """A WebSocket's messages or an SSE stream's events as a live, filterable list."""
-        exchange = self.exchange
-        if exchange is None or (exchange.websocket is None and exchange.sse is None):
-            self.notify("no messages or events here: a conversation is WebSocket or SSE")
-            return
-        self.app.push_screen(ConversationScreen(exchange, self.traffic))
+        if self.exchange is not None:
+            self.app.show_conversation(self.exchange)  # type: ignore[attr-defined]
 
     def _live(self) -> None:
         """Still streaming: show the messages and events that arrived since."""

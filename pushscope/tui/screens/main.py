@@ -32,6 +32,7 @@ class MainScreen(Screen[None]):
     BINDINGS = [
         Binding("slash", "filter", "Filter"),
         Binding("f", "findings", "Findings"),
+        Binding("c", "conversation", "Conversation", show=False),
         Binding("escape", "leave_filter", "Table", show=False),
     ]
 
@@ -100,6 +101,11 @@ class MainScreen(Screen[None]):
             self.table.reset()
             shown = len(self.traffic.visible)
             box.border_title = f"{shown:,} of {len(self.traffic):,} shown" if new.text else ""
+
+    def action_conversation(self) -> None:
+        """The selected exchange's messages or events, as the conversation view."""
+        if (exchange := self.table.exchange) is not None:
+            self.app.show_conversation(exchange)  # type: ignore[attr-defined]
 
     # -- findings
 
