@@ -60,6 +60,8 @@ class Item:
     sse: SseEvent | None = None
     decoded: Decoded | None = None
     """Filled on first use (`Conversation.decode`)."""
+    marked: bool = False
+    """The user marked it (`m`)."""
 
 
 @dataclass(slots=True)
@@ -230,8 +232,12 @@ class MessageFilter:
     patterns: list[re.Pattern[str]] = field(default_factory=list)
     paths: list[tuple[str, str]] = field(default_factory=list)
     hide_heartbeats: bool = False
+    marked: bool | None = None
+    """Only the marked messages (True), only the others (False), or all."""
 
     def matches(self, conversation: Conversation, item: Item) -> bool:
+        if self.marked is not None and item.marked is not self.marked:
+            return False
         if self.directions and item.direction not in self.directions:
             return False
         if self.kinds and item.kind.lower() not in self.kinds:
@@ -279,8 +285,8 @@ def _compare(size: int, op: str, limit: int) -> bool:
 
 
 def parse_message_filter(text: str, hide_heartbeats: bool = False) -> MessageFilter:
-    """`dir:client type:text size:>1k $.type=msg re:ord(er)?-\\d+ /regex/ word` (all must hold;
-    comma-separated values within a term are alternatives)."""
+    """`dir:client type:text size:>1k $.type=msg re:ord(er)?-\\d+ /regex/ marked:yes word`
+    (all must hold; comma-separated values within a term are alternatives)."""
     result = MessageFilter(hide_heartbeats=hide_heartbeats)
     for term in text.split():
         name, sep, value = term.partition(":")
@@ -302,6 +308,10 @@ def parse_message_filter(text: str, hide_heartbeats: bool = False) -> MessageFil
                 raise FilterError(f"size:{value}: expected e.g. >1k, <=200, =0")
             op, number, unit = match.groups()
             result.sizes.append((op or ">=", int(float(number) * _SCALE[unit.lower()])))
+        elif sep and name == "marked":
+            if value.lower() not in ("yes", "no"):
+                raise FilterError(f"marked:{value}: expected yes or no")
+            result.marked = value.lower() == "yes"
         elif sep and name in ("re", "regex"):
             result.patterns.append(check_pattern(value))
         elif sep and name in ("text", "msg"):
@@ -365,6 +375,8 @@ def jsonl_lines(conversation: Conversation, items: list[Item]) -> Iterator[str]:
             record["data_base64"] = base64.b64encode(item.payload).decode("ascii")
         if len(item.payload) < item.size:
             record["truncated"] = True
+        if item.marked:
+            record["marked"] = True
         yield json.dumps(record, ensure_ascii=False)
 
 

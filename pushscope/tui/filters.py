@@ -20,6 +20,7 @@ method:GET                 request method
 status:404 | 4xx | none    status code, class, or no response yet
 finding:yes|no             part of a polling or push finding
 open:yes|no                still streaming
+marked:yes|no              marked with m
 msg:TEXT                   a kept WebSocket message or SSE event contains TEXT
 TEXT                       host or path contains TEXT
 -TERM                      anything but TERM;  a,b  either a or b"""
@@ -45,6 +46,7 @@ class Key:
     status: int
     finding: bool
     open: bool
+    marked: bool = False
     exchange: Exchange | None = None
     """For terms that read what the exchange carried (`msg:`), which grows while it streams."""
 
@@ -209,5 +211,6 @@ _FIELDS: dict[str, Callable[[str, str], Predicate]] = {
     "status": _status,
     "finding": _flag("finding"),
     "open": _flag("open"),
+    "marked": _flag("marked"),
     "text": _text,
 }

@@ -146,3 +146,24 @@ async def test_hostile_payloads_are_shown_as_text() -> None:
         assert "\x1b" not in screen_text(app) and "\x07" not in screen_text(app)
         await pilot.press("escape", "down", "enter")  # the 10 MB line opens, bounded
         assert isinstance(app.screen, MessageScreen)
+
+
+async def test_marks_on_exchanges_and_messages() -> None:
+    app = viewer("websocket-chat.mitm", "sse-eventsource.mitm")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.traffic.finished)
+        await pilot.press("home", "m")
+        assert len(app.traffic.marked) == 1 and "\u25cf" in screen_text(app)
+        await pilot.press("slash", *"marked:yes", "enter")
+        assert len(app.traffic.visible) == 1
+        await pilot.press("slash", "ctrl+u", *"msg:lobby", "enter")
+        assert len(app.traffic.visible) == 1 and "1/9 msg" in screen_text(app)
+        await pilot.press("c")
+        screen = app.screen
+        assert isinstance(screen, ConversationScreen)
+        messages = screen.query_one(MessageList)
+        await pilot.press("home", "m", "down", "down", "m")
+        await pilot.press("slash", *"marked:yes", "enter")
+        assert [i.index for i in messages.shown] == [0, 2]
+        await pilot.press("slash", "ctrl+u", *"marked:no", "enter")
+        assert len(messages.shown) == len(screen.conversation.items) - 2

@@ -33,6 +33,7 @@ from pushscope.tui.details import ARROWS, Section, hexdump, pretty
 from pushscope.tui.rows import safe
 from pushscope.tui.traffic import Traffic
 from pushscope.tui.widgets.document import Document
+from pushscope.tui.widgets.exchange_table import USER_MARK
 from pushscope.tui.widgets.keybar import KeyBar
 from pushscope.tui.widgets.virtual_list import VirtualList
 
@@ -92,7 +93,10 @@ class MessageList(VirtualList):
         conversation = self.conversation
         item = self.shown[index]
         decoded = conversation.decode(item)
-        head = f"{offset(conversation, item):>11} {gap_text(conversation.gap(item.index)):>7} "
+        mark = USER_MARK if item.marked else " "
+        head = (
+            f"{mark}{offset(conversation, item):>10} {gap_text(conversation.gap(item.index)):>7} "
+        )
         kind = item.kind + ("*" if item.compressed else "")
         segments = [
             Segment(head, style),
@@ -154,6 +158,7 @@ class ConversationScreen(Screen[None]):
         Binding("slash", "filter", "Filter"),
         Binding("h", "heartbeats", "Heartbeats"),
         Binding("f", "follow", "Follow"),
+        Binding("m", "mark", "Mark"),
         Binding("x", "export", "Export JSONL"),
     ]
 
@@ -222,6 +227,14 @@ class ConversationScreen(Screen[None]):
         self.messages.following = True
         self.messages.action_jump(-1)
         self.show_status()
+
+    def action_mark(self) -> None:
+        """Mark the message under the cursor (or unmark it): `marked:yes` filters them."""
+        messages = self.messages
+        if 0 <= messages.cursor < len(messages.shown):
+            item = messages.shown[messages.cursor]
+            item.marked = not item.marked
+            messages.refresh()
 
     def action_heartbeats(self) -> None:
         self.hide_heartbeats = not self.hide_heartbeats
