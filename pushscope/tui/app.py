@@ -144,7 +144,9 @@ class PushscopeApp(App[None]):
     def _export_chosen(self, path: Path | None) -> None:
         if path is not None:
             self.export_to = path
-            self.write_report(path, self.source.report())
+            report = self.source.report()
+            report.marked = sorted(self.traffic.marked)
+            self.write_report(path, report)
 
     @work(thread=True, exclusive=True, group="export")
     def write_report(self, path: Path, report: Report) -> None:

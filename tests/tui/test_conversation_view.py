@@ -167,3 +167,16 @@ async def test_marks_on_exchanges_and_messages() -> None:
         assert [i.index for i in messages.shown] == [0, 2]
         await pilot.press("slash", "ctrl+u", *"marked:no", "enter")
         assert len(messages.shown) == len(screen.conversation.items) - 2
+
+
+async def test_marked_exchanges_are_kept_in_the_exported_report(tmp_path: Path) -> None:
+    target = tmp_path / "report.json"
+    app = PushscopeApp(CaptureSource([CAPTURES / "websocket-chat.mitm"]), target)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.traffic.finished)
+        await pilot.press("home", "m")
+        app._export_chosen(target)
+        await wait_until(pilot, target.exists)
+        await app.workers.wait_for_complete()
+    report = json.loads(target.read_text())
+    assert report["marked"] == sorted(app.traffic.marked) and len(report["marked"]) == 1
