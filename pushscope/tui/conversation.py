@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-import re._parser as sre_parse  # the parser `re` itself uses; checks patterns before matching
+import re._parser as sre_parse  # type: ignore[import-not-found]  # the parser `re` uses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
