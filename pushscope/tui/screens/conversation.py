@@ -172,6 +172,8 @@ class ConversationScreen(Screen[None]):
         self.hide_heartbeats = False
         self.filter_text = ""
         self.export_dir = export_dir or Path.cwd()
+        self._rated = (-1, -1)
+        """(messages, width) the rate strip was drawn for."""
 
     @property
     def messages(self) -> MessageList:
@@ -195,15 +197,23 @@ class ConversationScreen(Screen[None]):
         self.show_status()
         self.set_interval(LIVE_REFRESH, self._live)
 
+    def on_resize(self) -> None:
+        self.show_status()
+
     def show_status(self) -> None:
-        client, server, peak = rate_strip(self.conversation, max(8, (self.size.width - 30) // 2))
-        rates = Text(no_wrap=True, overflow="ellipsis")
-        rates.append("\u2192 ", style=CLIENT)
-        rates.append(client)
-        rates.append("  \u2190 ", style=SERVER)
-        rates.append(server)
-        rates.append(f"  peak {peak:.1f}/s", style=DIM)
-        self.query_one("#rates", Static).update(rates)
+        """The status line, and the rate strip when there are new messages or a new width (it
+        reads every message: not redrawn for a cursor move)."""
+        width = max(8, (self.size.width - 30) // 2)
+        if self._rated != (len(self.conversation.items), width):
+            self._rated = (len(self.conversation.items), width)
+            client, server, peak = rate_strip(self.conversation, width)
+            rates = Text(no_wrap=True, overflow="ellipsis")
+            rates.append("\u2192 ", style=CLIENT)
+            rates.append(client)
+            rates.append("  \u2190 ", style=SERVER)
+            rates.append(server)
+            rates.append(f"  peak {peak:.1f}/s", style=DIM)
+            self.query_one("#rates", Static).update(rates)
         shown, total = len(self.messages.shown), len(self.conversation.items)
         state = "following" if self.messages.is_following else "not following (f follows)"
         hidden = "  heartbeats hidden" if self.hide_heartbeats else ""
