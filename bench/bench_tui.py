@@ -17,11 +17,21 @@ Then a flood: a producer thread feeds the real analyzer 10,000 WebSocket message
 (spread over 20 connections, plus a REST exchange every 10 ms) while `down` is pressed every
 100 ms; latency under the flood is compared with the same keys just before it.
 
+Then the conversation view (issue #16): one WebSocket connection of the project's chat capture
+given N messages (default 1,000 as the baseline and 100,000), a mix of Socket.IO events,
+heartbeats and binary frames, is opened with `c` from the table (open: from the key to the
+frame that shows its messages) and keys are timed there: `down`, `pagedown`, `end`/`home`,
+`h` (heartbeats, which decodes every message once), a text filter typed and cleared, a
+message opened and
+closed. The viewer itself keeps `Limits.ws_messages` messages of a connection (1,000): this
+measures the view, not the cap.
+
 Ratios are against the baseline size measured in the same run. Goals (issue #5): first rows
 within 1 s, a keypress answered within 100 ms at 100,000 exchanges.
 
     .venv/bin/python bench/bench_tui.py                    # 1k, 10k, 100k and the flood
     .venv/bin/python bench/bench_tui.py --sizes 1000,10000 --flood-seconds 3
+    .venv/bin/python bench/bench_tui.py --sizes 1000 --flood-seconds 0 --messages 1000,100000
 """
 
 from __future__ import annotations
@@ -328,7 +338,88 @@ def measure_terminal(path: str) -> dict[str, Any]:
     return figures
 
 
+def _fill_connection(session: Any, n: int) -> None:
+    """`n` more messages on a WebSocket session, as a busy Socket.IO connection carries."""
+    from pushscope.inspector.model import Opcode, WebSocketMessage
+
+    start = 1_000_000.0
+    for i in range(n):
+        if i % 10 == 9:
+            direction, opcode, payload = "server", Opcode.TEXT, b"2"
+        elif i % 10 == 8:
+            direction, opcode, payload = "client", Opcode.TEXT, b"3"
+        elif i % 25 == 0:
+            direction, opcode, payload = "server", Opcode.BINARY, bytes(range(64))
+        else:
+            direction, opcode = ("client", Opcode.TEXT) if i % 3 == 0 else ("server", Opcode.TEXT)
+            payload = b'42["order",{"id":"order-%d","qty":%d}]' % (i, i % 7)
+        session.messages.append(WebSocketMessage(direction, opcode, len(payload), start + i * 0.01))
+        session.previews.append(payload)
+
+
+async def measure_conversation(n: str) -> dict[str, Any]:
+    from pushscope.tui.app import PushscopeApp
+    from pushscope.tui.screens.conversation import ConversationScreen, MessageList
+    from pushscope.tui.sources import CaptureSource
+
+    app = PushscopeApp(CaptureSource([HERE.parent / "captures" / "websocket-chat.mitm"]))
+    figures: dict[str, Any] = {}
+    async with app.run_test(size=SIZE) as pilot:
+        while not app.traffic.finished:
+            await asyncio.sleep(0.01)
+        exchange = app.traffic.exchange_at(0)
+        assert exchange is not None and exchange.websocket is not None
+        _fill_connection(exchange.websocket, int(n))
+        await _key(pilot, "home")
+        figures["open_s"] = round(await _key(pilot, "c"), 3)
+        screen = app.screen
+        assert isinstance(screen, ConversationScreen)
+        figures["messages"] = len(screen.query_one(MessageList).shown)
+        keys: dict[str, list[float]] = {"down": [], "pagedown": [], "end/home": []}
+        await _key(pilot, "home")
+        for _ in range(30):
+            keys["down"].append(await _key(pilot, "down"))
+        for _ in range(15):
+            keys["pagedown"].append(await _key(pilot, "pagedown"))
+        for _ in range(5):
+            keys["end/home"].append(await _key(pilot, "end"))
+            keys["end/home"].append(await _key(pilot, "home"))
+        keys["heartbeats (first)"] = [await _key(pilot, "h")]
+        keys["heartbeats"] = [await _key(pilot, "h") for _ in range(4)]
+        await _key(pilot, "slash")
+        keys["filter typing"] = [await _key(pilot, c) for c in "order-42"]
+        keys["filter clear"] = [await _key(pilot, "ctrl+u")]
+        await _key(pilot, "enter")
+        keys["message open/close"] = []
+        for _ in range(5):
+            keys["message open/close"].append(await _key(pilot, "enter"))
+            keys["message open/close"].append(await _key(pilot, "escape"))
+    figures["keys"] = {name: _ms(values) for name, values in keys.items()}
+    figures["worst_key_ms"] = max(v["max_ms"] for v in figures["keys"].values())
+    figures["median_key_ms"] = round(
+        statistics.median([x * 1000 for values in keys.values() for x in values]), 2
+    )
+    return figures
+
+
+def print_conversations(results: dict[int, dict[str, Any]]) -> None:
+    base_n = min(results)
+    base = results[base_n]
+    print(f"conversation view, one WebSocket connection, baseline {base_n:,} messages")
+    for n, fig in sorted(results.items()):
+        ratio = fig["median_key_ms"] / base["median_key_ms"] if base["median_key_ms"] else 0
+        keys = ", ".join(
+            f"{name} {v['median_ms']:.1f}/{v['max_ms']:.1f}" for name, v in fig["keys"].items()
+        )
+        print(
+            f"  {n:>9,} msgs: open {fig['open_s']:.3f} s, key median {fig['median_key_ms']:.1f} ms"
+            f" ({ratio:.2f}x base), worst {fig['worst_key_ms']:.1f} ms; median/worst ms: {keys}"
+        )
+
+
 def child(kind: str, argument: str) -> dict[str, Any]:
+    if kind == "conversation":
+        return asyncio.run(measure_conversation(argument))
     if kind == "capture":
         return asyncio.run(measure_capture(argument))
     if kind == "terminal":
@@ -415,6 +506,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also time keys in a real terminal (tmux) at the largest size",
     )
+    parser.add_argument(
+        "--messages",
+        default="1000,100000",
+        help="messages on one connection for the conversation view ('': none)",
+    )
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "ARG"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -422,12 +518,12 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(child(*args.child)))
         return 0
     sizes = {}
-    for n in (int(s) for s in args.sizes.split(",")):
+    for n in (int(s) for s in args.sizes.split(",") if s):
         path = ensure_capture(n)
         print(f"measuring {n:,} exchanges ...", file=sys.stderr)
         sizes[n] = run_child("capture", str(path))
     terminal = None
-    if args.terminal:
+    if args.terminal and sizes:
         largest = max(sizes)
         print(f"measuring keys in a real terminal at {largest:,} exchanges ...", file=sys.stderr)
         terminal = run_child("terminal", str(ensure_capture(largest)))
@@ -436,10 +532,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.flood_seconds > 0:
         print("measuring the flood ...", file=sys.stderr)
         flood = run_child("flood", f"{args.flood_rate},{args.flood_seconds}")
+    conversations = {}
+    for n in (int(s) for s in args.messages.split(",") if s):
+        print(f"measuring the conversation view at {n:,} messages ...", file=sys.stderr)
+        conversations[n] = run_child("conversation", str(n))
     if args.json:
-        print(json.dumps({"sizes": sizes, "flood": flood, "terminal": terminal}, indent=2))
+        report = {"sizes": sizes, "flood": flood, "terminal": terminal}
+        print(json.dumps(report | {"conversations": conversations}, indent=2))
     else:
-        print_results(sizes, flood, terminal)
+        if sizes:
+            print_results(sizes, flood, terminal)
+        if conversations:
+            print_conversations(conversations)
     return 0
 
 

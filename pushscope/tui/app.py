@@ -16,6 +16,7 @@ from textual.screen import Screen
 
 from pushscope.inspector.model import Exchange
 from pushscope.inspector.report import Report
+from pushscope.tui.screens.conversation import ConversationScreen
 from pushscope.tui.screens.detail import ExchangeScreen, FindingScreen
 from pushscope.tui.screens.dialogs import ExportScreen, HelpScreen, export_format
 from pushscope.tui.screens.main import MainScreen
@@ -114,6 +115,13 @@ class PushscopeApp(App[None]):
         self.exchange_screen.show(exchange)
         self.push_screen(self.exchange_screen)
 
+    def show_conversation(self, exchange: Exchange) -> None:
+        """A WebSocket's messages or an SSE stream's events as a live, filterable list."""
+        if exchange.websocket is None and exchange.sse is None:
+            self.notify("No messages or events: a conversation is a WebSocket or an SSE stream.")
+            return
+        self.push_screen(ConversationScreen(exchange, self.traffic))
+
     @on(FindingsList.Chosen)
     def open_finding(self, event: FindingsList.Chosen) -> None:
         self.push_screen(FindingScreen(event.finding, self.traffic))
@@ -136,7 +144,9 @@ class PushscopeApp(App[None]):
     def _export_chosen(self, path: Path | None) -> None:
         if path is not None:
             self.export_to = path
-            self.write_report(path, self.source.report())
+            report = self.source.report()
+            report.marked = sorted(self.traffic.marked)
+            self.write_report(path, report)
 
     @work(thread=True, exclusive=True, group="export")
     def write_report(self, path: Path, report: Report) -> None:

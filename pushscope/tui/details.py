@@ -24,6 +24,8 @@ from pushscope.tui.rows import BADGES, clock, safe
 PRETTY_LIMIT = 64 << 10
 """Bodies and payloads longer than this are shown as they are, not pretty-printed."""
 HEX_BYTES = 96
+DETAIL_MESSAGES = 50
+"""Messages or events the exchange detail lists in full; the conversation view (`c`) has all."""
 OPCODES = {
     Opcode.CONTINUATION: "cont",
     Opcode.TEXT: "text",
@@ -86,6 +88,12 @@ def exchange_sections(exchange: Exchange) -> list[Section]:
         if exchange.ended and exchange.started
         else "still open"
     )
+    # A WebSocket's bytes are its messages' payloads, each way; the handshake has no body.
+    sent: int = request.body_size
+    received: int | None = response.body_size if response else None
+    if exchange.websocket is not None:
+        sent += exchange.websocket.bytes.client
+        received = (received or 0) + exchange.websocket.bytes.server
     overview = _facts(
         [
             ("request", Text(safe(f"{request.method} {request.url}"))),
@@ -97,8 +105,8 @@ def exchange_sections(exchange: Exchange) -> list[Section]:
             ("HTTP", request.http_version),
             ("started", clock(exchange.started)),
             ("duration", duration),
-            ("sent", human_bytes(request.body_size)),
-            ("received", human_bytes(response.body_size) if response else None),
+            ("sent", human_bytes(sent)),
+            ("received", human_bytes(received) if received is not None else None),
             ("part of", exchange.role),
             ("error", Text(safe(exchange.error), style="red") if exchange.error else None),
         ]
@@ -178,7 +186,8 @@ def _websocket(exchange: Exchange) -> list[Section]:
     if any(message.compressed for message in session.messages):
         legend += "   * compressed on the wire (permessage-deflate)"
     timeline.append(legend + "\n", style="dim")
-    for message, preview in zip(session.messages, session.previews, strict=True):
+    shown = zip(session.messages[:DETAIL_MESSAGES], session.previews, strict=False)
+    for message, preview in shown:
         kind = OPCODES.get(message.opcode, str(message.opcode))
         if message.compressed:
             kind += "*"
@@ -201,6 +210,9 @@ def _websocket(exchange: Exchange) -> list[Section]:
             _indented(timeline, hexdump(preview))
         else:
             timeline.append("\n")
+    if len(session.messages) > DETAIL_MESSAGES:
+        more = len(session.messages) - DETAIL_MESSAGES
+        timeline.append(f"... {more} more kept: c opens the conversation view\n", style="dim")
     return [("WebSocket", handshake), (title, timeline)]
 
 
@@ -237,11 +249,14 @@ def _sse(exchange: Exchange) -> Section:
         ]
     )
     events = Text(no_wrap=True, overflow="ellipsis")
-    for event in stream.events:
+    for event in stream.events[:DETAIL_MESSAGES]:
         events.append(f"{_offset(event.timestamp, exchange.started):>9} ")
         events.append(f"{safe(event.id) if event.had_id else '':<8.8} ", style="cyan")
         events.append(f"{safe(event.type):<10.10} ", style="bold")
         _indented(events, pretty(event.data.encode("utf-8", "replace")), indent=30)
+    if len(stream.events) > DETAIL_MESSAGES:
+        more = len(stream.events) - DETAIL_MESSAGES
+        events.append(f"... {more} more kept: c opens the conversation view\n", style="dim")
     title = f"SSE events ({len(stream.events)} of {stream.count} shown)"
     return (title, Group(facts, Text(""), events))
 

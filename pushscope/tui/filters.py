@@ -20,6 +20,8 @@ method:GET                 request method
 status:404 | 4xx | none    status code, class, or no response yet
 finding:yes|no             part of a polling or push finding
 open:yes|no                still streaming
+marked:yes|no              marked with m
+msg:TEXT                   a kept WebSocket message or SSE event contains TEXT
 TEXT                       host or path contains TEXT
 -TERM                      anything but TERM;  a,b  either a or b"""
 
@@ -44,6 +46,9 @@ class Key:
     status: int
     finding: bool
     open: bool
+    marked: bool = False
+    exchange: Exchange | None = None
+    """For terms that read what the exchange carried (`msg:`), which grows while it streams."""
 
 
 def key_of(exchange: Exchange, in_finding: bool, is_open: bool) -> Key:
@@ -57,7 +62,30 @@ def key_of(exchange: Exchange, in_finding: bool, is_open: bool) -> Key:
         status=response.status if response is not None else 0,
         finding=in_finding,
         open=is_open,
+        exchange=exchange,
     )
+
+
+MESSAGE_CHARS = 64 << 10
+"""Characters of each kept message or event a `msg:` term looks at."""
+
+
+def message_matches(exchange: Exchange | None, text: str) -> int:
+    """How many of the exchange's kept WebSocket messages or SSE events contain `text`
+    (lowercase; case-insensitive)."""
+    if exchange is None:
+        return 0
+    if exchange.websocket is not None:
+        return sum(
+            text in preview[:MESSAGE_CHARS].decode("utf-8", "replace").lower()
+            for preview in exchange.websocket.previews
+        )
+    if exchange.sse is not None:
+        return sum(
+            text in event.data[:MESSAGE_CHARS].lower() or text == event.type.lower()
+            for event in exchange.sse.events
+        )
+    return 0
 
 
 Predicate = Callable[[Key], bool]
@@ -67,6 +95,14 @@ Predicate = Callable[[Key], bool]
 class Filter:
     text: str
     predicates: tuple[Predicate, ...] = ()
+    message_terms: tuple[str, ...] = ()
+    """The `msg:` texts, for counting matches per row."""
+
+    def message_hits(self, exchange: Exchange) -> int:
+        """Messages of `exchange` that match every `msg:` term's first alternative."""
+        if not self.message_terms:
+            return 0
+        return min(message_matches(exchange, term) for term in self.message_terms)
 
     def __call__(self, key: Key) -> bool:
         return all(predicate(key) for predicate in self.predicates)
@@ -78,8 +114,14 @@ class Filter:
 
 def parse_filter(text: str) -> Filter:
     """Compile the filter text; raises FilterError naming the term it cannot read."""
-    predicates = [_term(word) for word in text.split()]
-    return Filter(text.strip(), tuple(predicates))
+    words = text.split()
+    predicates = [_term(word) for word in words]
+    messages = tuple(
+        word.partition(":")[2].lower().split(",")[0]
+        for word in words
+        if word.lower().startswith("msg:") and len(word) > 4
+    )
+    return Filter(text.strip(), tuple(predicates), messages)
 
 
 def _term(word: str) -> Predicate:
@@ -155,7 +197,12 @@ def _method(word: str, value: str) -> Predicate:
     return lambda key: key.method == method
 
 
+def _message(word: str, value: str) -> Predicate:
+    return lambda key: message_matches(key.exchange, value) > 0
+
+
 _FIELDS: dict[str, Callable[[str, str], Predicate]] = {
+    "msg": _message,
     "proto": _protocol,
     "protocol": _protocol,
     "host": _contains("host"),
@@ -164,5 +211,6 @@ _FIELDS: dict[str, Callable[[str, str], Predicate]] = {
     "status": _status,
     "finding": _flag("finding"),
     "open": _flag("open"),
+    "marked": _flag("marked"),
     "text": _text,
 }

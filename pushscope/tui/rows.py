@@ -66,6 +66,8 @@ class Row:
     finding: bool
     open: bool
     failed: bool
+    marked: bool = False
+    """The user marked it (`m`)."""
 
 
 def row_of(exchange: Exchange, in_finding: bool, is_open: bool) -> Row:

@@ -49,6 +49,8 @@ class Traffic:
         self.visible: list[int] = []
         self._visible_set: set[int] = set()
         self._rows: dict[int, Row] = {}
+        self.marked: set[str] = set()
+        """Ids of the exchanges the user marked (`m`)."""
 
     def __len__(self) -> int:
         return len(self.exchanges)
@@ -96,6 +98,7 @@ class Traffic:
         exchange = self.exchanges[position]
         old = self.keys[position]
         key = key_of(exchange, exchange.id in self.finding_of, exchange.id in self.open)
+        key.marked = exchange.id in self.marked
         self.keys[position] = key
         if key.protocol != old.protocol:
             self.protocols[old.protocol] -= 1
@@ -118,6 +121,15 @@ class Traffic:
                 self.finding_of[exchange_id] = finding.id
                 changed.add(exchange_id)
 
+    def toggle_mark(self, exchange_id: str) -> bool:
+        """Mark the exchange, or unmark it; return whether it is marked now."""
+        position = self.position.get(exchange_id)
+        if position is None:
+            return False
+        self.marked ^= {exchange_id}
+        self._refresh(position)
+        return exchange_id in self.marked
+
     # -- reading
 
     def row(self, index: int) -> Row:
@@ -129,7 +141,12 @@ class Traffic:
                 self._rows.clear()
             exchange = self.exchanges[position]
             row = row_of(exchange, exchange.id in self.finding_of, exchange.id in self.open)
+            if exchange.id in self.marked:
+                row = replace(row, marked=True)
             self._rows[position] = row
+        if self.filter.message_terms:  # how many messages matched, beside how many there are
+            hits = self.filter.message_hits(self.exchanges[position])
+            row = replace(row, count=f"{hits}/{row.count}")
         return row
 
     def exchange_at(self, index: int) -> Exchange | None:

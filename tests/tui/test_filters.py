@@ -67,3 +67,32 @@ def test_errors_name_the_term(text: str, message: str) -> None:
     with pytest.raises(FilterError, match=message) as raised:
         parse_filter(text)
     assert repr(text) in str(raised.value)
+
+
+def test_msg_matches_exchanges_whose_messages_contain_a_text() -> None:
+    from pushscope.inspector.model import (
+        Exchange,
+        Handshake,
+        Request,
+        SseEvent,
+        SseStream,
+        WebSocketMessage,
+        WebSocketSession,
+    )
+    from pushscope.tui.filters import key_of, message_matches
+
+    session = WebSocketSession(Handshake(True, None, None, [], True))
+    for payload in (b'{"order":"ORDER-42"}', b"hello", b'{"ref":"order-42"}'):
+        session.add([WebSocketMessage("server", 1, len(payload), None)], 10)
+        session.previews.append(payload)
+    request = Request("GET", "ws://127.0.0.1/ws", "HTTP/1.1", [], timestamp_start=1.0)
+    ws = Exchange("a", 0, request, websocket=session)
+    stream = SseStream()
+    stream.add([SseEvent("message", "order-7", "")], 10)
+    sse = Exchange("b", 0, request, sse=stream)
+    rest = Exchange("c", 0, request)
+    assert message_matches(ws, "order-42") == 2 and message_matches(sse, "order-42") == 0
+    found = parse_filter("msg:order-42")
+    assert [found(key_of(e, False, False)) for e in (ws, sse, rest)] == [True, False, False]
+    assert found.message_hits(ws) == 2
+    assert parse_filter("-msg:order").__call__(key_of(rest, False, False))

@@ -53,3 +53,20 @@ def test_finding_detail(snap_compare: SnapCompare) -> None:
 def test_filtered(snap_compare: SnapCompare) -> None:
     app = viewer("demo-mix.mitm")
     assert snap_compare(app, terminal_size=SIZE, run_before=loaded_then("slash", *"-proto:rest"))
+
+
+def test_conversation_view(snap_compare: SnapCompare) -> None:
+    app = viewer("websocket-chat.mitm")
+    assert snap_compare(app, terminal_size=SIZE, run_before=loaded_then("home", "enter", "c"))
+
+
+def test_conversation_view_filtered(snap_compare: SnapCompare) -> None:
+    app = viewer("websocket-chat.mitm")
+    keys = ("home", "enter", "c", "slash", *"lobby", "enter")
+    assert snap_compare(app, terminal_size=SIZE, run_before=loaded_then(*keys))
+
+
+def test_message_whole(snap_compare: SnapCompare) -> None:
+    app = viewer("websocket-chat.mitm")
+    keys = ("home", "enter", "c", "home", "down", "enter")
+    assert snap_compare(app, terminal_size=SIZE, run_before=loaded_then(*keys))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 import uuid
@@ -49,3 +50,47 @@ def test_view_in_a_real_terminal(pane: Pane) -> None:
     while pane.alive:
         assert time.monotonic() < deadline, "q did not quit"
         time.sleep(0.1)
+
+
+def _shown(screen: str) -> tuple[int, str] | None:
+    """(messages, state) from the conversation view's status line, if it is on screen."""
+    match = re.search(r"(\d+) of (\d+) messages\s+(open|closed)", screen)
+    return (int(match.group(2)), match.group(3)) if match else None
+
+
+def test_the_conversation_view_follows_the_demo_ticker_live() -> None:
+    """`pushscope demo` in tmux: the ticker's open connection, opened with `c`, grows on screen
+    while the cursor stays on its newest message."""
+    pane = Pane(f"pushscope-test-{uuid.uuid4().hex[:8]}")
+    pane.tmux("new-session", "-d", "-x", "120", "-y", "30", f"TZ=UTC {PUSHSCOPE} demo")
+    try:
+        pane.wait_for("the demo's traffic", lambda s: "/ticker" in s, timeout=60)
+        pane.keys("/")
+        pane.keys("path:ticker open:yes", literal=True)
+        pane.wait_for("the filter applied", lambda s: "open:yes" in s and " shown" in s)
+        time.sleep(0.5)
+        pane.keys("Enter")
+        time.sleep(0.5)
+        grew = False
+        for _ in range(20):  # a ticker connection lives about a second: catch one open
+            pane.keys("End")
+            pane.keys("c")
+            screen = pane.wait_for(
+                "the conversation view", lambda s: _shown(s) is not None or "No messages" in s
+            )
+            first = _shown(screen)
+            if first is not None and first[1] == "open":
+                later = pane.wait_for(
+                    "more messages", lambda s, n=first[0]: (_shown(s) or (0, ""))[0] > n, timeout=5
+                )
+                assert "following" in later and "not following" not in later
+                grew = True
+                break
+            if first is not None:
+                pane.keys("Escape")
+            time.sleep(0.2)
+        assert grew, "no open ticker connection was caught in 20 tries"
+        pane.keys("Escape")
+        pane.keys("q")
+    finally:
+        pane.tmux("kill-server", check=False)

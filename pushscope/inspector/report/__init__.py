@@ -30,6 +30,8 @@ class Report:
     redact: bool = True
     baselined: int | None = None
     """Findings that `analyze --baseline` found in the baseline already; None without one."""
+    marked: list[str] = field(default_factory=list)
+    """Ids of the exchanges a user marked in the viewer, kept with the report."""
 
     def protocol_counts(self) -> dict[str, int]:
         counts = Counter(exchange.protocol.value for exchange in self.exchanges)

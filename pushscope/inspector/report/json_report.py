@@ -69,6 +69,8 @@ def write_json(report: Report, out: TextIO) -> None:
             "findings": len(report.findings),
         },
     }
+    if report.marked:  # only from the viewer, where a user marked some
+        head["marked"] = report.marked
     out.write(_dumps(head)[:-1])
     out.write(', "exchanges": [')
     batch: list[str] = []  # written a few hundred at a time: a write per exchange costs

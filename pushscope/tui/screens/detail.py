@@ -15,8 +15,9 @@ from textual.strip import Strip
 from textual.widgets import Static
 
 from pushscope.inspector.findings import Finding
-from pushscope.inspector.model import Exchange
+from pushscope.inspector.model import Exchange, Protocol
 from pushscope.inspector.report.summary import human_bytes
+from pushscope.tui.curl import curl_command
 from pushscope.tui.details import Section, exchange_sections, finding_sections, series_news
 from pushscope.tui.rows import clock, safe
 from pushscope.tui.traffic import Traffic
@@ -44,7 +45,11 @@ class ExchangeScreen(Screen[None]):
     One instance is installed and shown again for each exchange: composing a screen and
     tearing it down costs more than the content itself."""
 
-    BINDINGS = [Binding("escape,backspace", "app.pop_screen", "Back")]
+    BINDINGS = [
+        Binding("escape,backspace", "app.pop_screen", "Back"),
+        Binding("c", "conversation", "Conversation"),
+        Binding("y", "curl", "curl"),
+    ]
 
     def __init__(self, traffic: Traffic) -> None:
         super().__init__()
@@ -76,6 +81,31 @@ class ExchangeScreen(Screen[None]):
             request = self.exchange.request
             self.query_one(".title", Static).update(Text(safe(f"{request.method} {request.url}")))
             self.query_one(Document).update(exchange_sections(self.exchange))
+
+    def action_conversation(self) -> None:
+        """A WebSocket's messages or an SSE stream's events as a live, filterable list."""
+        if self.exchange is not None:
+            self.app.show_conversation(self.exchange)  # type: ignore[attr-defined]
+
+    def action_curl(self) -> None:
+        """The request as a `curl` line: to the clipboard (OSC 52, where the terminal allows)
+        and to a file beside the report."""
+        exchange = self.exchange
+        if exchange is None or exchange.protocol is Protocol.WEBSOCKET:
+            self.notify("curl repeats REST and SSE requests, not a WebSocket")
+            return
+        line = curl_command(exchange)
+        self.app.copy_to_clipboard(line)
+        path = self.app.export_to.with_name(f"pushscope-curl-{exchange.id}.sh")  # type: ignore[attr-defined]
+        path = path.with_name(safe(path.name).replace("/", "_").replace(" ", "_"))
+        try:
+            path.write_text(line + "\n", encoding="utf-8")
+        except OSError as error:
+            self.notify(
+                f"cannot write {path}: {error.strerror or error}", severity="error", markup=False
+            )
+            return
+        self.notify(f"curl command copied and written to {path}", markup=False)
 
     def _live(self) -> None:
         """Still streaming: show the messages and events that arrived since."""

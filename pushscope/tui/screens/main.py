@@ -32,6 +32,8 @@ class MainScreen(Screen[None]):
     BINDINGS = [
         Binding("slash", "filter", "Filter"),
         Binding("f", "findings", "Findings"),
+        Binding("c", "conversation", "Conversation", show=False),
+        Binding("m", "mark", "Mark", show=False),
         Binding("escape", "leave_filter", "Table", show=False),
     ]
 
@@ -100,6 +102,17 @@ class MainScreen(Screen[None]):
             self.table.reset()
             shown = len(self.traffic.visible)
             box.border_title = f"{shown:,} of {len(self.traffic):,} shown" if new.text else ""
+
+    def action_conversation(self) -> None:
+        """The selected exchange's messages or events, as the conversation view."""
+        if (exchange := self.table.exchange) is not None:
+            self.app.show_conversation(exchange)  # type: ignore[attr-defined]
+
+    def action_mark(self) -> None:
+        """Mark the selected exchange (or unmark it): `marked:yes` filters the marked ones."""
+        if (exchange := self.table.exchange) is not None:
+            self.traffic.toggle_mark(exchange.id)
+            self.table.rows_changed()
 
     # -- findings
 

@@ -20,6 +20,7 @@ BADGE_STYLES = {
     Protocol.STREAM: Style(color="black", bgcolor="gold3", bold=True),
 }
 FINDING_MARK = "\u25c6"  # a diamond: this exchange belongs to a finding
+USER_MARK = "\u25cf"  # a disc: the user marked this exchange (m), over the diamond
 ERROR = Style(color="red3", bold=True)
 MARKED = Style(color="orange1", bold=True)
 OPEN = Style(color="green3", italic=True)
@@ -42,7 +43,7 @@ COLUMNS = (
 
 def _values(row: Row) -> list[str]:
     return [
-        FINDING_MARK if row.finding else " ",
+        USER_MARK if row.marked else FINDING_MARK if row.finding else " ",
         row.time,
         row.client,
         row.method,
@@ -89,7 +90,7 @@ class ExchangeTable(VirtualList):
                 return BADGE_STYLES[row.protocol]
             if column.title == "status" and (row.failed or value.startswith(("4", "5", "E"))):
                 return ERROR
-            if column.title == "" and row.finding:
+            if column.title == "" and (row.finding or row.marked):
                 return MARKED
             if column.title == "time" and column.right and row.open:
                 return OPEN
