@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import httpx
@@ -16,12 +19,39 @@ Scenario = Callable[[ServerURLs, str], Awaitable[str]]
 
 TIMEOUT = httpx.Timeout(10.0)
 
+CLIENT_TLS: contextvars.ContextVar[ssl.SSLContext | None] = contextvars.ContextVar(
+    "CLIENT_TLS", default=None
+)
+"""The TLS context the clients trust (the intercepting proxy's CA) when the demo servers speak
+HTTPS (`demo --https`); None for plain HTTP. Set with `clients_trusting`."""
+
+
+@contextlib.contextmanager
+def clients_trusting(context: ssl.SSLContext) -> Iterator[None]:
+    """While inside, the clients started here (tasks copy the context) speak HTTPS and HTTP/2,
+    trusting `context`."""
+    token = CLIENT_TLS.set(context)
+    try:
+        yield
+    finally:
+        CLIENT_TLS.reset(token)
+
 
 def http_client(proxy: str, **kwargs: Any) -> httpx.AsyncClient:
-    """An httpx client that sends everything through ``proxy`` (extra kwargs go to httpx)."""
+    """An httpx client that sends everything through ``proxy`` (extra kwargs go to httpx);
+    HTTP/2 over TLS when `CLIENT_TLS` is set."""
+    tls = CLIENT_TLS.get()
+    if tls is not None:
+        kwargs = {"http2": True, "verify": tls, **kwargs}
     # trust_env=False: no HTTP(S)_PROXY / NO_PROXY from the environment, so loopback targets
     # still go through the given proxy.
     return httpx.AsyncClient(proxy=proxy, trust_env=False, timeout=TIMEOUT, **kwargs)
+
+
+def ws_tls(url: str) -> dict[str, Any]:
+    """The `ssl` argument of a websockets `connect` to `url`: the trusted context for wss."""
+    tls = CLIENT_TLS.get()
+    return {"ssl": tls} if tls is not None and url.startswith("wss:") else {}
 
 
 def check(condition: bool, message: str) -> None:

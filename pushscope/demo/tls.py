@@ -26,6 +26,9 @@ from hypercorn.config import Config
 
 from pushscope.demo.servers import HOST, serving_in_thread
 
+CA_FILE = "mitmproxy-ca-cert.pem"
+"""mitmproxy's CA certificate in its confdir: what a client trusts to let it intercept TLS."""
+
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -86,6 +89,13 @@ def client_context(ca: Path, maximum: ssl.TLSVersion | None = None) -> ssl.SSLCo
     return context
 
 
+def server_context(certificate: Certificate) -> ssl.SSLContext:
+    """A server TLS context presenting `certificate` (for the websockets server)."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certificate.cert, certificate.key)
+    return context
+
+
 @contextlib.asynccontextmanager
 async def hypercorn_serving(app: Any, certificate: Certificate) -> AsyncIterator[int]:
     """Serve the ASGI `app` with hypercorn over TLS (h2 and http/1.1) on 127.0.0.1, an
@@ -106,6 +116,8 @@ async def hypercorn_serving(app: Any, certificate: Certificate) -> AsyncIterator
     config.errorlog = None
     config.graceful_timeout = 2
     stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(_quiet_cancellation)
     task = asyncio.create_task(serve(app, config, shutdown_trigger=stop.wait))
     try:
         await asyncio.sleep(0)
@@ -119,6 +131,14 @@ async def hypercorn_serving(app: Any, certificate: Certificate) -> AsyncIterator
                 await task
         finally:
             sock.close()
+
+
+def _quiet_cancellation(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """Early Python 3.12 releases report a connection task cancelled at shutdown as an error
+    (from `StreamReaderProtocol`'s done callback): it is not one; the rest as usual."""
+    if isinstance(context.get("exception"), asyncio.CancelledError):
+        return
+    loop.default_exception_handler(context)
 
 
 def serving_tls_in_thread(
