@@ -8,6 +8,7 @@ import contextvars
 import json
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,28 +20,33 @@ Scenario = Callable[[ServerURLs, str], Awaitable[str]]
 
 TIMEOUT = httpx.Timeout(10.0)
 
-CLIENT_TLS: contextvars.ContextVar[ssl.SSLContext | None] = contextvars.ContextVar(
-    "CLIENT_TLS", default=None
-)
-"""The TLS context the clients trust (the intercepting proxy's CA) when the demo servers speak
+CLIENT_CA: contextvars.ContextVar[Path | None] = contextvars.ContextVar("CLIENT_CA", default=None)
+"""The CA certificate the clients trust (the intercepting proxy's) when the demo servers speak
 HTTPS (`demo --https`); None for plain HTTP. Set with `clients_trusting`."""
 
 
+def _client_tls() -> ssl.SSLContext | None:
+    """A fresh context per client: httpx sets its ALPN (h2) on the context it is given, which
+    a WebSocket client sharing it would then offer too."""
+    ca = CLIENT_CA.get()
+    return ssl.create_default_context(cafile=str(ca)) if ca is not None else None
+
+
 @contextlib.contextmanager
-def clients_trusting(context: ssl.SSLContext) -> Iterator[None]:
+def clients_trusting(ca: Path) -> Iterator[None]:
     """While inside, the clients started here (tasks copy the context) speak HTTPS and HTTP/2,
-    trusting `context`."""
-    token = CLIENT_TLS.set(context)
+    trusting the CA certificate `ca`."""
+    token = CLIENT_CA.set(ca)
     try:
         yield
     finally:
-        CLIENT_TLS.reset(token)
+        CLIENT_CA.reset(token)
 
 
 def http_client(proxy: str, **kwargs: Any) -> httpx.AsyncClient:
     """An httpx client that sends everything through ``proxy`` (extra kwargs go to httpx);
-    HTTP/2 over TLS when `CLIENT_TLS` is set."""
-    tls = CLIENT_TLS.get()
+    HTTP/2 over TLS when `CLIENT_CA` is set."""
+    tls = _client_tls()
     if tls is not None:
         kwargs = {"http2": True, "verify": tls, **kwargs}
     # trust_env=False: no HTTP(S)_PROXY / NO_PROXY from the environment, so loopback targets
@@ -50,8 +56,7 @@ def http_client(proxy: str, **kwargs: Any) -> httpx.AsyncClient:
 
 def ws_tls(url: str) -> dict[str, Any]:
     """The `ssl` argument of a websockets `connect` to `url`: the trusted context for wss."""
-    tls = CLIENT_TLS.get()
-    return {"ssl": tls} if tls is not None and url.startswith("wss:") else {}
+    return {"ssl": _client_tls()} if url.startswith("wss:") and CLIENT_CA.get() else {}
 
 
 def check(condition: bool, message: str) -> None:

@@ -14,7 +14,7 @@ from pushscope.demo.app import run_demo
 from pushscope.demo.common import clients_trusting
 from pushscope.demo.proxy import AddonRun, Mitmdump
 from pushscope.demo.servers import run_servers
-from pushscope.demo.tls import CA_FILE, client_context, self_signed
+from pushscope.demo.tls import CA_FILE, self_signed
 
 
 def run_headless(
@@ -37,7 +37,7 @@ def run_headless(
     with (
         run_servers(certificate=certificate) as urls,
         Mitmdump(arguments, confdir) as proxy,
-        clients_trusting(client_context(confdir / CA_FILE)) if https else nullcontext(),
+        clients_trusting(confdir / CA_FILE) if https else nullcontext(),
     ):
         done = asyncio.run(run_demo(urls, proxy, duration))
     lines = [f"{name}: {count}" for name, count in sorted(done.items())]

@@ -186,9 +186,18 @@ async def _start(send: Send, status: int, content_type: bytes, trailers: bool = 
     await send(message)
 
 
-async def _rest(scope: Scope, send: Send) -> None:
+async def _drain(receive: Receive) -> None:
+    """Read the request body to its end before answering (hypercorn's h2 drops a stream once
+    answered, and fails on request data that comes for it after)."""
+    while (await receive()).get("more_body"):
+        pass
+
+
+async def _rest(scope: Scope, receive: Receive, send: Send) -> None:
+    await _drain(receive)
+    status = 201 if scope["method"] == "POST" else 404 if scope["path"].endswith("/404") else 200
     body = json.dumps({"status": "ok", "path": scope["path"]}).encode()
-    await _start(send, 200, b"application/json")
+    await _start(send, status, b"application/json")
     await send({"type": "http.response.body", "body": body})
 
 
@@ -196,7 +205,7 @@ async def _sse(scope: Scope, send: Send) -> None:
     query = _query(scope)
     count = int(_number(query, "n", SSE_EVENTS, 50))
     interval = _number(query, "interval", SSE_INTERVAL, 2)
-    await _start(send, 200, b"text/event-stream")
+    await _start(send, 200, b"text/event-stream")  # a GET: no body to read
     for i in range(1, count + 1):
         await asyncio.sleep(interval)
         block = f"id: {i}\nevent: tick\ndata: {json.dumps({'n': i})}\n\n".encode()
@@ -207,8 +216,7 @@ async def _sse(scope: Scope, send: Send) -> None:
 async def _grpc(scope: Scope, receive: Receive, send: Send) -> None:
     """A server-streaming call: `n` length-prefixed messages `interval` apart, then
     `grpc-status: 0` in the trailers (when the server offers them: HTTP/2)."""
-    while (await receive()).get("more_body"):  # the request message
-        pass
+    await _drain(receive)  # the request message
     query = _query(scope)
     count = int(_number(query, "n", GRPC_MESSAGES, 50))
     interval = _number(query, "interval", GRPC_INTERVAL, 2)
@@ -248,7 +256,8 @@ async def _echo(receive: Receive, send: Send) -> None:
 
 async def push_app(scope: Scope, receive: Receive, send: Send) -> None:
     """The ASGI app: `/events` SSE, `GRPC_PATH` a gRPC server stream, `/ws` a WebSocket
-    echo, `/page` `PAGE` (a browser page polling and listening), anything else JSON."""
+    echo, `/page` `PAGE` (a browser page polling and listening), anything else JSON (201 for
+    a POST, 404 for a path ending in /404)."""
     if scope["type"] == "lifespan":
         while (message := await receive())["type"] != "lifespan.shutdown":
             if message["type"] == "lifespan.startup":
@@ -264,10 +273,11 @@ async def push_app(scope: Scope, receive: Receive, send: Send) -> None:
     elif path == GRPC_PATH:
         await _grpc(scope, receive, send)
     elif path == "/page":
+        await _drain(receive)
         await _start(send, 200, b"text/html; charset=utf-8")
         await send({"type": "http.response.body", "body": PAGE.encode()})
     else:
-        await _rest(scope, send)
+        await _rest(scope, receive, send)
 
 
 PAGE = """<!doctype html>
