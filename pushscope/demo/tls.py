@@ -97,9 +97,12 @@ def server_context(certificate: Certificate) -> ssl.SSLContext:
 
 
 @contextlib.asynccontextmanager
-async def hypercorn_serving(app: Any, certificate: Certificate) -> AsyncIterator[int]:
+async def hypercorn_serving(
+    app: Any, certificate: Certificate, http3: bool = False
+) -> AsyncIterator[int]:
     """Serve the ASGI `app` with hypercorn over TLS (h2 and http/1.1) on 127.0.0.1, an
-    ephemeral port, while inside; yield its port."""
+    ephemeral port, while inside; yield its port. With `http3`, HTTP/3 over QUIC (aioquic) on
+    the same UDP port too."""
     # The socket is bound here, so the port is known and listening before hypercorn starts.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -112,6 +115,8 @@ async def hypercorn_serving(app: Any, certificate: Certificate) -> AsyncIterator
     config.certfile = str(certificate.cert)
     config.keyfile = str(certificate.key)
     config.alpn_protocols = ["h2", "http/1.1"]
+    if http3:
+        config.quic_bind = [f"{HOST}:{port}"]
     config.accesslog = None
     config.errorlog = None
     config.graceful_timeout = 2
@@ -142,10 +147,10 @@ def _quiet_cancellation(loop: asyncio.AbstractEventLoop, context: dict[str, Any]
 
 
 def serving_tls_in_thread(
-    app: Any, certificate: Certificate
+    app: Any, certificate: Certificate, http3: bool = False
 ) -> contextlib.AbstractContextManager[int]:
     """`hypercorn_serving` in a thread of its own (its own event loop); yields the port."""
-    return serving_in_thread(lambda: hypercorn_serving(app, certificate), "TLS server")
+    return serving_in_thread(lambda: hypercorn_serving(app, certificate, http3), "TLS server")
 
 
 # -- the push app
