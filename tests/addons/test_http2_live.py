@@ -21,6 +21,7 @@ import httpx
 import pytest
 from websockets.asyncio.client import connect
 
+from pushscope.addons import SCRIPT
 from pushscope.demo.common import sleep_until
 from pushscope.demo.proxy import AddonRun, Mitmdump
 from pushscope.demo.tls import (
@@ -194,6 +195,7 @@ def _spread(arrivals: list[float], count: int, interval: float) -> None:
 
 
 def test_runs_this_checkout_and_logs_no_traceback(session: Session) -> None:
+    assert any(f"Loading script {SCRIPT}" in line for line in session.log)
     assert not any("Traceback" in line for line in session.log)
     assert session.run.report.exists()
 
