@@ -66,13 +66,18 @@ def responded(flow: http.HTTPFlow) -> Responded:
     )
 
 
-def is_event_stream(flow: http.HTTPFlow) -> bool:
-    """Is the response `text/event-stream`? (Read from the raw fields: mitmproxy's
+STREAMED_TYPES = (b"text/event-stream", b"application/grpc")
+"""Media types whose responses are pushed piece by piece and streamed through: SSE, and gRPC
+with gRPC-web and the `+proto` variants (mitmproxy otherwise buffers them, issue #7567)."""
+
+
+def is_push_stream(flow: http.HTTPFlow) -> bool:
+    """Is the response SSE or gRPC (`STREAMED_TYPES`)? (Read from the raw fields: mitmproxy's
     `headers.get` decodes and joins on every call.)"""
     assert flow.response is not None
     for name, value in flow.response.data.headers.fields:
         if len(name) == 12 and name.lower() == b"content-type":
-            return value.lstrip().lower().startswith(b"text/event-stream")
+            return value.lstrip().lower().startswith(STREAMED_TYPES)
     return False
 
 

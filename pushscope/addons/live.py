@@ -171,8 +171,9 @@ class Pushscope:
             "pushscope_stream_sse",
             bool,
             True,
-            "Stream text/event-stream responses so each event reaches the client as it is "
-            "sent (mitmproxy otherwise holds them until they end).",
+            "Stream text/event-stream and application/grpc responses so each event or "
+            "message reaches the client as it is sent (mitmproxy otherwise holds them until "
+            "they end).",
         )
         loader.add_option(
             "pushscope_max_messages",
@@ -266,7 +267,7 @@ class Pushscope:
         if not self.stream_sse:
             return
         assert flow.response is not None
-        if adapter.is_event_stream(flow):
+        if adapter.is_push_stream(flow):
             tap = SseTap(self, flow, self.max_sse_body, flow.response.stream)
             self.taps[flow.id] = tap
             flow.response.stream = tap

@@ -14,7 +14,7 @@ from typing import Any
 
 from websockets.asyncio.client import connect
 
-from pushscope.demo.common import Scenario, check, http_client, sse_blocks
+from pushscope.demo.common import Scenario, check, http_client, sse_blocks, ws_tls
 from pushscope.demo.decoy_clients import decoy_page_load, decoy_user_rest
 from pushscope.demo.poll_clients import (
     poll_backoff,
@@ -129,6 +129,7 @@ async def websocket_chat(urls: ServerURLs, proxy: str) -> str:
     async with connect(
         urls.ws,
         proxy=proxy,
+        **ws_tls(urls.ws),
         subprotocols=[CHAT_SUBPROTOCOL],
         open_timeout=10,
         close_timeout=5,

@@ -7,21 +7,38 @@ import asyncio
 import shutil
 import sys
 import tempfile
+from contextlib import nullcontext
 from pathlib import Path
 
 from pushscope.demo.app import run_demo
+from pushscope.demo.common import clients_trusting
 from pushscope.demo.proxy import AddonRun, Mitmdump
 from pushscope.demo.servers import run_servers
+from pushscope.demo.tls import CA_FILE, self_signed
 
 
-def run_headless(duration: float, save: Path | None = None) -> tuple[Path, list[str]]:
+def run_headless(
+    duration: float, save: Path | None = None, https: bool = False
+) -> tuple[Path, list[str]]:
     """Run the demo for `duration` seconds; return the live feed it produced and a line per
     client with how many runs it finished. With `save`, the flow file, feed and report the
-    proxy wrote are kept there."""
+    proxy wrote are kept there. With `https`, the servers speak HTTPS with HTTP/2 and wss
+    (a self-signed certificate made here, which mitmproxy accepts: `ssl_insecure`), and the
+    clients speak HTTP/2 to mitmproxy, trusting its CA: mitmproxy intercepts TLS."""
     workdir = Path(tempfile.mkdtemp(prefix="pushscope-demo-"))
     run = AddonRun.into(workdir)
-    print(f"pushscope demo: {duration:.0f} s of live traffic through mitmdump ...", file=sys.stderr)
-    with run_servers() as urls, Mitmdump(run.arguments, workdir / "confdir") as proxy:
+    confdir = workdir / "confdir"
+    certificate = self_signed(workdir / "server") if https else None
+    arguments = [*run.arguments, "--set", "ssl_insecure=true"] if https else run.arguments
+    what = "HTTPS and HTTP/2" if https else "live"
+    print(
+        f"pushscope demo: {duration:.0f} s of {what} traffic through mitmdump ...", file=sys.stderr
+    )
+    with (
+        run_servers(certificate=certificate) as urls,
+        Mitmdump(arguments, confdir) as proxy,
+        clients_trusting(confdir / CA_FILE) if https else nullcontext(),
+    ):
         done = asyncio.run(run_demo(urls, proxy, duration))
     lines = [f"{name}: {count}" for name, count in sorted(done.items())]
     if save is not None:

@@ -20,7 +20,9 @@ from pushscope.demo.servers import HOST
 MITMDUMP = Path(sys.executable).with_name("mitmdump")
 START_TIMEOUT = 30.0  # mitmdump start-up (the first run also generates the CA in the confdir)
 STOP_TIMEOUT = 15.0
-LISTENING = re.compile(r"proxy listening at .*?:(\d+)")
+LISTENING = re.compile(
+    r"listening at .*?:(\d+)"
+)  # "HTTP(S) proxy listening at", "reverse proxy to X listening at"
 
 
 class Mitmdump:

@@ -10,7 +10,7 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from pushscope.demo.common import check, compact, http_client, sse_blocks
+from pushscope.demo.common import check, compact, http_client, sse_blocks, ws_tls
 from pushscope.demo.poll_server import EIO_MESSAGE_POLLS, FLAKY_EVENTS, LONG_POLL_EVENT_CYCLES
 from pushscope.demo.servers import ServerURLs
 from pushscope.demo.ws_apps import RPC_PATH, TICKER_MESSAGES, TICKER_PATH
@@ -91,8 +91,9 @@ async def sse_reconnect(urls: ServerURLs, proxy: str) -> str:
 
 def _ws(urls: ServerURLs, proxy: str, path: str) -> connect:
     """Connect to a WebSocket path of the demo server through the proxy (HTTP CONNECT)."""
+    url = urls.ws_at(path)
     return connect(
-        urls.ws_at(path), proxy=proxy, open_timeout=10, close_timeout=5, ping_interval=None
+        url, proxy=proxy, **ws_tls(url), open_timeout=10, close_timeout=5, ping_interval=None
     )
 
 

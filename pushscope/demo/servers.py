@@ -16,7 +16,7 @@ import json
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from sse_starlette import EventSourceResponse, ServerSentEvent
@@ -33,6 +33,9 @@ from websockets.typing import Subprotocol
 
 from pushscope.demo import hostile, poll_server, static
 from pushscope.demo.ws_apps import WS_ROUTES
+
+if TYPE_CHECKING:
+    from pushscope.demo.tls import Certificate
 
 HOST = "127.0.0.1"
 
@@ -356,8 +359,17 @@ def serving_in_thread[T](
 
 
 @contextlib.asynccontextmanager
-async def _demo_servers() -> AsyncIterator[ServerURLs]:
+async def _demo_servers(certificate: Certificate | None = None) -> AsyncIterator[ServerURLs]:
     room = ChatRoom()
+    if certificate is None:
+        http_serving = uvicorn_serving(create_app())
+        ws_ssl = None
+    else:  # HTTPS with HTTP/2 (hypercorn) and wss
+        from pushscope.demo.tls import hypercorn_serving, server_context
+
+        http_serving = hypercorn_serving(create_app(), certificate)
+        ws_ssl = server_context(certificate)
+    secure = "s" if certificate is not None else ""
     async with (
         serve(
             functools.partial(_route_ws, room),
@@ -366,13 +378,19 @@ async def _demo_servers() -> AsyncIterator[ServerURLs]:
             select_subprotocol=room.select_subprotocol,
             process_request=room.process_request,
             close_timeout=2,
+            ssl=ws_ssl,
         ) as ws_server,
-        uvicorn_serving(create_app()) as http_port,
+        http_serving as http_port,
     ):
         ws_port = ws_server.sockets[0].getsockname()[1]
-        yield ServerURLs(f"http://{HOST}:{http_port}", f"ws://{HOST}:{ws_port}{CHAT_PATH}")
+        yield ServerURLs(
+            f"http{secure}://{HOST}:{http_port}", f"ws{secure}://{HOST}:{ws_port}{CHAT_PATH}"
+        )
 
 
-def run_servers(start_timeout: float = 15) -> contextlib.AbstractContextManager[ServerURLs]:
-    """Start the HTTP app and the WebSocket chat on 127.0.0.1; stop both on exit."""
-    return serving_in_thread(_demo_servers, "demo servers", start_timeout)
+def run_servers(
+    start_timeout: float = 15, certificate: Certificate | None = None
+) -> contextlib.AbstractContextManager[ServerURLs]:
+    """Start the HTTP app and the WebSocket chat on 127.0.0.1; stop both on exit. With a
+    `certificate`, over TLS: HTTPS with HTTP/2 (hypercorn) and wss."""
+    return serving_in_thread(lambda: _demo_servers(certificate), "demo servers", start_timeout)

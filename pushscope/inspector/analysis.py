@@ -23,6 +23,7 @@ from pushscope.inspector.events import (
     WebSocketMessagesSeen,
 )
 from pushscope.inspector.findings import Finding
+from pushscope.inspector.grpc import GrpcMessageCounter
 from pushscope.inspector.model import (
     Exchange,
     Limits,
@@ -50,6 +51,7 @@ class _Body:
     hasher: hashlib.blake2b | None = None
     kept: bytearray | None = None
     broken: bool = False
+    grpc: GrpcMessageCounter | None = None
 
 
 _NO_BODY = _Body()
@@ -254,6 +256,8 @@ class Analyzer:
             except BodyError as e:
                 body.broken = True
                 self._body_problem(exchange, str(e))
+        if exchange.stream is not None and exchange.stream.kind == "grpc":
+            body.grpc = GrpcMessageCounter()  # records: whole length-prefixed messages
         return body
 
     def _chunk(self, state: _Open, event: BodyChunk) -> None:
@@ -277,7 +281,10 @@ class Analyzer:
         stream = state.exchange.stream
         if stream is not None:
             stream.bytes += len(data)
-            stream.records += data.count(b"\n") if stream.kind == "ndjson" else 1
+            if body.grpc is not None:
+                stream.records += body.grpc.feed(data)
+            else:
+                stream.records += data.count(b"\n") if stream.kind == "ndjson" else 1
 
     def _sse_items(self, exchange: Exchange, items: list[SseItem]) -> None:
         stream = exchange.sse

@@ -64,6 +64,30 @@ def test_sse_passes_through_unchanged_and_is_parsed(tmp_path: Path) -> None:
     assert [r["data"] for r in records if r.get("type") == "sse.event"][:2] == ["one", "two"]
 
 
+def test_grpc_is_streamed_and_its_messages_counted() -> None:
+    addon = Pushscope()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, pushscope_process=False)
+        flow = _sse_flow()
+        assert flow.response is not None
+        flow.request.method = "POST"
+        flow.response.headers["content-type"] = "application/grpc+proto"
+        addon.request(flow)
+        addon.responseheaders(flow)
+        tap = flow.response.stream
+        assert callable(tap)
+        messages = [b"\x00" + len(p).to_bytes(4, "big") + p for p in (b"a", b"", b"xyz")]
+        body = b"".join(messages)
+        pieces = [body[:3], body[3:9], body[9:], b""]  # cut inside prefixes and payloads
+        assert [tap(piece) for piece in pieces] == pieces
+        addon.response(flow)
+        assert addon.analyzer is not None
+        exchange = addon.analyzer.get(flow.id)
+        assert exchange is not None and exchange.stream is not None
+        assert (exchange.stream.kind, exchange.stream.records) == ("grpc", 3)
+        assert flow.response.raw_content == body
+
+
 def test_client_hanging_up_mid_stream_keeps_what_passed(tmp_path: Path) -> None:
     addon = Pushscope()
     with taddons.context(addon) as tctx:
