@@ -38,6 +38,7 @@ from pushscope.inspector.events import (
     ResponseStarted,
     SourceProblem,
 )
+from pushscope.inspector.grpc import GrpcMessageCounter
 from pushscope.inspector.model import (
     Direction,
     Exchange,
@@ -94,40 +95,12 @@ def error_name(code: int) -> str:
     return _ERRORS.get(code, f"error 0x{code:x}")
 
 
-class _GrpcMessages:
-    """Counts the length-prefixed messages of one direction of a gRPC stream (a 5-byte prefix:
-    compressed flag, 4-byte length), which may span DATA frames."""
-
-    __slots__ = ("count", "header", "remaining")
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.remaining = 0
-        self.header = bytearray()
-
-    def take(self, data: memoryview | bytes) -> None:
-        at, size = 0, len(data)
-        while at < size:
-            if self.remaining:
-                step = min(self.remaining, size - at)
-                self.remaining -= step
-                at += step
-                continue
-            step = min(5 - len(self.header), size - at)
-            self.header += data[at : at + step]
-            at += step
-            if len(self.header) == 5:
-                self.count += 1
-                self.remaining = int.from_bytes(self.header[1:5], "big")
-                self.header.clear()
-
-
 @dataclass(slots=True)
 class _Stream:
     """One stream of the connection: its exchange while it is open."""
 
     pending: Pending
-    grpc: tuple[_GrpcMessages, _GrpcMessages] | None = None
+    grpc: tuple[GrpcMessageCounter, GrpcMessageCounter] | None = None
     grpc_status: int | None = None
     grpc_message: str | None = None
     websocket: bool = False
@@ -451,7 +424,7 @@ class Http2Connection:
         self._highest[number % 2] = max(self._highest[number % 2], number)
         content_type = next((v for n, v in regular if n == "content-type"), None)
         if content_type is not None and content_type.lower().startswith("application/grpc"):
-            stream.grpc = (_GrpcMessages(), _GrpcMessages())
+            stream.grpc = (GrpcMessageCounter(), GrpcMessageCounter())
         elif method == "POST" and rpc_body_wanted(method, url, content_type):
             pending.rpc = RpcBody(url, content_type)
         stream.websocket = method == "CONNECT" and (protocol or "").lower() == "websocket"
@@ -519,7 +492,7 @@ class Http2Connection:
             if payload:
                 self.out.append(BodyChunk(pending.id, bytes(payload), at))
         if stream.grpc is not None:
-            stream.grpc[0 if side == "client" else 1].take(payload)
+            stream.grpc[0 if side == "client" else 1].feed(payload)
         if "END_STREAM" in frame.flags:
             if side == "client":
                 self._request_done(frame.stream_id)
