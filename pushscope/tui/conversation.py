@@ -26,7 +26,7 @@ MATCH_CHARS = 64 << 10
 REGEX_CHARS = 2048
 """Characters a regular expression looks at: a single repeat that fails at every start
 (`a+b` over `aaaa...`) costs the square of the length, so this bounds each match."""
-KINDS = {
+KINDS = {  # an opcode as the viewer names it
     Opcode.CONTINUATION: "cont",
     Opcode.TEXT: "text",
     Opcode.BINARY: "binary",

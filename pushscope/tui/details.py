@@ -19,6 +19,7 @@ from pushscope.inspector import decoders
 from pushscope.inspector.findings import Finding
 from pushscope.inspector.model import Exchange, Headers, Opcode, Protocol
 from pushscope.inspector.report.summary import finding_facts, human_bytes, seconds
+from pushscope.tui.conversation import KINDS
 from pushscope.tui.rows import BADGES, clock, safe
 
 PRETTY_LIMIT = 64 << 10
@@ -26,14 +27,6 @@ PRETTY_LIMIT = 64 << 10
 HEX_BYTES = 96
 DETAIL_MESSAGES = 50
 """Messages or events the exchange detail lists in full; the conversation view (`c`) has all."""
-OPCODES = {
-    Opcode.CONTINUATION: "cont",
-    Opcode.TEXT: "text",
-    Opcode.BINARY: "binary",
-    Opcode.CLOSE: "close",
-    Opcode.PING: "ping",
-    Opcode.PONG: "pong",
-}
 ARROWS = {"client": "\u2192", "server": "\u2190"}  # client -> server, server -> client
 
 Section = tuple[str, RenderableType]
@@ -188,7 +181,7 @@ def _websocket(exchange: Exchange) -> list[Section]:
     timeline.append(legend + "\n", style="dim")
     shown = zip(session.messages[:DETAIL_MESSAGES], session.previews, strict=False)
     for message, preview in shown:
-        kind = OPCODES.get(message.opcode, str(message.opcode))
+        kind = KINDS.get(message.opcode, str(message.opcode))
         if message.compressed:
             kind += "*"
         style = "cyan" if message.direction == "client" else "magenta"
