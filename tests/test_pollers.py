@@ -189,6 +189,16 @@ def test_random_requests_over_a_pool_are_not_pollers(
     assert _polling(_timer(starts, ports=ports)) == []
 
 
+def test_eight_random_requests_are_not_two_pollers() -> None:
+    # Hypothesis's example of the property above: two chains of four through chance.
+    rng = random.Random(11173011)
+    t, starts = T0, []
+    for _ in range(8):
+        t += rng.expovariate(1.0)
+        starts.append(t)
+    assert _polling(_timer(starts, ports=[50000] * 8)) == []
+
+
 def test_polls_skipped_while_one_is_in_flight() -> None:
     """`setInterval` with an in-flight guard: a slow answer (longer than the period) makes
     the next tick skip, so that interval is two beats."""

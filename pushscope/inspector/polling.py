@@ -47,6 +47,8 @@ PERIOD_SAMPLE = 256
 """Most polls whose intervals to the next few are counted to find a series' beats."""
 INTERLEAVED_EXPLAINED = 0.8
 """Share of a series' polls the interleaved beats must explain together."""
+SPLIT_MIN_REQUESTS = 6
+"""Polls each poller needs when one series is split into several."""
 
 
 @dataclass(slots=True)
@@ -238,6 +240,8 @@ def _interleaved(polls: list[Poll]) -> list[tuple[list[Poll], Cadence]]:
         chains.append(best)
         taken = {id(poll) for poll in best[0]}
         remaining = [poll for poll in remaining if id(poll) not in taken]
+    if len(chains) > 1 and min(len(chain) for chain, _ in chains) < SPLIT_MIN_REQUESTS:
+        return []  # a split into pollers this short is as likely a path through chance
     explained = sum(len(chain) for chain, _ in chains)
     if explained < INTERLEAVED_EXPLAINED * len(polls):
         return []
