@@ -29,6 +29,13 @@ MIN_FACTOR = 1.45
 """The least median growth of a backoff (1.5 as timers are written, less float error). Two
 steps of a run then grow at least 1.3 * 1.45 = 1.89 times, more than the +-30% jitter of a
 regular cadence spans (1.3 / 0.7 = 1.86)."""
+STEADY = 1.3
+"""How far one step of a backoff may grow by more or less than the median factor: a timer's
+jittered delay plus a varying round trip."""
+SHORT_STEADY = 1.2
+STEADY_STEPS = 4
+"""A backoff with fewer steps of growth than this must be steadier (SHORT_STEADY): random
+intervals grow three times in a row now and then (1.6, 1.3 and 1.8 among 7 random ones)."""
 BACKOFF_TOLERANCE = 0.25
 """Relative deviation of an interval from its backoff level (a timer's delay plus the round
 trip) still counted as that level."""
@@ -190,8 +197,9 @@ def _backoff(intervals: list[float]) -> Cadence | None:
     factor = median(ratio for run in steps for ratio in run)
     # Every step grows by about the factor, but a run's last may fall short: the step that
     # reaches a cap off the base * factor**k grid (1, 2, 4, 8, then 12).
+    spread = STEADY if sum(map(len, steps)) >= STEADY_STEPS else SHORT_STEADY
     steady = all(
-        factor / 1.3 <= ratio <= factor * 1.3 or (k == len(run) - 1 and ratio <= factor)
+        factor / spread <= ratio <= factor * spread or (k == len(run) - 1 and ratio <= factor)
         for run in steps
         for k, ratio in enumerate(run)
     )

@@ -65,8 +65,10 @@ def test_the_conversation_view_follows_the_demo_ticker_live() -> None:
     pane.tmux("new-session", "-d", "-x", "120", "-y", "30", f"TZ=UTC {PUSHSCOPE} demo")
     try:
         pane.wait_for("the demo's traffic", lambda s: "/ticker" in s, timeout=60)
+        time.sleep(1.0)  # a person looks at the screen before typing
         pane.keys("/")
         pane.keys("path:ticker open:yes", literal=True)
+        pane.wait_for("the filter typed", lambda s: "path:ticker open:yes" in s)
         pane.wait_for("the filter applied", lambda s: "open:yes" in s and " shown" in s)
         time.sleep(0.5)
         pane.keys("Enter")
