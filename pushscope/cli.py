@@ -129,8 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--https",
         action="store_true",
-        help="with --headless (the viewer has no HTTPS demo): the servers speak HTTPS with "
-        "HTTP/2 and wss, and mitmproxy intercepts the TLS",
+        help="the servers speak HTTPS with HTTP/2 and wss, the clients HTTP/2, and mitmproxy "
+        "intercepts the TLS",
     )
     demo.add_argument("--format", choices=("text", "json", "markdown", "html"), default="text")
     demo.add_argument("--save", type=Path, metavar="DIR", help="keep the flow file and report")
@@ -167,9 +167,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "diff":
         return diff(args)
     if args.command == "demo":
-        if args.https and not args.headless:
-            print("pushscope: demo --https runs with --headless only", file=sys.stderr)
-            return EXIT_UNUSABLE
         return demo(args) if args.headless else viewer(args)
     if args.command in ("view", "live"):
         return viewer(args)
@@ -352,9 +349,9 @@ def demo(args: argparse.Namespace) -> int:
     except ImportError as e:
         print(f"pushscope: the demo cannot start: {e.name} is missing", file=sys.stderr)
         return EXIT_UNUSABLE
-    feed, runs = run_headless(args.duration, args.save, https=args.https)
-    print("pushscope demo: client runs finished: " + ", ".join(runs), file=sys.stderr)
-    report, fatal = analyze_paths([feed], limits=_limits(args.format))
+    with run_headless(args.duration, args.save, https=args.https) as (feed, runs):
+        print("pushscope demo: client runs finished: " + ", ".join(runs), file=sys.stderr)
+        report, fatal = analyze_paths([feed], limits=_limits(args.format))
     _write(report, args.format, None)
     return EXIT_UNUSABLE if fatal else EXIT_OK
 

@@ -105,6 +105,8 @@ class EmbeddedProxy:
     so one `EmbeddedProxy` runs at a time per process; run one after another as often as
     needed. An instance is started once.
 
+    `ssl_insecure` accepts any upstream certificate (the demo's self-signed servers).
+
     `observers` are called on the PROXY thread, from mitmproxy's hooks: return quickly and
     hand over to the host's thread (e.g. `App.call_from_thread`, or a queue drained in
     batches). `analyzer` (the addon's) is likewise updated on the proxy thread.
@@ -122,8 +124,10 @@ class EmbeddedProxy:
         report: Path | None = None,
         feed: Path | None = None,
         limits: Limits | None = None,
+        ssl_insecure: bool = False,
     ) -> None:
         self.addon = Pushscope(observers=observers, limits=limits)
+        self.ssl_insecure = ssl_insecure
         self.listen_host = listen_host
         self.listen_port = listen_port
         self.mode = list(mode)
@@ -309,6 +313,7 @@ class EmbeddedProxy:
             "save_stream_file": path(self.save_flows),
             "pushscope_report": path(self.report),
             "pushscope_feed": path(self.feed),
+            "ssl_insecure": self.ssl_insecure,
         }
 
     def _servers_up(self) -> None:

@@ -9,11 +9,17 @@ import ipaddress
 import logging
 import threading
 from collections import Counter, deque
+from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from pushscope.demo.app import run_until
+from pushscope.demo.common import clients_trusting
 from pushscope.demo.servers import run_servers
+
+if TYPE_CHECKING:
+    from pushscope.demo.tls import Certificate
 
 LOG_LINES = 200
 CAPTURED_LOGGERS = ("uvicorn", "websockets", "httpx", "httpcore", "pushscope.demo")
@@ -36,13 +42,17 @@ class _LogCapture(logging.Handler):
 class DemoTraffic:
     """Runs the demo servers and clients (REST, polling, SSE, WebSocket) through `proxy_url`
     in a thread with its own event loop, until `stop()`; loopback only, and silent: the
-    servers' and clients' warnings go to `log`, not the terminal."""
+    servers' and clients' warnings go to `log`, not the terminal.
 
-    def __init__(self, proxy_url: str) -> None:
+    With `tls` (the servers' certificate, and the CA the clients trust: the intercepting
+    proxy's), the servers speak HTTPS with HTTP/2 and wss, and so do the clients."""
+
+    def __init__(self, proxy_url: str, tls: tuple[Certificate, Path] | None = None) -> None:
         host = urlsplit(proxy_url).hostname or ""
         if not _is_loopback(host):
             raise ValueError(f"the demo sends traffic to a proxy on loopback only, not {host!r}")
         self.proxy_url = proxy_url
+        self.tls = tls
         self.log: deque[str] = deque(maxlen=LOG_LINES)
         self._capture = _LogCapture(self.log)
         self._saved: list[tuple[logging.Logger, bool]] = []
@@ -110,7 +120,11 @@ class DemoTraffic:
         self._loop = asyncio.get_running_loop()
         self._stop_event = asyncio.Event()
         # run_servers starts its own thread and waits for it: brief, before any client runs.
-        with run_servers() as urls:
+        certificate, ca = self.tls or (None, None)
+        with (
+            run_servers(certificate=certificate) as urls,
+            clients_trusting(ca) if ca is not None else contextlib.nullcontext(),
+        ):
             self._ready.set()
             await run_until(urls, self.proxy_url, self._stop_event.wait(), self._done)
 

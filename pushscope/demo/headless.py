@@ -7,7 +7,8 @@ import asyncio
 import shutil
 import sys
 import tempfile
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from pushscope.demo.app import run_demo
@@ -17,15 +18,23 @@ from pushscope.demo.servers import run_servers
 from pushscope.demo.tls import CA_FILE, self_signed
 
 
+@contextmanager
 def run_headless(
     duration: float, save: Path | None = None, https: bool = False
-) -> tuple[Path, list[str]]:
-    """Run the demo for `duration` seconds; return the live feed it produced and a line per
-    client with how many runs it finished. With `save`, the flow file, feed and report the
-    proxy wrote are kept there. With `https`, the servers speak HTTPS with HTTP/2 and wss
-    (a self-signed certificate made here, which mitmproxy accepts: `ssl_insecure`), and the
-    clients speak HTTP/2 to mitmproxy, trusting its CA: mitmproxy intercepts TLS."""
+) -> Iterator[tuple[Path, list[str]]]:
+    """Run the demo for `duration` seconds; give the live feed it produced (gone on exit) and
+    a line per client with how many runs it finished. With `save`, the flow file, feed and
+    report the proxy wrote are kept there. With `https`, the servers speak HTTPS with HTTP/2
+    and wss (a self-signed certificate made here, which mitmproxy accepts: `ssl_insecure`),
+    and the clients speak HTTP/2 to mitmproxy, trusting its CA: mitmproxy intercepts TLS."""
     workdir = Path(tempfile.mkdtemp(prefix="pushscope-demo-"))
+    try:
+        yield _run(workdir, duration, save, https)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _run(workdir: Path, duration: float, save: Path | None, https: bool) -> tuple[Path, list[str]]:
     run = AddonRun.into(workdir)
     confdir = workdir / "confdir"
     certificate = self_signed(workdir / "server") if https else None

@@ -37,7 +37,7 @@ def source_for(args: argparse.Namespace) -> TrafficSource | str:
         return CaptureSource(args.paths, keylog)
     try:
         if args.command == "demo":
-            return DemoSource(save=args.save)
+            return DemoSource(save=args.save, https=args.https)
         return LiveSource(
             args.listen_host, args.listen_port, args.mode or ["regular"], args.save, args.confdir
         )

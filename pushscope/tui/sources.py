@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -242,6 +244,7 @@ class LiveSource(TrafficSource):
         mode: Sequence[str] = ("regular",),
         save: Path | None = None,
         confdir: Path | None = None,
+        ssl_insecure: bool = False,
     ) -> None:
         super().__init__("live")
         from pushscope.addons.embedded import EmbeddedProxy
@@ -257,6 +260,7 @@ class LiveSource(TrafficSource):
             mode=mode,
             confdir=confdir,
             limits=view_limits(),
+            ssl_insecure=ssl_insecure,
             **options,
         )
         self._started = False
@@ -282,10 +286,19 @@ class LiveSource(TrafficSource):
 
 
 class DemoSource(LiveSource):
-    """The demo app's servers and clients, their traffic through the embedded proxy."""
+    """The demo app's servers and clients, their traffic through the embedded proxy. With
+    `https`, the servers speak HTTPS with HTTP/2 and wss on a self-signed certificate, and the
+    clients speak HTTP/2 to the proxy, trusting its CA: the proxy intercepts TLS, as it does
+    for a browser. Unless a `confdir` is given, that CA is made in a folder of the demo's own,
+    removed when it stops."""
 
-    def __init__(self, save: Path | None = None, confdir: Path | None = None) -> None:
-        super().__init__(listen_port=0, save=save, confdir=confdir)
+    def __init__(
+        self, save: Path | None = None, confdir: Path | None = None, https: bool = False
+    ) -> None:
+        self._workdir = Path(tempfile.mkdtemp(prefix="pushscope-demo-")) if https else None
+        if self._workdir is not None and confdir is None:
+            confdir = self._workdir / "confdir"
+        super().__init__(listen_port=0, save=save, confdir=confdir, ssl_insecure=https)
         self.demo: DemoTraffic | None = None
 
     def start(self) -> None:
@@ -294,11 +307,17 @@ class DemoSource(LiveSource):
         super().start()
         from pushscope.demo.background import DemoTraffic
 
-        self.demo = DemoTraffic(self.proxy.url)
+        tls = None
+        if self._workdir is not None:
+            from pushscope.demo.tls import self_signed
+
+            tls = (self_signed(self._workdir / "server"), self.proxy.ca_cert)
+        self.demo = DemoTraffic(self.proxy.url, tls)
         self.demo.start()
-        self.title = f"demo through {self.proxy.url}"
+        what = "HTTPS and HTTP/2 " if tls else ""
+        self.title = f"demo {what}through {self.proxy.url}"
         self.notice = [
-            f"demo servers and clients on 127.0.0.1, through the proxy at {self.proxy.url}"
+            f"demo {what}servers and clients on 127.0.0.1, through the proxy at {self.proxy.url}"
         ]
         self.store.status(self.title)
 
@@ -307,3 +326,5 @@ class DemoSource(LiveSource):
             self.demo.stop()
             self.demo = None
         super().stop(timeout)
+        if self._workdir is not None:
+            shutil.rmtree(self._workdir, ignore_errors=True)

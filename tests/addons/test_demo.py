@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,9 @@ import pytest
 
 @pytest.mark.timeout(120)
 def test_headless_demo_reports_live_traffic(tmp_path: Path) -> None:
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    saved = tmp_path / "saved"
     result = subprocess.run(
         [
             sys.executable,
@@ -24,11 +28,12 @@ def test_headless_demo_reports_live_traffic(tmp_path: Path) -> None:
             "--format",
             "json",
             "--save",
-            str(tmp_path),
+            str(saved),
         ],
         capture_output=True,
         text=True,
         timeout=100,
+        env={**os.environ, "TMPDIR": str(temp)},
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
@@ -36,7 +41,8 @@ def test_headless_demo_reports_live_traffic(tmp_path: Path) -> None:
     assert report["summary"]["protocols"]["websocket"] > 0
     kinds = {f["kind"] for f in report["findings"]}
     assert {"short-polling", "long-polling", "websocket-one-way"} <= kinds
-    assert {p.name for p in tmp_path.iterdir()} >= {"feed.jsonl", "flows.mitm", "report.json"}
+    assert {p.name for p in saved.iterdir()} >= {"feed.jsonl", "flows.mitm", "report.json"}
+    assert not any(temp.iterdir())  # the demo's working folder is gone
 
 
 HTTPS_ARGS = ("--duration", "6", "--format", "json")

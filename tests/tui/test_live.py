@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 
 from pushscope.demo.servers import run_servers
+from pushscope.inspector.model import Exchange
 from pushscope.tui.app import PushscopeApp
 from pushscope.tui.screens.detail import ExchangeScreen
 from pushscope.tui.sources import DemoSource, LiveSource
@@ -60,3 +61,42 @@ async def test_demo_in_the_viewer(tmp_path: Path) -> None:
         assert "valid RFC 6455 handshake" in screen_text(app)
         await pilot.press("escape")
     assert source.demo is None  # stopped with the app
+
+
+async def test_https_demo_in_the_viewer() -> None:
+    """`pushscope demo --https`: the demo's clients speak HTTP/2 through the proxy's TLS
+    interception, so the viewer shows REST and SSE over HTTP/2, and WebSocket over TLS (an
+    HTTP/1.1 upgrade: the client offers no RFC 8441)."""
+    source = DemoSource(https=True)
+    workdir = source.proxy.confdir.parent
+    app = PushscopeApp(source)
+
+    def exchanges() -> list[Exchange]:
+        return [e for i in range(len(app.traffic)) if (e := app.traffic.exchange_at(i))]
+
+    def seen() -> set[tuple[str, str, str]]:
+        return {
+            (e.protocol.value, e.request.http_version, e.request.url.split(":", 1)[0])
+            for e in exchanges()
+        }
+
+    async with app.run_test(size=SIZE) as pilot:
+        assert "HTTPS and HTTP/2" in screen_text(app)
+        await wait_until(
+            pilot,
+            lambda: (
+                {
+                    ("rest", "HTTP/2.0", "https"),
+                    ("sse", "HTTP/2.0", "https"),
+                    ("websocket", "HTTP/1.1", "https"),
+                }
+                <= seen()
+            ),
+            timeout=45,
+        )
+        assert all(scheme == "https" for _, _, scheme in seen())
+        assert source.demo is not None and not any("failed" in k for k in source.demo.counts)
+        await pilot.press("slash", *"proto:sse", "enter", "home", "enter")
+        assert isinstance(app.screen, ExchangeScreen)
+        assert "HTTP/2.0" in screen_text(app)
+    assert not workdir.exists()  # the demo's own CA and certificate are gone
