@@ -21,8 +21,16 @@ k periods long, may deviate by JITTER * sqrt(k): jitter adds up over the beats i
 MAX_BEATS_MISSED = 4
 SHORT = 12
 """A series with fewer intervals than this must be strictly regular."""
+LONG = 2 * SHORT
+MOST_MISSED, LONG_MOST_MISSED = 0.25, 0.5
+"""Most missed beats a beat may have per beat on time; in a series of LONG intervals or more,
+where chance no longer makes a beat, polls skipped while one is in flight can be that many
+(a slow answer every sixth poll)."""
 SHORT_MAX_JITTER = 0.2
 """Spread allowed in a short series: +-30% uniform jitter has a spread of 0.17."""
+SHORT_TIGHT_JITTER, SHORT_TIGHT_ON_BEAT = 0.1, 6
+"""A short series may miss one beat, or pause once, when its beat spreads no more than this
+and this many intervals are on it."""
 GROWTH = (1.3, 4.5)
 """Factors one backoff interval may grow by over the one before."""
 MIN_FACTOR = 1.45
@@ -94,9 +102,11 @@ def _regular(intervals: list[float]) -> Cadence | None:
     jitter = _spread(on_beat)
     if len(intervals) < SHORT:
         # Few intervals are weak evidence: random traffic often looks regular for a while.
-        # Demand every interval on the beat, no missed beat or pause, and a steady beat.
-        regular_enough = off == 0 and pauses == 0 and missed == 0
-        regular_enough = regular_enough and jitter <= SHORT_MAX_JITTER
+        # Demand every interval on the beat and a steady beat; one missed beat or pause only
+        # on a tight beat shown by enough intervals (a poll skipped while one was in flight).
+        tight = jitter <= SHORT_TIGHT_JITTER and len(on_beat) >= SHORT_TIGHT_ON_BEAT
+        regular_enough = off == 0 and jitter <= SHORT_MAX_JITTER
+        regular_enough = regular_enough and missed + pauses <= (1 if tight else 0)
     else:
         regular_enough = (
             pauses <= max(1, len(intervals) // 10)
@@ -124,6 +134,7 @@ def _best_beats(intervals: list[float]) -> tuple[list[float], int, int, int] | N
         (usual[0] + usual[-1]) / 2,
         (single[0] + single[-1]) / 2,
     ]
+    most_missed = LONG_MOST_MISSED if len(intervals) >= LONG else MOST_MISSED
     best: tuple[list[float], int, int, int] | None = None
     best_score: tuple[bool, int, int, float] = (False, -1, 0, 0.0)
     for period in dict.fromkeys(candidates):
@@ -134,7 +145,7 @@ def _best_beats(intervals: list[float]) -> tuple[list[float], int, int, int] | N
             # Missed beats must stay the exception (else half the period "explains" it all);
             # then most intervals explained, then the steadiest beat: a band stretched to
             # swallow a missed beat explains no more, but spreads wider.
-            plausible = missed <= len(on_beat) // 4
+            plausible = missed <= len(on_beat) * most_missed
             spread = _spread(on_beat) if on_beat else 1.0
             score = (plausible, len(on_beat) + missed, -off, -spread)
             if score > best_score:
