@@ -47,8 +47,9 @@ PERIOD_SAMPLE = 256
 """Most polls whose intervals to the next few are counted to find a series' beats."""
 INTERLEAVED_EXPLAINED = 0.8
 """Share of a series' polls the interleaved beats must explain together."""
-SPLIT_MIN_REQUESTS = 6
-"""Polls each poller needs when one series is split into several."""
+SPLIT_MIN_REQUESTS = 8
+"""Polls each poller needs when one series is split into several: fewer are as likely a
+path through the other poller's jitter (chains at a multiple of its period)."""
 
 
 @dataclass(slots=True)
@@ -209,14 +210,21 @@ def pollers(polls: list[Poll]) -> Sequence[tuple[list[Poll], Cadence | None]]:
 
     The connection says little: a browser spreads one poller over its HTTP/1.1 pool and
     multiplexes everything onto one HTTP/2 connection. Timing tells: one poller keeps one
-    beat, and two pollers of one endpoint interleave theirs. Polls that belong to no beat
-    (a user's own requests) are left out; without any beat the whole series is returned."""
+    beat, and two pollers of one endpoint interleave theirs. Only where each of several
+    connections keeps a beat of its own is the connection what tells them apart. Polls that
+    belong to no beat (a user's own requests) are left out; without any beat the whole
+    series is returned."""
     found = cadence(_timeline(polls))
     if len(polls) < 2 * MIN_REQUESTS:
         return [(polls, found)]
     if found is not None:
-        return _by_connection(polls, found) or [(polls, found)]
-    return _interleaved(polls) or [(polls, None)]
+        split = _by_connection(polls, found)
+        # A beat that leaves enough polls off it may have a second poller beside it.
+        off = len(polls) - 1 - found.on_beat - found.missed_beats - found.pauses
+        if split is None and found.kind == "regular" and off >= SPLIT_MIN_REQUESTS:
+            split = _on_own_connections(polls) or _interleaved(polls)
+        return split if split and len(split) > 1 else [(polls, found)]
+    return _on_own_connections(polls) or _interleaved(polls) or [(polls, None)]
 
 
 def _interleaved(polls: list[Poll]) -> list[tuple[list[Poll], Cadence]]:
@@ -240,12 +248,42 @@ def _interleaved(polls: list[Poll]) -> list[tuple[list[Poll], Cadence]]:
         chains.append(best)
         taken = {id(poll) for poll in best[0]}
         remaining = [poll for poll in remaining if id(poll) not in taken]
+    chains = _rejoined(chains)
     if len(chains) > 1 and min(len(chain) for chain, _ in chains) < SPLIT_MIN_REQUESTS:
         return []  # a split into pollers this short is as likely a path through chance
     explained = sum(len(chain) for chain, _ in chains)
     if explained < INTERLEAVED_EXPLAINED * len(polls):
         return []
     return sorted(chains, key=lambda chain: chain[0][0].start)
+
+
+def _rejoined(chains: list[tuple[list[Poll], Cadence]]) -> list[tuple[list[Poll], Cadence]]:
+    """The chains with each one that resumes an earlier one's beat put back into it: a chain
+    breaks where its poller pauses, and what follows is the same timer, not another poller."""
+    kept: list[tuple[list[Poll], Cadence]] = []
+    for chain, found in chains:
+        for k, (earlier, beat) in enumerate(kept):
+            if abs(found.period / beat.period - 1) > JITTER or _interleave(earlier, chain, beat):
+                continue
+            merged = sorted(earlier + chain, key=lambda poll: poll.start)
+            again = cadence(_timeline(merged))
+            if again is not None and again.kind == "regular":
+                kept[k] = merged, again
+                break
+        else:
+            kept.append((chain, found))
+    return kept
+
+
+def _interleave(chain: list[Poll], other: list[Poll], beat: Cadence) -> bool:
+    """Whether any poll of `other` falls amid `chain`'s beat: between two of its polls at
+    most a couple of periods apart (not in a pause, nor before or after it)."""
+    starts = [poll.start for poll in chain]
+    for poll in other:
+        k = bisect.bisect_left(starts, poll.start)
+        if 0 < k < len(starts) and starts[k] - starts[k - 1] <= 2.5 * beat.period:
+            return True
+    return False
 
 
 def _distinct(chain: list[Poll], polls: list[Poll]) -> bool:
@@ -331,6 +369,26 @@ def _without_strays(chain: list[Poll]) -> list[Poll]:
     usual = median(offs)
     stray = {k + 1 for k, off in enumerate(offs) if off > STRAY * usual and off > STRAY_FLOOR}
     return [poll for k, poll in enumerate(chain) if k not in stray]
+
+
+def _on_own_connections(polls: list[Poll]) -> list[tuple[list[Poll], Cadence]]:
+    """Pollers each on a connection of its own (two tabs, two clients), when no beat runs
+    through the whole series: the connections that each keep a regular beat, if together
+    they hold most of the polls. (One poller spread over a pool keeps no beat per
+    connection.)"""
+    by_connection: dict[str | None, list[Poll]] = defaultdict(list)
+    for poll in polls:
+        by_connection[poll.connection].append(poll)
+    beats = []
+    for part in by_connection.values():
+        if len(part) >= SPLIT_MIN_REQUESTS:
+            found = cadence(_timeline(part))
+            if found is not None and found.kind == "regular":
+                beats.append((part, found))
+    explained = sum(len(part) for part, _ in beats)
+    if len(beats) < 2 or len(beats) > MAX_POLLERS or explained < INTERLEAVED_EXPLAINED * len(polls):
+        return []
+    return sorted(beats, key=lambda beat: beat[0][0].start)
 
 
 def _by_connection(polls: list[Poll], merged: Cadence) -> list[tuple[list[Poll], Cadence]] | None:
