@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+import zlib
 from urllib.parse import quote, urlencode
 
+import brotli
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,6 +22,11 @@ from pushscope.inspector.operations import (
     rpc_operation,
     stored_operation,
 )
+
+try:
+    from compression import zstd  # type: ignore[import-not-found]
+except ImportError:
+    from backports import zstd  # type: ignore[no-redef]
 
 URL = "https://api.example.com/graphql"
 HASH = "ecf4edb46db40b5132295c0291d62fb65d6759a9eedfa4d5d612dd5ec54a6b38"
@@ -345,3 +353,40 @@ def test_stored_operations_read_back_and_garbage_is_none() -> None:
         {"a": 1},
     ):
         assert stored_operation(garbage) is None
+
+
+CODECS = {"gzip": gzip.compress, "deflate": zlib.compress, "br": brotli.compress}
+CODECS["zstd"] = zstd.compress
+
+
+def encode(body: bytes, encoding: str) -> bytes:
+    """`body` with the Content-Encoding `encoding` applied (codings in the order listed)."""
+    for coding in encoding.split(", "):
+        body = CODECS[coding](body)
+    return body
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br", "zstd", "gzip, br"])
+def test_compressed_bodies_are_decoded(encoding: str) -> None:
+    body = json.dumps({"operationName": "Unread", "query": "query Unread { n }"}).encode()
+    encoded = encode(body, encoding)
+    assert encoded != body
+    expected = Operation("graphql", "Unread", "query")
+    assert rpc_operation("POST", URL, "application/json", encoded, encoding) == expected
+    headers = (("content-type", "application/json"), ("Content-Encoding", encoding))
+    assert request_operation("POST", URL, headers, encoded) == expected
+    assert rpc_operation("POST", URL, "application/json", encoded) is None  # read as it is
+
+
+def test_compressed_bodies_that_cannot_be_read_are_no_operation() -> None:
+    body = json.dumps({"query": "query Q { a }"}).encode()
+    bomb = gzip.compress(json.dumps({"query": "query Q { a }", "pad": " " * 10**7}).encode())
+    assert len(bomb) < RPC_BODY_CAP  # ten megabytes in a few kilobytes
+    for data, encoding in [
+        (gzip.compress(body)[:-12], "gzip"),  # truncated
+        (b"\x1f\x8b not gzip", "gzip"),
+        (body, "compress"),  # an encoding nobody decodes
+        (bomb, "gzip"),  # decoded only up to the cap
+    ]:
+        assert rpc_operation("POST", URL, "application/json", data, encoding) is None
+    assert rpc_operation("POST", URL, "application/json", body, "identity") is not None

@@ -16,6 +16,7 @@ import re
 from typing import Any, Literal, NamedTuple
 from urllib.parse import unquote_plus
 
+from pushscope.inspector.bodies import BodyDecoder, BodyError
 from pushscope.inspector.model import Headers, header
 
 RPC_BODY_CAP = 64 * 1024
@@ -96,17 +97,27 @@ def rpc_body_wanted(method: str, url: str, content_type: str | None) -> bool:
 
 
 def rpc_operation(
-    method: str, url: str, content_type: str | None, body: bytes | None
+    method: str,
+    url: str,
+    content_type: str | None,
+    body: bytes | None,
+    content_encoding: str | None = None,
 ) -> Operation | None:
     """The GraphQL operation or JSON-RPC method a request asks for, or None.
 
     A GET is read from its query string (`query`, `operationName`, `extensions`); a POST that
     may be RPC (`rpc_body_wanted`) from its body: JSON (one request or a batch) or an
-    `application/graphql` document."""
+    `application/graphql` document, compressed or not (`content_encoding`: at most
+    `RPC_BODY_CAP` bytes are decoded)."""
     if method == "GET":
         return _from_query_string(url)
     if not body or not rpc_body_wanted(method, url, content_type):
         return None
+    if content_encoding and content_encoding.strip().lower() != "identity":
+        try:
+            body = BodyDecoder(content_encoding, RPC_BODY_CAP).decode(body)
+        except BodyError:  # corrupt, unsupported, or longer than the cap once decoded
+            return None
     media = (content_type or "").partition(";")[0].strip().lower()
     if media == "application/graphql":
         return _from_document(body[:RPC_BODY_CAP])
@@ -128,7 +139,8 @@ def request_operation(
         return _from_query_string(url)
     if method != "POST" or not body:
         return None
-    return rpc_operation(method, url, header(headers, "content-type"), body)
+    content_type, encoding = header(headers, "content-type"), header(headers, "content-encoding")
+    return rpc_operation(method, url, content_type, body, encoding)
 
 
 def stored_operation(value: Any) -> Operation | None:

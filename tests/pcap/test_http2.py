@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 
 import pytest
 from hpack import Encoder
@@ -366,10 +367,14 @@ def test_a_capture_joined_mid_connection_is_read_as_http2() -> None:
     assert len(said) == 1 and "(HTTP/2): client headers of stream 5 do not decode" in said[0]
 
 
-def test_graphql_operation_is_read_from_the_request_body() -> None:
+@pytest.mark.parametrize("encoding", [None, "gzip"])
+def test_graphql_operation_is_read_from_the_request_body(encoding: str | None) -> None:
     client, server = Peer(), Peer()
     body = b'{"query": "mutation Like { like(id: 1) }", "operationName": "Like"}'
     call = _request("/graphql", "POST", content_type="application/json")
+    if encoding is not None:
+        body = gzip.compress(body)
+        call.append(("content-encoding", encoding))
     pieces: list[Piece] = [
         ("client", PREFACE + _settings() + client.headers(1, call)),
         ("client", DataFrame(1, body[:20]).serialize()),

@@ -4,6 +4,7 @@ operation travels, never a body that was not kept before."""
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 from pathlib import Path
@@ -199,3 +200,27 @@ def test_pcap_learns_a_posts_operation_as_its_body_passes(tmp_path: Path) -> Non
         *["UnreadCount", "Feed"] * 6,
         "anonymous",
     ]
+
+
+def test_a_compressed_body_names_its_operation_from_every_source(tmp_path: Path) -> None:
+    """A client that gzips its GraphQL POSTs (`Content-Encoding: gzip`): the flow file, the
+    live addon's record and a packet capture all hold the body as sent, and read it."""
+    body = gzip.compress(UNREAD)
+    flow = _flow(T0, "POST", f"{API}/graphql", b"", 0)
+    flow.request.headers["Content-Type"] = "application/json"
+    flow.request.headers["Content-Encoding"] = "gzip"
+    flow.request.raw_content = body
+    expected = Operation("graphql", "UnreadCount", "query")
+    assert opened(flow).exchange().request.operation == expected
+    (offline,) = [e for e in _flow_events(flow.get_state(), 0) if isinstance(e, ExchangeOpened)]
+    assert offline.exchange.request.operation == expected
+    c = Conversation().handshake()
+    c.send(
+        "client",
+        b"POST /graphql HTTP/1.1\r\nHost: api.test\r\nContent-Type: application/json\r\n"
+        b"Content-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(body) + body,
+        mss=100,
+    )
+    c.send("server", b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+    (closed,) = [e for e in pcap_events(c.close().pcap()) if isinstance(e, ExchangeClosed)]
+    assert closed.request_operation == expected

@@ -342,7 +342,7 @@ class HttpConnection:
         if method == "POST":
             content_type = header(headers, "content-type")
             if rpc_body_wanted(method, url, content_type):
-                pending.rpc = RpcBody(url, content_type)
+                pending.rpc = RpcBody(url, content_type, header(headers, "content-encoding"))
         self._reading_request = pending
         self._waiting.append(pending)
         self.out.append(ExchangeOpened(exchange))
@@ -529,11 +529,12 @@ class Pending:
 class RpcBody:
     """The first `RPC_BODY_CAP` bytes of a POST body that may name an RPC operation."""
 
-    __slots__ = ("content_type", "data", "url")
+    __slots__ = ("content_encoding", "content_type", "data", "url")
 
-    def __init__(self, url: str, content_type: str | None) -> None:
+    def __init__(self, url: str, content_type: str | None, content_encoding: str | None) -> None:
         self.url = url
         self.content_type = content_type
+        self.content_encoding = content_encoding
         self.data = bytearray()
 
     def take(self, data: bytes) -> None:
@@ -542,7 +543,8 @@ class RpcBody:
             self.data += data[:room]
 
     def operation(self) -> Operation | None:
-        return rpc_operation("POST", self.url, self.content_type, bytes(self.data))
+        data = bytes(self.data)
+        return rpc_operation("POST", self.url, self.content_type, data, self.content_encoding)
 
 
 class SessionOwner:

@@ -426,7 +426,8 @@ class Http2Connection:
         if content_type is not None and content_type.lower().startswith("application/grpc"):
             stream.grpc = (GrpcMessageCounter(), GrpcMessageCounter())
         elif method == "POST" and rpc_body_wanted(method, url, content_type):
-            pending.rpc = RpcBody(url, content_type)
+            encoding = next((v for n, v in regular if n == "content-encoding"), None)
+            pending.rpc = RpcBody(url, content_type, encoding)
         stream.websocket = method == "CONNECT" and (protocol or "").lower() == "websocket"
         self.out.append(ExchangeOpened(exchange, websocket_hint=stream.websocket))
 
