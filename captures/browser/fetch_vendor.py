@@ -57,6 +57,15 @@ PACKAGES = (
         "graphql-ws",
         ("umd/graphql-ws.min.js", "LICENSE.md"),
     ),
+    # Apollo's WebSocket client before graphql-ws: it speaks the older protocol, whose
+    # subprotocol is also named `graphql-ws`. Its browser build sets SubscriptionsTransportWs.
+    Package(
+        "subscriptions-transport-ws",
+        "0.11.0",
+        "sha512-8D4C6DIH5tGiAIpp5I0wD/xRlNiZAPGHygzCe7VzyzUoxHtawzjNAY9SUTXU05/EY2NMY9/9GF0ycizkXr1CWQ==",
+        "subscriptions-transport-ws",
+        ("browser/client.js", "LICENSE"),
+    ),
     # urql's core ships ES modules only: the page loads them with an import map that names
     # its two dependencies, wonka and @0no-co/graphql.web.
     Package(

@@ -98,6 +98,7 @@ SCENARIOS: dict[str, Scenario] = {
         "/socketio.html?transports=polling", 28, _socketio(["polling"])
     ),
     "graphql-urql-poll": Scenario("/graphql.html", 32, _graphql),
+    "graphql-legacy-ws": Scenario("/graphql.html?ws=legacy", 32, _graphql),
     "refetch-interval": Scenario("/refetch.html", 40, _refetch),
     "sse-eight-streams": Scenario("/sse.html", 28, _sse),
 }

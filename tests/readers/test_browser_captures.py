@@ -8,6 +8,7 @@ the truth, the test says why in an xfail: the truth is not bent to match.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from functools import cache
 from typing import Any
@@ -236,3 +237,14 @@ def test_live_and_offline_agree(name: str) -> None:
     live = Analyzer(detector=Detector(incremental=True))
     live.run(read_capture(BROWSER / f"{name}.mitm", 0).events)
     assert [f.to_dict() for f in live.finish()] == [f.to_dict() for f in batch]
+
+
+def test_the_vendored_clients_are_the_pinned_ones() -> None:
+    """The client libraries the pages loaded are the pinned npm releases, byte for byte
+    (captures/browser/vendor/MANIFEST.json, checked offline)."""
+    spec = importlib.util.spec_from_file_location("fetch_vendor", BROWSER / "fetch_vendor.py")
+    assert spec is not None and spec.loader is not None
+    fetch_vendor = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fetch_vendor)
+    assert fetch_vendor.check() == []
+    assert {p.name for p in fetch_vendor.PACKAGES} >= {"subscriptions-transport-ws", "graphql-ws"}
