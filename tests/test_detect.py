@@ -252,6 +252,27 @@ def test_sse_without_ids_and_reconnecting() -> None:
     assert reconnects.stats["count"] == 5 and reconnects.role == "sse-reconnect"
 
 
+def test_concurrent_streams_to_one_endpoint_are_no_reconnects() -> None:
+    """Eight EventSources to one endpoint opened at once (eight widgets, or one page's
+    streams over one HTTP/2 connection) and closed a few seconds later: each stream ran
+    beside the others, none replaced one that ended."""
+    for version in ("HTTP/1.1", "HTTP/2.0"):
+        streams = [
+            sse(
+                T0 + i * 0.1,
+                5,
+                b"id: 1\ndata: x\n\n",
+                client=f"10.0.0.1:{51000 + (i if version == 'HTTP/1.1' else 0)}",
+                http_version=version,
+            )
+            for i in range(8)
+        ]
+        assert [f for f in _findings(*streams) if f.kind == "sse-reconnects"] == [], version
+    # and a ninth, after they all closed, is one stream more, not a reconnect storm
+    later = sse(T0 + 10, 5, b"id: 1\ndata: x\n\n", client="10.0.0.1:51000")
+    assert [f for f in _findings(*streams, later) if f.kind == "sse-reconnects"] == []
+
+
 def test_too_many_http1_streams_to_one_origin() -> None:
     streams = [
         sse(

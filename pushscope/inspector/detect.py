@@ -282,7 +282,7 @@ class Detector:
         group = self._streams[key]
         group.evaluated_at = len(group.streams)
         streams = [s for s in group.streams if s.end is not None]
-        if len(streams) < SSE_RECONNECTS:
+        if len(streams) < SSE_RECONNECTS or _reconnects(streams) < SSE_RECONNECTS - 1:
             return self._replace(("sse", *key), [])
         lasted = median((s.end or s.start) - s.start for s in streams)
         if lasted >= SSE_SHORT_LIVED:
@@ -408,6 +408,17 @@ def _eventsource_attempt(fields: dict[str, str]) -> bool:
 def _related(a: str, b: str) -> bool:
     """Same resource family: equal paths, or one below the other."""
     return a == b or a.startswith(b.rstrip("/") + "/") or b.startswith(a.rstrip("/") + "/")
+
+
+def _reconnects(streams: list[_Stream]) -> int:
+    """How many of the ended `streams` (sorted by start) opened when no earlier one was still
+    open: an EventSource replacing one that ended. Streams opened beside each other (widgets,
+    tabs, one page's streams over HTTP/2) are subscriptions, not reconnects."""
+    count, open_until = 0, streams[0].end or streams[0].start
+    for stream in streams[1:]:
+        count += stream.start >= open_until
+        open_until = max(open_until, stream.end or stream.start)
+    return count
 
 
 def _due(size: int, evaluated_at: int) -> bool:
