@@ -26,7 +26,7 @@ SCENARIOS, SEED = 900, 2
 
 BELOW_GOAL = {
     "in-flight": "recall 0.86 (43 of 50): heavily skipped or jittery short series",
-    "two-pollers": "precision 0.975, recall 0.79 (79 of 100, 2 false)",
+    "two-pollers": "precision 0.964, recall 0.81 (81 of 100, 3 false)",
 }
 """Scenario kinds that miss the goal on this set, with the figures measured (see
 bench/README.md for the reproducers)."""

@@ -41,8 +41,10 @@ chains that spread wider than this."""
 STRAY, STRAY_FLOOR = 3.0, 0.05
 """A chained poll is a stray when it is this many times further off the beat than the usual
 one, and more than this share of a beat."""
-DISTINCT = 0.2
-"""How much nearer to their beat a chain's polls must fall than the other polls, at the median."""
+DISTINCT = 0.3
+"""How much nearer to their beat a chain's polls must fall than the other polls, at the median.
+Through random requests a chain's polls are about half as near (0.5); two pollers of one
+period a third of a beat apart, each with 18% jitter, give about 0.28."""
 PERIOD_SAMPLE = 256
 """Most polls whose intervals to the next few are counted to find a series' beats."""
 INTERLEAVED_EXPLAINED = 0.8
@@ -220,8 +222,7 @@ def pollers(polls: list[Poll]) -> Sequence[tuple[list[Poll], Cadence | None]]:
     if found is not None:
         split = _by_connection(polls, found)
         # A beat that leaves enough polls off it may have a second poller beside it.
-        off = len(polls) - 1 - found.on_beat - found.missed_beats - found.pauses
-        if split is None and found.kind == "regular" and off >= SPLIT_MIN_REQUESTS:
+        if split is None and found.kind == "regular" and _off(found, polls) >= SPLIT_MIN_REQUESTS:
             split = _on_own_connections(polls) or _interleaved(polls)
         return split if split and len(split) > 1 else [(polls, found)]
     return _on_own_connections(polls) or _interleaved(polls) or [(polls, None)]
@@ -258,16 +259,24 @@ def _interleaved(polls: list[Poll]) -> list[tuple[list[Poll], Cadence]]:
 
 
 def _rejoined(chains: list[tuple[list[Poll], Cadence]]) -> list[tuple[list[Poll], Cadence]]:
-    """The chains with each one that resumes an earlier one's beat put back into it: a chain
-    breaks where its poller pauses, and what follows is the same timer, not another poller."""
+    """The chains with each one that belongs to an earlier one's beat put back into it: what
+    follows where a poller paused, or polls where its chain missed beats (they fell off its
+    beat as strays, then made a chain of their own at a multiple of its period). Merged, they
+    keep the earlier beat as steady; another poller's polls would fall between its beats."""
     kept: list[tuple[list[Poll], Cadence]] = []
     for chain, found in chains:
         for k, (earlier, beat) in enumerate(kept):
-            if abs(found.period / beat.period - 1) > JITTER or _interleave(earlier, chain, beat):
+            ratio = found.period / beat.period
+            if abs(ratio / max(1, round(ratio)) - 1) > JITTER:
                 continue
             merged = sorted(earlier + chain, key=lambda poll: poll.start)
             again = cadence(_timeline(merged))
-            if again is not None and again.kind == "regular":
+            resumed = abs(ratio - 1) <= JITTER and not _interleave(earlier, chain, beat)
+            if (
+                again is not None
+                and again.kind == "regular"
+                and (resumed or _off(again, merged) <= _off(beat, earlier) + _off(found, chain))
+            ):
                 kept[k] = merged, again
                 break
         else:
@@ -284,6 +293,12 @@ def _interleave(chain: list[Poll], other: list[Poll], beat: Cadence) -> bool:
         if 0 < k < len(starts) and starts[k] - starts[k - 1] <= 2.5 * beat.period:
             return True
     return False
+
+
+def _off(found: Cadence, polls: list[Poll]) -> int:
+    """Intervals of `polls` that `found` leaves unexplained: neither on its beat, a missed
+    beat nor a pause."""
+    return len(polls) - 1 - found.on_beat - found.missed_beats - found.pauses
 
 
 def _distinct(chain: list[Poll], polls: list[Poll]) -> bool:
