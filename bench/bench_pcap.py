@@ -98,9 +98,12 @@ class Writer:
 class Connection:
     """One TCP connection: sequence numbers each way, segments of at most 1448 bytes."""
 
-    def __init__(self, writer: Writer, client: tuple[bytes, int]) -> None:
+    def __init__(
+        self, writer: Writer, client: tuple[bytes, int], server: tuple[bytes, int] = SERVER
+    ) -> None:
         self.w = writer
         self.client = client
+        self.server = server
         self.seq = {"client": 1000, "server": 900_000}
         writer.manifest.connections += 1
         self._send("client", SYN, b"")
@@ -108,7 +111,7 @@ class Connection:
         self._send("client", ACK, b"")
 
     def _send(self, side: str, flags: int, payload: bytes) -> None:
-        src, dst = (self.client, SERVER) if side == "client" else (SERVER, self.client)
+        src, dst = (self.client, self.server) if side == "client" else (self.server, self.client)
         other = "server" if side == "client" else "client"
         self.w.packet(src, dst, self.seq[side], self.seq[other], flags, payload)
         self.seq[side] += len(payload) + (1 if flags & (SYN | FIN) else 0)
