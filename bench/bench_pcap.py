@@ -98,9 +98,12 @@ class Writer:
 class Connection:
     """One TCP connection: sequence numbers each way, segments of at most 1448 bytes."""
 
-    def __init__(self, writer: Writer, client: tuple[bytes, int]) -> None:
+    def __init__(
+        self, writer: Writer, client: tuple[bytes, int], server: tuple[bytes, int] = SERVER
+    ) -> None:
         self.w = writer
         self.client = client
+        self.server = server
         self.seq = {"client": 1000, "server": 900_000}
         writer.manifest.connections += 1
         self._send("client", SYN, b"")
@@ -108,7 +111,7 @@ class Connection:
         self._send("client", ACK, b"")
 
     def _send(self, side: str, flags: int, payload: bytes) -> None:
-        src, dst = (self.client, SERVER) if side == "client" else (SERVER, self.client)
+        src, dst = (self.client, self.server) if side == "client" else (self.server, self.client)
         other = "server" if side == "client" else "client"
         self.w.packet(src, dst, self.seq[side], self.seq[other], flags, payload)
         self.seq[side] += len(payload) + (1 if flags & (SYN | FIN) else 0)
@@ -270,18 +273,41 @@ def generate(mb: int, seed: int) -> Manifest:
     return manifest
 
 
+LAUNCHER = """
+import os, sys, time
+out = int(sys.argv[1])
+os.set_inheritable(out, False)
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+seconds = time.perf_counter() - start
+os.write(out, f"{seconds} {usage.ru_utime + usage.ru_stime} {usage.ru_maxrss}".encode())
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+"""Runs a command (fd, argv...) and writes its figures from `wait4` to fd. The command is forked
+from this small process, not from the benchmark: Linux carries a parent's peak RSS into a
+forked child's `ru_maxrss`, across `exec`, so a benchmark that has loaded a report would
+otherwise show its own peak as the command's."""
+
+
 def run(cmd: list[str]) -> tuple[float, float, int]:
-    """Wall seconds, CPU seconds (user + system) and peak RSS (KiB), from wait4, of one
-    command, output discarded."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
+    """Wall seconds, CPU seconds (user + system) and peak RSS (KiB) of one command, output
+    discarded, from `wait4` in a small launcher (`LAUNCHER`)."""
+    read, write = os.pipe()
+    launcher = [sys.executable, "-I", "-S", "-c", LAUNCHER, str(write), *cmd]
+    proc = subprocess.Popen(
+        launcher, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, pass_fds=(write,)
+    )
+    os.close(write)
+    stderr = proc.communicate()[1].decode(errors="replace")
+    with os.fdopen(read, "rb") as fp:
+        figures = fp.read().decode()
+    if proc.returncode != 0 or not figures:
         raise RuntimeError(f"{cmd[0]} failed ({proc.returncode}): {stderr[-2000:]}")
-    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+    seconds, cpu, kb = figures.split()
+    return float(seconds), float(cpu), int(kb)
 
 
 def pushscope_cmd(path: Path) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from pushscope.inspector.grpc import GrpcMessageCounter
 
 
@@ -29,3 +31,16 @@ def test_a_message_still_arriving_is_not_counted() -> None:
     counter = GrpcMessageCounter()
     assert counter.feed(_message(b"abcdef")[:-1]) == 0
     assert counter.feed(b"f") == 1
+
+
+def test_any_cuts_count_the_same() -> None:
+    rnd = random.Random(5)
+    for _ in range(200):
+        sizes = [rnd.choice((0, 1, 4, 5, 6, 300)) for _ in range(rnd.randint(0, 20))]
+        body = b"".join(_message(b"m" * size) for size in sizes)
+        counter, pos, done = GrpcMessageCounter(), 0, 0
+        while pos < len(body):
+            step = rnd.randint(1, 12)
+            done += counter.feed(body[pos : pos + step])
+            pos += step
+        assert done == counter.count == len(sizes)

@@ -19,23 +19,33 @@ class GrpcMessageCounter:
     def feed(self, data: bytes) -> int:
         """Take the next piece; return how many messages it completed."""
         done = 0
-        view = memoryview(data)
-        while view:
-            if self._need:
-                step = min(self._need, len(view))
-                self._need -= step
-                view = view[step:]
-                if not self._need:
-                    done += 1
-                continue
-            take = PREFIX - len(self._prefix)
-            self._prefix += view[:take]
-            view = view[take:]
-            if len(self._prefix) < PREFIX:
-                break
-            self._need = int.from_bytes(self._prefix[1:5], "big")
-            self._prefix.clear()
-            if not self._need:  # an empty message is whole with its prefix
+        size = len(data)
+        pos = 0
+        need = self._need
+        prefix = self._prefix
+        while True:
+            if need:  # inside a message
+                if size - pos < need:
+                    need -= size - pos
+                    break
+                pos += need
+                need = 0
                 done += 1
+            if pos == size:
+                break
+            if prefix or size - pos < PREFIX:  # a prefix split across pieces
+                take = PREFIX - len(prefix)
+                prefix += data[pos : pos + take]
+                pos += take
+                if len(prefix) < PREFIX:
+                    break
+                need = int.from_bytes(prefix[1:5])
+                prefix.clear()
+            else:
+                need = int.from_bytes(data[pos + 1 : pos + 5])
+                pos += PREFIX
+            if not need:  # an empty message is whole with its prefix
+                done += 1
+        self._need = need
         self.count += done
         return done

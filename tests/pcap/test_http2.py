@@ -254,6 +254,19 @@ def test_bad_input_is_one_problem_and_the_rest_goes_on() -> None:
     assert len(said) == 1 and "a header block over 256 KiB" in said[0]
 
 
+def test_data_where_it_cannot_be_is_said_as_for_any_frame() -> None:
+    """DATA on stream 0, and DATA inside an unfinished header block, break the direction."""
+    client = Peer()
+    opened = [("client", PREFACE + _settings()), ("client", client.headers(1, _request("/a")))]
+    zero = b"\x00\x00\x01\x00\x00\x00\x00\x00\x00x"  # DATA, 1 byte, stream 0
+    said = problems(_feed([*opened, ("client", zero)]))
+    assert len(said) == 1 and "client stream: not an HTTP/2 frame at byte" in said[0]
+    assert "Stream ID must be non-zero for DataFrame" in said[0]
+    block = HeadersFrame(3, client.encoder.encode(_request("/b"))).serialize()  # no END_HEADERS
+    said = problems(_feed([*opened, ("client", block + DataFrame(1, b"x").serialize())]))
+    assert "a header block not followed by its CONTINUATION" in said[0]
+
+
 def test_a_capture_that_starts_mid_connection_loses_the_hpack_table() -> None:
     client, server = Peer(), Peer()
     client.encoder.encode(_request("/earlier", cookie="c" * 40))  # the table the capture missed

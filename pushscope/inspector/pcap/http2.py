@@ -1,7 +1,9 @@
 """One TCP connection's HTTP/2 traffic, both directions, into model events (sans-IO).
 
-Passive: each direction is cut into frames (`hyperframe`) and its header blocks decoded by an
-HPACK decoder of its own, whose table size the other side's SETTINGS bound. Flow control,
+Passive: each direction is cut into frames and its header blocks decoded by an HPACK decoder
+of its own, whose table size the other side's SETTINGS bound. A DATA frame on a stream, not
+padded and not inside a header block (most frames), is read from its header here; every other
+frame is parsed by `hyperframe`. Flow control,
 PING and priorities are ignored. Each stream is one exchange, fed through the same events as
 an HTTP/1.1 one; a gRPC stream's messages are counted per direction and its status read from
 the trailers; an extended CONNECT to `websocket` (RFC 8441) answered 200 reads the stream's
@@ -15,6 +17,7 @@ direction and the streams already known go on.
 from __future__ import annotations
 
 import base64
+import struct
 from dataclasses import dataclass, field
 
 from hpack import Decoder
@@ -70,6 +73,9 @@ _DEFAULT_FRAME = 1 << 14
 """SETTINGS_MAX_FRAME_SIZE until a receiver's SETTINGS raise it (RFC 9113 6.5.2)."""
 _COMPACT = 1 << 16
 """Consumed bytes kept at the front of a direction's buffer before they are dropped."""
+_HEADER = struct.Struct("!BHBBL")
+"""A frame header: length (24 bits, as 8 + 16), type, flags, R bit and stream id."""
+_DATA, _END_STREAM, _PADDED = 0, 0x1, 0x8
 _ERRORS = {
     0: "NO_ERROR",
     1: "PROTOCOL_ERROR",
@@ -247,13 +253,19 @@ class Http2Connection:
             offset += len(PREFACE)
             self._preface = False
         view = memoryview(data)
+        unpack = _HEADER.unpack_from
         try:
             while len(data) - offset >= 9 and side not in self._broken:
-                try:
-                    frame, length = Frame.parse_frame_header(view[offset : offset + 9])
-                except HyperframeError as e:
-                    self._break(side, f"not an HTTP/2 frame at byte {offset}: {e}")
-                    break
+                high, low, kind, flags, number = unpack(data, offset)
+                length = high << 16 | low
+                number &= 0x7FFFFFFF
+                frame: Frame | None = None
+                if kind != _DATA or not number or flags & _PADDED or self._block[side]:
+                    try:
+                        frame, _ = Frame.parse_frame_header(view[offset : offset + 9])
+                    except HyperframeError as e:
+                        self._break(side, f"not an HTTP/2 frame at byte {offset}: {e}")
+                        break
                 if length > self._max_frame[side] and side not in self._oversize:
                     self._oversize.add(side)  # (said once: a sender that does it, does it again)
                     self._problem(
@@ -262,6 +274,12 @@ class Http2Connection:
                     )
                 if len(data) - offset - 9 < length:
                     break
+                if frame is None:  # DATA of a stream, read here
+                    start = offset + 9
+                    offset = start + length
+                    payload = bytes(view[start:offset])
+                    self._data(side, number, payload, flags & _END_STREAM != 0, at)
+                    continue
                 try:
                     frame.parse_body(view[offset + 9 : offset + 9 + length])
                 except (HyperframeError, ValueError) as e:
@@ -288,7 +306,7 @@ class Http2Connection:
             return
         match frame:
             case DataFrame():
-                self._data(side, frame, at)
+                self._data(side, frame.stream_id, frame.data, "END_STREAM" in frame.flags, at)
             case HeadersFrame() | PushPromiseFrame():
                 self._fragment(
                     side, frame, bytearray(), frame.data, "END_HEADERS" in frame.flags, at
@@ -473,13 +491,12 @@ class Http2Connection:
             elif name == "grpc-message":
                 stream.grpc_message = value
 
-    def _data(self, side: Direction, frame: DataFrame, at: float) -> None:
-        stream = self._streams.get(frame.stream_id)
+    def _data(self, side: Direction, number: int, payload: bytes, end: bool, at: float) -> None:
+        stream = self._streams.get(number)
         if stream is None:
-            if frame.stream_id == 0 or "client" not in self._hpack_lost:
-                self._unknown_stream(frame.stream_id, "DATA")
+            if number == 0 or "client" not in self._hpack_lost:
+                self._unknown_stream(number, "DATA")
             return
-        payload = frame.data
         pending = stream.pending
         if stream.readers:
             if payload:
@@ -491,14 +508,14 @@ class Http2Connection:
         elif pending.response is not None:
             pending.response_bytes += len(payload)
             if payload:
-                self.out.append(BodyChunk(pending.id, bytes(payload), at))
+                self.out.append(BodyChunk(pending.id, payload, at))
         if stream.grpc is not None:
             stream.grpc[0 if side == "client" else 1].feed(payload)
-        if "END_STREAM" in frame.flags:
+        if end:
             if side == "client":
-                self._request_done(frame.stream_id)
+                self._request_done(number)
             else:
-                self._end_stream(frame.stream_id, at, None, ended=True)
+                self._end_stream(number, at, None, ended=True)
 
     def _end_stream(
         self, number: int, at: float | None, error: str | None, ended: bool = False
