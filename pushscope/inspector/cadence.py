@@ -30,7 +30,9 @@ SHORT_MAX_JITTER = 0.2
 """Spread allowed in a short series: +-30% uniform jitter has a spread of 0.17."""
 SHORT_TIGHT_JITTER, SHORT_TIGHT_ON_BEAT = 0.1, 6
 """A short series may miss one beat, or pause once, when its beat spreads no more than this
-and this many intervals are on it."""
+and this many intervals are on it;"""
+SHORT_MANY_ON_BEAT = 8
+"""or when this many are on it, at any spread a short series may have."""
 GROWTH = (1.3, 4.5)
 """Factors one backoff interval may grow by over the one before."""
 MIN_FACTOR = 1.45
@@ -103,8 +105,10 @@ def _regular(intervals: list[float]) -> Cadence | None:
     if len(intervals) < SHORT:
         # Few intervals are weak evidence: random traffic often looks regular for a while.
         # Demand every interval on the beat and a steady beat; one missed beat or pause only
-        # on a tight beat shown by enough intervals (a poll skipped while one was in flight).
+        # on a beat shown tightly or by many intervals (a poll skipped while one was in
+        # flight, a tab hidden for a while).
         tight = jitter <= SHORT_TIGHT_JITTER and len(on_beat) >= SHORT_TIGHT_ON_BEAT
+        tight = tight or len(on_beat) >= SHORT_MANY_ON_BEAT
         regular_enough = off == 0 and jitter <= short_spread_limit(len(intervals))
         regular_enough = regular_enough and missed + pauses <= (1 if tight else 0)
     else:

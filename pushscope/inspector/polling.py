@@ -259,29 +259,59 @@ def _interleaved(polls: list[Poll]) -> list[tuple[list[Poll], Cadence]]:
 
 
 def _rejoined(chains: list[tuple[list[Poll], Cadence]]) -> list[tuple[list[Poll], Cadence]]:
-    """The chains with each one that belongs to an earlier one's beat put back into it: what
-    follows where a poller paused, or polls where its chain missed beats (they fell off its
-    beat as strays, then made a chain of their own at a multiple of its period). Merged, they
-    keep the earlier beat as steady; another poller's polls would fall between its beats."""
-    kept: list[tuple[list[Poll], Cadence]] = []
-    for chain, found in chains:
-        for k, (earlier, beat) in enumerate(kept):
-            ratio = found.period / beat.period
-            if abs(ratio / max(1, round(ratio)) - 1) > JITTER:
-                continue
-            merged = sorted(earlier + chain, key=lambda poll: poll.start)
+    """The chains with those that belong to one poller's beat put back together: what follows
+    where a poller paused, or polls where its chain missed beats (they fell off its beat as
+    strays, then made chains of their own at a multiple of its period). Merged, they explain
+    as many intervals as apart; another poller's polls would fall between the beats."""
+    chains = list(chains)
+    k = 0
+    while k < len(chains):
+        joined = _joined(chains, k)
+        if joined is None:
+            k += 1
+            continue
+        group, chains[k] = joined
+        chains = [chain for j, chain in enumerate(chains) if j not in group]
+        k = 0
+    return chains
+
+
+def _joined(
+    chains: list[tuple[list[Poll], Cadence]], k: int
+) -> tuple[tuple[int, ...], tuple[list[Poll], Cadence]] | None:
+    """Which chains (by index) join chain `k`, the largest set first, and the chain they
+    make; None when none does."""
+    base, beat = chains[k]
+    related = [
+        j for j, (_, found) in enumerate(chains) if j != k and _multiple(found.period, beat.period)
+    ]
+    for size in range(len(related), 0, -1):
+        for group in itertools.combinations(related, size):
+            parts = [chains[j] for j in group]
+            merged = sorted(base + [p for chain, _ in parts for p in chain], key=_start)
             again = cadence(_timeline(merged))
-            resumed = abs(ratio - 1) <= JITTER and not _interleave(earlier, chain, beat)
-            if (
-                again is not None
-                and again.kind == "regular"
-                and (resumed or _off(again, merged) <= _off(beat, earlier) + _off(found, chain))
-            ):
-                kept[k] = merged, again
-                break
-        else:
-            kept.append((chain, found))
-    return kept
+            if again is None or again.kind != "regular":
+                continue
+            (first, found), *_ = parts
+            resumed = (
+                size == 1
+                and abs(found.period / beat.period - 1) <= JITTER
+                and not _interleave(base, first, beat)
+            )
+            apart = _off(beat, base) + sum(_off(found, chain) for chain, found in parts)
+            if resumed or _off(again, merged) <= apart:
+                return group, (merged, again)
+    return None
+
+
+def _multiple(period: float, other: float) -> bool:
+    """Whether one period is about a whole multiple of the other (or the same)."""
+    ratio = max(period / other, other / period)
+    return abs(ratio / round(ratio) - 1) <= JITTER
+
+
+def _start(poll: Poll) -> float:
+    return poll.start
 
 
 def _interleave(chain: list[Poll], other: list[Poll], beat: Cadence) -> bool:
