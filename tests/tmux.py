@@ -34,13 +34,20 @@ class Pane:
         self.tmux("send-keys", *(["-l"] if literal else []), *keys)
 
     def wait_for(self, what: str, condition: Callable[[str], bool], timeout: float = 20.0) -> str:
+        text = self.poll(condition, timeout)
+        if text is None:
+            pytest.fail(f"the screen never showed {what}; it showed:\n{self.text()}")
+        return text
+
+    def poll(self, condition: Callable[[str], bool], timeout: float) -> str | None:
+        """The screen once it meets `condition`, or None after `timeout` seconds."""
         deadline = time.monotonic() + timeout
         while True:
             text = self.text()
             if condition(text):
                 return text
             if time.monotonic() > deadline:
-                pytest.fail(f"the screen never showed {what}; it showed:\n{text}")
+                return None
             time.sleep(0.1)
 
     @property
