@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, TextIO
 from pushscope import __version__
 from pushscope.inspector.findings import Finding, Severity
 from pushscope.inspector.model import Limits
-from pushscope.inspector.pcap.keylog import KeyLogError, load_keylogs
 from pushscope.inspector.pipeline import Progress, analyze_paths
 from pushscope.inspector.report import Report
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from pushscope.inspector.pcap.keylog import KeyLog
     from pushscope.inspector.report.compare import Diff, Recording
 
 EXIT_OK = 0
@@ -223,11 +223,15 @@ def _keylog_option(parser: argparse.ArgumentParser) -> None:
 
 def analyze(args: argparse.Namespace) -> int:
     errors = _Errors()
-    try:
-        keylog = load_keylogs(args.keylog) if args.keylog else None
-    except KeyLogError as e:
-        print(f"pushscope: error: {e}", file=sys.stderr)
-        return EXIT_UNUSABLE
+    keylog: KeyLog | None = None
+    if args.keylog:  # only packet captures need one: most runs never import it
+        from pushscope.inspector.pcap.keylog import KeyLogError, load_keylogs
+
+        try:
+            keylog = load_keylogs(args.keylog)
+        except KeyLogError as e:
+            print(f"pushscope: error: {e}", file=sys.stderr)
+            return EXIT_UNUSABLE
     baseline = _read_report(args.baseline, errors) if args.baseline is not None else None
     with _progress(args.paths, errors) as progress:
         report, fatal = analyze_paths(

@@ -182,7 +182,9 @@ def graphql_operation(
     budget = _MAX_TOKENS
     first: tuple[OperationType, str | None] | None = None
     position, end = 0, min(len(document), RPC_BODY_CAP)
-    token_at, skip_at = _TOKEN.match, _INSIDE.match
+    # Compiled when a document is first read (re keeps them): most captures hold none.
+    token_at = re.compile(_TOKEN, _VERBOSE).match
+    skip_at = re.compile(_INSIDE, _VERBOSE).match
     while position < end and budget:
         budget -= 1
         if depth:
@@ -233,25 +235,20 @@ before its operation, and a bound (about 10 ms) on what a hostile one costs."""
 _STRINGS = r'"""(?:\\"""|[^"]|"(?!""))*"""' + r' | "(?:[^"\\\n\r]|\\.)*"'
 """A block string (three quotes after a backslash do not end it), or a string."""
 _WORD, _BRACKET = 2, 3
-_TOKEN = re.compile(
-    rf"""
+_VERBOSE = re.VERBOSE | re.DOTALL
+_TOKEN = rf"""
       [\s,\ufeff]+ | \#[^\n\r]*             # ignored: white space, commas, comments
     | ( {_STRINGS} )                       # 1: a string or block string
     | ( [_A-Za-z][_0-9A-Za-z]* )           # 2: a name
     | ( [{{}}()] )                           # 3: brackets that nest
     | ( . )                                # 4: other punctuation, or garbage
-    """,
-    re.VERBOSE | re.DOTALL,
-)
+    """
 """GraphQL's lexical tokens, as much as the top level needs."""
-_INSIDE = re.compile(
-    rf"""
+_INSIDE = rf"""
       [^{{}}()"\#]+ | \#[^\n\r]* | {_STRINGS}   # anything but a bracket, strings and comments whole
     | ( [{{}}()] )                           # 1: a bracket
     | .                                    # a quote that opens no string
-    """,
-    re.VERBOSE | re.DOTALL,
-)
+    """
 """Inside brackets: only the brackets count. For both, every alternative matches at least one
 character and the last any, so a scan is linear whatever the input."""
 

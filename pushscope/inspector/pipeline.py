@@ -6,14 +6,17 @@ import gc
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pushscope.inspector.analysis import Analyzer
 from pushscope.inspector.detect import Detector
 from pushscope.inspector.model import Limits
-from pushscope.inspector.pcap.keylog import KeyLog
 from pushscope.inspector.readers import read_capture
 from pushscope.inspector.readers.base import CaptureError
 from pushscope.inspector.report import Report, Source
+
+if TYPE_CHECKING:
+    from pushscope.inspector.pcap.keylog import KeyLog
 
 Progress = Callable[[str, int, int], None]
 """Called as (path, bytes read so far, file size) while a capture is read."""

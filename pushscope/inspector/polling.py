@@ -358,18 +358,22 @@ def _periods(starts: list[float]) -> list[float]:
     sampled = starts[::step]
     differences = []
     for ahead in range(1, MAX_POLLERS + 1):
-        later = [starts[i + ahead] for i in range(0, len(starts) - ahead, step)]
+        later = starts[ahead::step]  # the poll `ahead` after each sampled one
         differences += [b - a for a, b in zip(sampled, later, strict=False) if b > a]
     differences.sort()
     # How many differences fall within -JITTER/2 of each, packed with its rank into one
     # integer: sorting those puts the most recurring first, ties to the longer interval.
     size = len(differences)
-    lows = [bisect.bisect_left(differences, value * (1 - JITTER / 2)) for value in differences]
+    near = 1 - JITTER / 2
+    lows = [bisect.bisect_left(differences, value * near) for value in differences]
     ranked = sorted(((i - low) * size + i for i, low in enumerate(lows)), reverse=True)
     chosen: list[float] = []
     for key in ranked:
         value = differences[key % size]
-        if all(abs(value / other - 1) > JITTER for other in chosen):
+        for other in chosen:
+            if abs(value / other - 1) <= JITTER:
+                break  # near an interval already chosen
+        else:
             chosen.append(value)
             if len(chosen) == MAX_POLLERS:
                 break
@@ -377,30 +381,35 @@ def _periods(starts: list[float]) -> list[float]:
 
 
 def _chain(starts: list[float], period: float) -> list[int]:
-    """Which of the sorted `starts` one timer of about `period` sent: from the first, each
-    next one the closest to where the beat falls (within the jitter, a missed beat or a few
-    allowed), the beat adjusting as it goes, as a timer's drifts."""
+    """Which of the sorted `starts` (at least one) one timer of about `period` sent: from the
+    first, each next one the closest to where the beat falls (within the jitter, a missed beat
+    or a few allowed), the beat adjusting as it goes, as a timer's drifts."""
+    left, right = bisect.bisect_left, bisect.bisect_right
     chain = [0]
-    beat = period
-    i = 1
-    while i < len(starts):
-        last = starts[chain[-1]]
-        picked = None
-        for beats in range(1, MAX_BEATS_MISSED + 1):
+    beat, last = period, starts[0]
+    i, count = 1, len(starts)
+    while i < count:
+        for beats, root in _BEATS:
             due = last + beats * beat
-            slack = JITTER * beat * beats**0.5
-            i = bisect.bisect_left(starts, due - slack, i)  # off the beat: another's
-            end = bisect.bisect_right(starts, due + slack, i)
-            if end > i:
-                picked = min(range(i, end), key=lambda k: abs(starts[k] - due)), beats
+            slack = JITTER * beat * root
+            i = left(starts, due - slack, i)  # off the beat: another's
+            end = right(starts, due + slack, i)
+            if end > i:  # the start nearest the beat, most often the only one near it
+                best = i if end == i + 1 else min(range(i, end), key=lambda k: abs(starts[k] - due))
                 break
-        if picked is None:
+        else:
             break  # the beat is lost
-        best, beats = picked
-        beat += ((starts[best] - last) / beats - beat) / 4
+        picked = starts[best]
+        beat += ((picked - last) / beats - beat) / 4
+        last = picked
         chain.append(best)
         i = best + 1
     return chain
+
+
+_BEATS = [(beats, beats**0.5) for beats in range(1, MAX_BEATS_MISSED + 1)]
+"""How many beats a chain's next poll may come after the last, each with the square root
+the jitter grows by over that many."""
 
 
 def _without_strays(chain: list[Poll]) -> list[Poll]:

@@ -108,45 +108,48 @@ class SseParser:
         last_id = self.last_event_id
         # Lines this short, with this little data pending, cannot reach either limit.
         checked = size + sum(map(len, lines)) + len(lines) > min(max_line, max_event)
+        append = items.append
         for line in lines:
             if not line:  # a blank line dispatches the event
                 last_id = id_buffer
-                if data and not too_big:
+                if data:  # (an event too big has none: it was dropped)
                     kind = event_type or "message"
-                    items.append(SseEvent(kind, "\n".join(data), id_buffer, timestamp, had_id))
-                data, size, event_type, had_id, too_big = [], 0, "", False, False
+                    append(SseEvent(kind, "\n".join(data), id_buffer, timestamp, had_id))
+                    data = []
+                size, event_type, had_id, too_big = 0, "", False, False
                 continue
             if checked and len(line) > max_line:
                 self._error(f"line longer than {max_line} characters", items)
                 continue
-            if line.startswith("data:"):  # the usual line first
-                name, value = "data", line[6:] if line[5:6] == " " else line[5:]
-            elif line[0] == ":":
-                items.append(SseComment(line[1:], timestamp))
-                continue
+            if line[:6] == "data: ":  # the usual line first (a slice is cheaper than startswith)
+                value = line[6:]
             else:
                 name, colon, value = line.partition(":")
+                if not name:  # a comment: the line began with the colon
+                    append(SseComment(value, timestamp))
+                    continue
                 if colon and value[:1] == " ":
                     value = value[1:]
-            if name == "data":
-                if too_big:
+                if name != "data":
+                    if name == "event":
+                        event_type = value
+                    elif name == "id":
+                        if "\0" not in value:
+                            id_buffer = value
+                            had_id = True
+                    elif name == "retry" and value.isascii() and value.isdigit():
+                        self.retry_ms = int(value)
                     continue
-                if checked:
-                    size += len(value) + 1
-                    if size > max_event:
-                        too_big = True
-                        data = []
-                        self._error(f"event data longer than {max_event} characters", items)
-                        continue
-                data.append(value)
-            elif name == "event":
-                event_type = value
-            elif name == "id":
-                if "\0" not in value:
-                    id_buffer = value
-                    had_id = True
-            elif name == "retry" and value.isascii() and value.isdigit():
-                self.retry_ms = int(value)
+            if too_big:
+                continue
+            if checked:
+                size += len(value) + 1
+                if size > max_event:
+                    too_big = True
+                    data = []
+                    self._error(f"event data longer than {max_event} characters", items)
+                    continue
+            data.append(value)
         if not checked:
             size = sum(map(len, data)) + len(data)
         self._data, self._data_len, self._event_type = data, size, event_type

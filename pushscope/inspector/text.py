@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = "[\ud800-\udfff]"
+"""Compiled when first needed (re keeps it): most text is ASCII, and its compiling is slow."""
 SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 """A JSON escape of a surrogate: the only way JSON text decodes to one."""
 SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
@@ -22,7 +23,7 @@ def valid_text(value: str) -> str:
     """`value` with each lone surrogate replaced by U+FFFD."""
     if value.isascii():
         return value
-    return _SURROGATE.sub("\ufffd", value)
+    return re.sub(_SURROGATE, "\ufffd", value)
 
 
 def valid_texts(value: Any) -> Any:

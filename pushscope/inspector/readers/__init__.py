@@ -7,11 +7,13 @@ import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from pushscope.inspector.events import ModelEvent
-from pushscope.inspector.pcap.keylog import KeyLog
 from pushscope.inspector.readers.base import CaptureError, ZlibReader, sniff
+
+if TYPE_CHECKING:
+    from pushscope.inspector.pcap.keylog import KeyLog
 
 Reader = Callable[[BinaryIO, int, str], Iterator[ModelEvent]]
 

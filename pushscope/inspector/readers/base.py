@@ -24,6 +24,7 @@ _HTTP_VERSIONS = {
     "http/1.0": "HTTP/1.0",
     "http/0.9": "HTTP/0.9",
 }
+_NAMED = {name: name for name in _HTTP_VERSIONS.values()}
 
 
 def http_version(text: object) -> str | None:
@@ -32,6 +33,8 @@ def http_version(text: object) -> str | None:
     anything else as it was (stripped)."""
     if text is None:
         return None
+    if type(text) is str and (named := _NAMED.get(text)) is not None:
+        return named  # the usual case: named as here already
     stripped = str(text).strip()
     return _HTTP_VERSIONS.get(stripped.lower(), stripped) or None
 
