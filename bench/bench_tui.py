@@ -466,8 +466,9 @@ def measure_terminal_conversation(path: str) -> dict[str, Any]:
             keys["pagedown"].append(term.key("PageDown"))
         for _ in range(3):
             keys["end/home"] += [term.key("End"), term.key("Home")]
-        keys["heartbeats (first)"] = [term.key("h")]
         started = time.perf_counter()
+        keys["heartbeats (first)"] = [term.key("h")]
+        term.until("heartbeats hidden", 10)
         term.until_gone("filtering:", 120)
         figures["first_filter_s"] = round(time.perf_counter() - started, 3)
         keys["heartbeats"] = [term.key("h") for _ in range(4)]
