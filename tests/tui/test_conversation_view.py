@@ -226,3 +226,29 @@ async def test_messages_past_the_limits_are_said_to_be_not_kept() -> None:
         assert session is not None and session.total == 9
         assert "4 of 4 messages" in screen_text(app)
         assert "messages 5 to 9 not kept (5, past the viewer's limits)" in screen_text(app)
+
+
+async def test_a_filter_over_many_messages_runs_between_keys() -> None:
+    app = viewer("websocket-chat.mitm")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.traffic.finished)
+        exchange = app.traffic.exchange_at(0)
+        assert exchange is not None and exchange.websocket is not None
+        session = exchange.websocket
+        for n in range(100_000):  # every tenth a heartbeat (a ping)
+            text = b'{"type": "order", "id": "order-%d", "qty": %d}' % (n, n % 7)
+            opcode, payload = (Opcode.PING, b"") if n % 10 == 0 else (Opcode.TEXT, text)
+            session.messages.append(WebSocketMessage("server", opcode, len(payload), None))
+            session.previews.append(payload)
+        await pilot.press("home", "c", "h")
+        screen = app.screen
+        assert isinstance(screen, ConversationScreen)
+        messages = screen.query_one(MessageList)
+        total = len(screen.conversation.items)
+        assert messages.filtering and len(messages.shown) < total - 10_000
+        await pilot.press("home")  # answered while the filter runs
+        assert messages.cursor == 0 and messages.filtering
+        await wait_until(pilot, lambda: "filtering:" in screen_text(app))
+        await wait_until(pilot, lambda: not messages.filtering, timeout=120)
+        assert len(messages.shown) == total - 10_000
+        assert "filtering:" not in screen_text(app) and "heartbeats hidden" in screen_text(app)

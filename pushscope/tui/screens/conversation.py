@@ -77,8 +77,8 @@ class MessageList(VirtualList):
         """Messages of the conversation the filter has looked at so far."""
         self._slices: Timer | None = None
         self._told = 0.0
-        self._moved = 0.0
-        """When the cursor last moved: decoding ahead waits while the user moves."""
+        self._moved = time.perf_counter()
+        """When the cursor last moved (or the view opened): decoding ahead waits `IDLE`."""
 
     def row_count(self) -> int:
         return len(self.shown)
@@ -99,8 +99,7 @@ class MessageList(VirtualList):
         self._work()
 
     def grow(self, new: int) -> None:
-        if self._slices is None:  # else the running slices take them too
-            self._work()
+        self._work()  # the new messages, through the filter
 
     def _work(self) -> None:
         """One slice of filtering, or of decoding ahead once the filter is done."""
