@@ -17,14 +17,16 @@ Then a flood: a producer thread feeds the real analyzer 10,000 WebSocket message
 (spread over 20 connections, plus a REST exchange every 10 ms) while `down` is pressed every
 100 ms; latency under the flood is compared with the same keys just before it.
 
-Then the conversation view (issue #16): one WebSocket connection of the project's chat capture
-given N messages (default 1,000 as the baseline and 100,000), a mix of Socket.IO events,
-heartbeats and binary frames, is opened with `c` from the table (open: from the key to the
-frame that shows its messages) and keys are timed there: `down`, `pagedown`, `end`/`home`,
-`h` (heartbeats, which decodes every message once), a text filter typed and cleared, a
-message opened and
-closed. The viewer itself keeps `Limits.ws_messages` messages of a connection (1,000): this
-measures the view, not the cap.
+Then the conversation view (issue #16): the project's chat capture with its WebSocket
+connection given N more messages (default 1,000 as the baseline and 100,000), a mix of
+Socket.IO events, heartbeats and binary frames, written to bench/out/ as a mitmproxy flow file
+and read by the viewer as any capture is, through its own limits (`tui.sources.view_limits`).
+The connection is opened with `c` from the table (open: from the key to the frame that shows
+its messages) and keys are timed there: `down`, `pagedown`, `end`/`home`, `h` (heartbeats: the
+first decodes every message, in slices between frames, so the key is answered at once and the
+time until the filter is done is given apart), a text filter typed and cleared, `t` (clock
+times), a message opened and closed. With `--terminal`, the largest connection is also opened
+in a real terminal (tmux): `c` until the screen shows all its messages, then keys.
 
 Ratios are against the baseline size measured in the same run. Goals (issue #5): first rows
 within 1 s, a keypress answered within 100 ms at 100,000 exchanges.
@@ -301,6 +303,20 @@ class Terminal:
                 break
         return time.perf_counter() - start
 
+    def until(self, text: str, timeout: float) -> str:
+        """The screen once it shows `text` (at most `timeout` seconds)."""
+        deadline = time.perf_counter() + timeout
+        while text not in (screen := self.screen()):
+            if time.perf_counter() > deadline:
+                raise SystemExit(f"the screen did not show {text!r} in {timeout} s")
+            time.sleep(0.01)
+        return screen
+
+    def until_gone(self, text: str, timeout: float) -> None:
+        deadline = time.perf_counter() + timeout
+        while text in self.screen() and time.perf_counter() < deadline:
+            time.sleep(0.01)
+
     def close(self) -> None:
         subprocess.run([*self.tmux, "kill-server"], capture_output=True, check=False)
 
@@ -308,11 +324,7 @@ class Terminal:
 def measure_terminal(path: str) -> dict[str, Any]:
     term = Terminal(path)
     try:
-        started = time.perf_counter()
-        while "read " not in term.screen():  # the status line once the capture is read
-            if time.perf_counter() - started > 600:
-                raise SystemExit("the viewer did not finish reading in 10 minutes")
-            time.sleep(0.2)
+        term.until("read ", 600)  # the status line once the capture is read
         time.sleep(0.5)
         keys: dict[str, list[float]] = {"down": [], "pagedown": [], "end/home": []}
         term.key("Home")
@@ -338,43 +350,64 @@ def measure_terminal(path: str) -> dict[str, Any]:
     return figures
 
 
-def _fill_connection(session: Any, n: int) -> None:
-    """`n` more messages on a WebSocket session, as a busy Socket.IO connection carries."""
-    from pushscope.inspector.model import Opcode, WebSocketMessage
+def conversation_capture(n: int) -> Path:
+    """The chat capture with `n` more messages on its WebSocket connection, as a busy
+    Socket.IO connection carries (cached in bench/out/)."""
+    from mitmproxy import io
+    from mitmproxy.websocket import WebSocketMessage
 
-    start = 1_000_000.0
+    path = OUT_DIR / f"conversation-{n}.mitm"
+    if path.exists():
+        return path
+    with open(HERE.parent / "captures" / "websocket-chat.mitm", "rb") as fp:
+        (flow,) = io.FlowReader(fp).stream()
+    assert flow.websocket is not None
+    start = flow.websocket.messages[-1].timestamp
+    messages = flow.websocket.messages
     for i in range(n):
         if i % 10 == 9:
-            direction, opcode, payload = "server", Opcode.TEXT, b"2"
+            from_client, opcode, payload = False, 1, b"2"
         elif i % 10 == 8:
-            direction, opcode, payload = "client", Opcode.TEXT, b"3"
+            from_client, opcode, payload = True, 1, b"3"
         elif i % 25 == 0:
-            direction, opcode, payload = "server", Opcode.BINARY, bytes(range(64))
+            from_client, opcode, payload = False, 2, bytes(range(64))
         else:
-            direction, opcode = ("client", Opcode.TEXT) if i % 3 == 0 else ("server", Opcode.TEXT)
+            from_client, opcode = i % 3 == 0, 1
             payload = b'42["order",{"id":"order-%d","qty":%d}]' % (i, i % 7)
-        session.messages.append(WebSocketMessage(direction, opcode, len(payload), start + i * 0.01))
-        session.previews.append(payload)
+        messages.append(WebSocketMessage(opcode, from_client, payload, start + (i + 1) * 0.01))
+    flow.websocket.timestamp_end = start + (n + 1) * 0.01
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    with open(partial, "wb") as out:
+        io.FlowWriter(out).add(flow)
+    partial.replace(path)
+    return path
 
 
-async def measure_conversation(n: str) -> dict[str, Any]:
+async def measure_conversation(path: str) -> dict[str, Any]:
+    from memory import peak_kb, reset_peak
+
     from pushscope.tui.app import PushscopeApp
     from pushscope.tui.screens.conversation import ConversationScreen, MessageList
     from pushscope.tui.sources import CaptureSource
 
-    app = PushscopeApp(CaptureSource([HERE.parent / "captures" / "websocket-chat.mitm"]))
+    baseline_kb = reset_peak()
+    app = PushscopeApp(CaptureSource([Path(path)]))
     figures: dict[str, Any] = {}
     async with app.run_test(size=SIZE) as pilot:
         while not app.traffic.finished:
             await asyncio.sleep(0.01)
+        figures["read_peak_mb"] = round((peak_kb() - baseline_kb) / 1024, 1)
         exchange = app.traffic.exchange_at(0)
         assert exchange is not None and exchange.websocket is not None
-        _fill_connection(exchange.websocket, int(n))
         await _key(pilot, "home")
         figures["open_s"] = round(await _key(pilot, "c"), 3)
         screen = app.screen
         assert isinstance(screen, ConversationScreen)
-        figures["messages"] = len(screen.query_one(MessageList).shown)
+        messages = screen.query_one(MessageList)
+        figures["messages"] = len(messages.shown)
+        figures["seen"] = exchange.websocket.total
+        figures["not_kept"] = screen.conversation.not_kept()
         keys: dict[str, list[float]] = {"down": [], "pagedown": [], "end/home": []}
         await _key(pilot, "home")
         for _ in range(30):
@@ -384,16 +417,25 @@ async def measure_conversation(n: str) -> dict[str, Any]:
         for _ in range(5):
             keys["end/home"].append(await _key(pilot, "end"))
             keys["end/home"].append(await _key(pilot, "home"))
+        started = time.perf_counter()
         keys["heartbeats (first)"] = [await _key(pilot, "h")]
+        keys["down while filtering"] = []
+        while messages.filtering:
+            keys["down while filtering"].append(await _key(pilot, "down"))
+            await asyncio.sleep(0.05)
+        figures["first_filter_s"] = round(time.perf_counter() - started, 3)
         keys["heartbeats"] = [await _key(pilot, "h") for _ in range(4)]
         await _key(pilot, "slash")
         keys["filter typing"] = [await _key(pilot, c) for c in "order-42"]
         keys["filter clear"] = [await _key(pilot, "ctrl+u")]
         await _key(pilot, "enter")
+        keys["time toggle"] = [await _key(pilot, "t") for _ in range(4)]
         keys["message open/close"] = []
         for _ in range(5):
             keys["message open/close"].append(await _key(pilot, "enter"))
             keys["message open/close"].append(await _key(pilot, "escape"))
+    figures["peak_mb"] = round((peak_kb() - baseline_kb) / 1024, 1)
+    keys = {name: values for name, values in keys.items() if values}
     figures["keys"] = {name: _ms(values) for name, values in keys.items()}
     figures["worst_key_ms"] = max(v["max_ms"] for v in figures["keys"].values())
     figures["median_key_ms"] = round(
@@ -402,18 +444,84 @@ async def measure_conversation(n: str) -> dict[str, Any]:
     return figures
 
 
-def print_conversations(results: dict[int, dict[str, Any]]) -> None:
+def measure_terminal_conversation(path: str) -> dict[str, Any]:
+    """The connection of `path` opened with `c` in a real terminal: seconds until the screen
+    shows all its messages, then keys until the screen changes."""
+    term = Terminal(path)
+    try:
+        term.until("read ", 600)
+        time.sleep(0.5)
+        term.key("Home")
+        started = time.perf_counter()
+        term.run("send-keys", "c")
+        shown = term.until(" messages ", 60)
+        figures: dict[str, Any] = {"open_s": round(time.perf_counter() - started, 3)}
+        figures["status"] = next(line for line in shown.splitlines() if " messages " in line)
+        time.sleep(0.5)
+        keys: dict[str, list[float]] = {"down": [], "pagedown": [], "end/home": []}
+        term.key("Home")
+        for _ in range(20):
+            keys["down"].append(term.key("Down"))
+        for _ in range(10):
+            keys["pagedown"].append(term.key("PageDown"))
+        for _ in range(3):
+            keys["end/home"] += [term.key("End"), term.key("Home")]
+        started = time.perf_counter()
+        keys["heartbeats (first)"] = [term.key("h")]
+        term.until("heartbeats hidden", 10)
+        term.until_gone("filtering:", 120)
+        figures["first_filter_s"] = round(time.perf_counter() - started, 3)
+        keys["heartbeats"] = [term.key("h") for _ in range(4)]
+        keys["time toggle"] = [term.key("t") for _ in range(4)]
+    finally:
+        term.close()
+    figures["keys"] = {name: _ms(values) for name, values in keys.items()}
+    figures["worst_key_ms"] = max(v["max_ms"] for v in figures["keys"].values())
+    return figures
+
+
+def print_conversations(
+    results: dict[int, dict[str, Any]], terminal: dict[str, Any] | None = None
+) -> None:
     base_n = min(results)
     base = results[base_n]
     print(f"conversation view, one WebSocket connection, baseline {base_n:,} messages")
     for n, fig in sorted(results.items()):
         ratio = fig["median_key_ms"] / base["median_key_ms"] if base["median_key_ms"] else 0
+        open_ratio = fig["open_s"] / base["open_s"] if base["open_s"] else 0
         keys = ", ".join(
             f"{name} {v['median_ms']:.1f}/{v['max_ms']:.1f}" for name, v in fig["keys"].items()
         )
         print(
-            f"  {n:>9,} msgs: open {fig['open_s']:.3f} s, key median {fig['median_key_ms']:.1f} ms"
-            f" ({ratio:.2f}x base), worst {fig['worst_key_ms']:.1f} ms; median/worst ms: {keys}"
+            f"  {n:>9,} msgs ({fig['messages']:,} of {fig['seen']:,} shown): "
+            f"open {fig['open_s']:.3f} s ({open_ratio:.2f}x base), "
+            f"key median {fig['median_key_ms']:.1f} ms ({ratio:.2f}x base), "
+            f"worst {fig['worst_key_ms']:.1f} ms; "
+            f"first filter done in {fig['first_filter_s']:.2f} s"
+        )
+        print(f"      median/worst ms: {keys}")
+        print(
+            f"      peak RSS {fig['peak_mb']:.1f} MB ({fig['read_peak_mb']:.1f} MB once read, "
+            "before the view opened)"
+        )
+        if fig["not_kept"]:
+            print(f"      {fig['not_kept']}")
+    largest = results[max(results)]
+    open_met = "met" if largest["open_s"] <= 1.0 else "NOT met"
+    keys_met = "met" if largest["worst_key_ms"] <= KEY_GOAL_MS else "NOT met"
+    print(
+        f"goals at {max(results):,} messages: open {largest['open_s']:.3f} s (goal 1 s: "
+        f"{open_met}), worst key {largest['worst_key_ms']:.1f} ms (goal {KEY_GOAL_MS:.0f} ms: "
+        f"{keys_met})"
+    )
+    if terminal:
+        keys = ", ".join(
+            f"{name} {v['median_ms']:.0f}/{v['max_ms']:.0f}" for name, v in terminal["keys"].items()
+        )
+        print(
+            f"real terminal (tmux), {terminal['messages']:,} messages: `c` to all shown "
+            f"{terminal['open_s']:.3f} s ({terminal['status'].strip()}); first filter done in "
+            f"{terminal['first_filter_s']:.2f} s; key to changed screen, median/worst ms: {keys}"
         )
 
 
@@ -424,6 +532,8 @@ def child(kind: str, argument: str) -> dict[str, Any]:
         return asyncio.run(measure_capture(argument))
     if kind == "terminal":
         return measure_terminal(argument)
+    if kind == "terminal-conversation":
+        return measure_terminal_conversation(argument)
     rate, seconds = argument.split(",")
     return asyncio.run(measure_flood(int(rate), float(seconds)))
 
@@ -535,15 +645,24 @@ def main(argv: list[str] | None = None) -> int:
     conversations = {}
     for n in (int(s) for s in args.messages.split(",") if s):
         print(f"measuring the conversation view at {n:,} messages ...", file=sys.stderr)
-        conversations[n] = run_child("conversation", str(n))
+        conversations[n] = run_child("conversation", str(conversation_capture(n)))
+    terminal_conversation = None
+    if args.terminal and conversations:
+        largest = max(conversations)
+        print(f"opening {largest:,} messages in a real terminal ...", file=sys.stderr)
+        terminal_conversation = run_child(
+            "terminal-conversation", str(conversation_capture(largest))
+        )
+        terminal_conversation["messages"] = largest
     if args.json:
         report = {"sizes": sizes, "flood": flood, "terminal": terminal}
-        print(json.dumps(report | {"conversations": conversations}, indent=2))
+        report |= {"conversations": conversations, "terminal_conversation": terminal_conversation}
+        print(json.dumps(report, indent=2))
     else:
         if sizes:
             print_results(sizes, flood, terminal)
         if conversations:
-            print_conversations(conversations)
+            print_conversations(conversations, terminal_conversation)
     return 0
 
 

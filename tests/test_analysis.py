@@ -28,6 +28,7 @@ from pushscope.inspector.events import (
     WebSocketMessagesSeen,
 )
 from pushscope.inspector.model import (
+    KEPT_OVERHEAD,
     Exchange,
     Limits,
     Request,
@@ -195,6 +196,54 @@ def test_sse_events_are_counted_past_the_cap_and_kept_with_previews() -> None:
     # An event past the cap reaches observers whole; a kept one as it was kept.
     assert [e.data for e in listener.sse_items if isinstance(e, SseEvent)][8] == "x" * 8
     assert [e.data for e in listener.sse_items if isinstance(e, SseEvent)][2] == "xx"
+
+
+def test_sse_comments_are_kept_in_order_cut_and_capped_and_are_not_events() -> None:
+    body = b"data: a\n\n: ping\n\n: keepalive now\nevent: tick\ndata: b\n\n:\n: late\n\n"
+    limits = Limits(sse_events=3, preview_bytes=4)
+    whole = _sse_exchange([body], limits, [])
+    bytewise = _sse_exchange([body[i : i + 1] for i in range(len(body))], limits, [])
+    for exchange in whole, bytewise:
+        stream = exchange.sse
+        assert stream is not None
+        # Kept cut like event data, each with the number of events before it, at most 3.
+        assert [(c.text, c.after) for c in stream.kept_comments] == [
+            (" pin", 1),
+            (" kee", 1),
+            ("", 2),
+        ]
+        assert stream.comments == 4  # the fourth counted, not kept
+        assert [e.data for e in stream.events] == ["a", "b"]
+        report = exchange_dict(exchange)["sse"]
+        assert (report["events"], report["event_types"]) == (2, {"message": 1, "tick": 1})
+        assert report["comments"] == 4
+    # Stamped with the chunk that ended its line (byte 15).
+    assert bytewise.sse is not None and bytewise.sse.kept_comments[0].timestamp == 15.0
+
+
+def test_the_kept_bytes_budget_is_shared_by_exchanges_and_keeps_first_ones() -> None:
+    # Room for two 5-byte messages and most of a third: the third, the first that does not
+    # fit, spends the rest, so nothing later is kept, not even a smaller one.
+    limits = Limits(kept_bytes=3 * (KEPT_OVERHEAD + 5) - 1, preview_bytes=64)
+    analyzer = Analyzer(limits)
+    first = traffic.websocket(0.0, [(1.0, "client", b"hello"), (2.0, "server", b"world")])
+    second = traffic.websocket(10.0, [(11.0, "server", b"again"), (12.0, "server", b"x")])
+    analyzer.run([*first, *second])
+    one, two = (e.websocket for e in analyzer.exchanges)
+    assert one is not None and two is not None
+    assert one.previews == [b"hello", b"world"] and len(one.messages) == 2
+    assert two.previews == [] and two.messages == []
+    assert two.counts.as_dict() == {"client": 0, "server": 2} and two.total == 2
+
+
+def test_the_kept_bytes_budget_bounds_sse_events_and_comments() -> None:
+    body = b"".join(b"data: %d\n\n: ping\n\n" % i for i in range(100))
+    limits = Limits(kept_bytes=10 * (KEPT_OVERHEAD + 5), preview_bytes=64)
+    stream = _sse_exchange([body], limits, []).sse
+    assert stream is not None
+    assert (stream.count, stream.comments) == (100, 100)
+    assert 0 < len(stream.events) + len(stream.kept_comments) <= 10
+    assert [e.data for e in stream.events] == [str(i) for i in range(len(stream.events))]
 
 
 def test_the_events_fed_are_left_as_they_were() -> None:

@@ -25,6 +25,7 @@ from pushscope.inspector.events import (
 from pushscope.inspector.findings import Finding
 from pushscope.inspector.grpc import GrpcMessageCounter
 from pushscope.inspector.model import (
+    KEPT_OVERHEAD,
     Exchange,
     Limits,
     Opcode,
@@ -108,6 +109,8 @@ class Analyzer:
         self.problems: dict[int, list[str]] = {}
         self.problem_counts: dict[int, int] = {}
         self._open: dict[str, _Open] = {}
+        self._kept_left = self.limits.kept_bytes
+        """What is left of `Limits.kept_bytes` (None: no budget)."""
 
     @property
     def exchanges(self) -> list[Exchange]:
@@ -303,19 +306,51 @@ class Analyzer:
                     items[i] = item.kept(preview)
         events = [item for item in items if type(item) is SseEvent]
         if len(events) < len(items):
+            dispatched = stream.count
             for item in items:
-                if type(item) is SseComment:
+                if type(item) is SseEvent:
+                    dispatched += 1
+                elif type(item) is SseComment:
                     stream.comments += 1
                     stream.activity.seen(item.timestamp)
+                    self._keep_comment(stream, item, dispatched)
                 elif type(item) is SseError:
                     stream.errors.append(item.message)
                     message = f"exchange {exchange.id}: SSE stream: {item.message}"
                     self.problem(exchange.source, message)
-        stream.add(events, limits.sse_events)
+        kept = max(0, min(len(events), limits.sse_events - len(stream.events)))
+        if kept and self._kept_left is not None:
+            kept = self._spend([len(event.data) for event in events[:kept]])
+        stream.add(events, len(stream.events) + kept)
         for observer in self.observers:
             for item in items:
                 if type(item) is SseEvent or type(item) is SseComment:
                     observer.sse(exchange, item)
+
+    def _keep_comment(self, stream: SseStream, comment: SseComment, after: int) -> None:
+        """Keep a copy of `comment`, cut like event data, while the limits allow."""
+        limits = self.limits
+        if len(stream.kept_comments) < limits.sse_events:
+            text = comment.text[: limits.preview_bytes]
+            if self._kept_left is None or self._spend([len(text)]):
+                stream.kept_comments.append(SseComment(text, comment.timestamp, after))
+
+    def _spend(self, sizes: list[int]) -> int:
+        """How many of the first items of payload `sizes` fit in what is left of
+        `Limits.kept_bytes`, which they spend; the first that does not fit spends it all."""
+        left = self._kept_left
+        if left is None:
+            return len(sizes)
+        total = sum(sizes) + KEPT_OVERHEAD * len(sizes)
+        if total <= left:
+            self._kept_left = left - total
+            return len(sizes)
+        self._kept_left = 0
+        for n, size in enumerate(sizes):
+            left -= size + KEPT_OVERHEAD
+            if left < 0:
+                return n
+        return len(sizes)
 
     def _ws_messages(
         self, state: _Open, messages: Sequence[WebSocketMessage], payload: Callable[[int], bytes]
@@ -327,11 +362,15 @@ class Analyzer:
         if session is None:
             return
         limits = self.limits
-        kept = min(len(messages), limits.ws_messages - len(session.messages))
-        if kept > 0:
+        kept = max(0, min(len(messages), limits.ws_messages - len(session.messages)))
+        if kept:
             size = limits.preview_bytes
-            session.previews += [payload(i)[:size] for i in range(kept)]
-        session.add(messages, limits.ws_messages)
+            previews = [payload(i)[:size] for i in range(kept)]
+            if self._kept_left is not None:
+                kept = self._spend(list(map(len, previews)))
+                del previews[kept:]
+            session.previews += previews
+        session.add(messages, len(session.messages) + kept)
         observers = self.observers
         for i, message in enumerate(messages):
             if not observers and session.first_client_text is not None and session.closed_by:

@@ -104,12 +104,22 @@ def header_all(headers: Headers, name: str) -> list[str]:
     ]
 
 
+KEPT_OVERHEAD = 160
+"""Bytes a kept message, event or comment costs beside its payload (its record and the
+payload's own object), as `Limits.kept_bytes` counts them."""
+
+
 @dataclass(slots=True)
 class Limits:
     """How much detail is kept per exchange; counts stay exact past every cap."""
 
     ws_messages: int = 1000
     sse_events: int = 1000
+    """Events kept per exchange; SSE comments are kept up to the same number."""
+    kept_bytes: int | None = None
+    """Bytes all exchanges together may keep of messages, events and comments, each counted
+    as its kept payload plus `KEPT_OVERHEAD` (None: no such budget). Once one does not fit,
+    none after it is kept, so what each exchange keeps is always its first ones."""
     body_bytes: int = 0
     """Bytes of each request and response body kept for display (0: none)."""
     preview_bytes: int = 256
@@ -293,6 +303,11 @@ class WebSocketSession:
     activity: Activity = field(default_factory=lambda: Activity())
     _run: tuple[str, int] = ("", 0)
 
+    @property
+    def total(self) -> int:
+        """Messages seen, data and control frames alike (`messages` keeps the first)."""
+        return self.counts.client + self.counts.server + self.control_frames
+
     def add(self, messages: Sequence[WebSocketMessage], cap: int) -> None:
         """Count `messages`, in order, and keep them while fewer than `cap` are kept."""
         activity = self.activity
@@ -363,6 +378,9 @@ class SseComment:
 
     text: str
     timestamp: float | None = None
+    after: int = 0
+    """Events the stream had dispatched before it (set where a stream keeps it), which puts
+    comments and events back in order."""
 
 
 @dataclass(slots=True)
@@ -388,6 +406,9 @@ class SseStream:
     """Events whose block carried an `id:` field."""
     retry_ms: int | None = None
     comments: int = 0
+    kept_comments: list[SseComment] = field(default_factory=list)
+    """The first comments, text cut like event data (`Limits.sse_events`, `Limits.kept_bytes`);
+    they are not events: `events`, `count` and `event_types` never hold them."""
     errors: list[str] = field(default_factory=list)
     first_event_at: float | None = None
     last_event_at: float | None = None

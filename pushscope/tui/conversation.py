@@ -13,12 +13,13 @@ import base64
 import json
 import re
 import re._parser as sre_parse  # type: ignore[import-not-found]  # the parser `re` uses
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from pushscope.inspector import decoders
 from pushscope.inspector.decoders import Decoded
-from pushscope.inspector.model import Exchange, Opcode, SseEvent
+from pushscope.inspector.model import Exchange, Opcode, SseComment, SseEvent, SseStream
 from pushscope.inspector.report.summary import human_bytes
 
 MATCH_CHARS = 64 << 10
@@ -34,6 +35,9 @@ KINDS = {  # an opcode as the viewer names it
     Opcode.PING: "ping",
     Opcode.PONG: "pong",
 }
+OPCODES = {kind: opcode for opcode, kind in KINDS.items()}
+SAME_BYTES = 24
+"""Payloads this short are decoded once per conversation, however many messages carry them."""
 DIRECTIONS = {"client": "client", "c": "client", "out": "client", ">": "client"} | {
     "server": "server",
     "s": "server",
@@ -48,7 +52,7 @@ class FilterError(ValueError):
 
 @dataclass(slots=True)
 class Item:
-    """One message or event of the conversation."""
+    """One message, event or comment of the conversation."""
 
     index: int
     direction: str
@@ -57,7 +61,7 @@ class Item:
     timestamp: float | None
     payload: bytes
     compressed: bool = False
-    sse: SseEvent | None = None
+    sse: SseEvent | SseComment | None = None
     decoded: Decoded | None = None
     """Filled on first use (`Conversation.decode`)."""
     marked: bool = False
@@ -66,10 +70,17 @@ class Item:
 
 @dataclass(slots=True)
 class Conversation:
-    """The kept messages of `exchange`, grown with `refresh()` while it streams."""
+    """The kept messages of `exchange`, grown with `refresh()` while it streams; an SSE
+    stream's events and comments in the order they came."""
 
     exchange: Exchange
     items: list[Item] = field(default_factory=list)
+    _events: int = 0
+    _comments: int = 0
+    _ahead: int = 0
+    """Items before this one are decoded (`decode_ahead`)."""
+    _same: dict[tuple[bytes, str], Decoded] = field(default_factory=dict)
+    """Short payloads decoded once for all messages that carry them (heartbeats repeat)."""
 
     def __post_init__(self) -> None:
         self.refresh()
@@ -83,51 +94,96 @@ class Conversation:
         before = len(self.items)
         session, stream = self.exchange.websocket, self.exchange.sse
         if session is not None:
-            messages, previews = session.messages, session.previews
-            for n in range(before, min(len(messages), len(previews))):
-                message = messages[n]
-                self.items.append(
-                    Item(
-                        n,
-                        message.direction,
-                        KINDS.get(message.opcode, str(message.opcode)),
-                        message.size,
-                        message.timestamp,
-                        previews[n],
-                        message.compressed,
-                    )
+            new = zip(session.messages[before:], session.previews[before:], strict=False)
+            self.items += [
+                Item(
+                    n,
+                    message.direction,
+                    KINDS.get(message.opcode, str(message.opcode)),
+                    message.size,
+                    message.timestamp,
+                    preview,
+                    message.compressed,
                 )
+                for n, (message, preview) in enumerate(new, before)
+            ]
         elif stream is not None:
-            for n in range(before, len(stream.events)):
-                event = stream.events[n]
-                data = event.data.encode("utf-8", "replace")
-                self.items.append(
-                    Item(
-                        n,
-                        "server",
-                        event.type or "message",
-                        len(data),
-                        event.timestamp,
-                        data,
-                        sse=event,
-                    )
-                )
+            self._take_sse(stream)
         return len(self.items) - before
+
+    def _take_sse(self, stream: SseStream) -> None:
+        events, comments = stream.events, stream.kept_comments
+        items = self.items
+        while self._events < len(events) or self._comments < len(comments):
+            if self._comments < len(comments) and (
+                self._events >= len(events) or comments[self._comments].after <= self._events
+            ):
+                comment = comments[self._comments]
+                self._comments += 1
+                text = comment.text.encode("utf-8", "replace")
+                item = Item(
+                    len(items), "server", "comment", len(text), comment.timestamp, text, sse=comment
+                )
+            else:
+                event = events[self._events]
+                self._events += 1
+                data = event.data.encode("utf-8", "replace")
+                kind = event.type or "message"
+                item = Item(len(items), "server", kind, len(data), event.timestamp, data, sse=event)
+            items.append(item)
+
+    def not_kept(self) -> str:
+        """Which messages the viewer did not keep (past its limits), or ''."""
+        session, stream = self.exchange.websocket, self.exchange.sse
+        if session is not None:
+            parts = [_dropped("messages", len(session.messages), session.total)]
+        elif stream is not None:
+            parts = [
+                _dropped("events", len(stream.events), stream.count),
+                _dropped("comments", len(stream.kept_comments), stream.comments),
+            ]
+        else:
+            parts = []
+        return "; ".join(part for part in parts if part)
 
     def decode(self, item: Item) -> Decoded:
         if item.decoded is None:
-            if item.sse is not None:
+            if type(item.sse) is SseEvent:
                 item.decoded = decoders.decode_sse(item.sse)
+            elif type(item.sse) is SseComment:
+                item.decoded = decoders.decode_sse_comment(item.sse)
+            elif len(item.payload) <= SAME_BYTES:
+                key = (item.payload, item.kind)
+                decoded = self._same.get(key)
+                if decoded is None:
+                    decoded = self._same[key] = self._decode_message(item)
+                item.decoded = decoded
             else:
-                session = self.exchange.websocket
-                opcode = next((o for o, k in KINDS.items() if k == item.kind), Opcode.BINARY)
-                item.decoded = decoders.decode_message(
-                    item.payload,
-                    opcode,
-                    self.exchange.framework,
-                    session.handshake.subprotocol if session else None,
-                )
+                item.decoded = self._decode_message(item)
         return item.decoded
+
+    def _decode_message(self, item: Item) -> Decoded:
+        session = self.exchange.websocket
+        opcode = OPCODES.get(item.kind, Opcode.BINARY)
+        return decoders.decode_message(
+            item.payload,
+            opcode,
+            self.exchange.framework,
+            session.handshake.subprotocol if session else None,
+        )
+
+    def decode_ahead(self, deadline: float) -> bool:
+        """Decode the items not decoded yet, in order, until `perf_counter()` passes
+        `deadline`; True while some are left."""
+        items, n = self.items, self._ahead
+        while n < len(items):
+            for item in items[n : n + 32]:
+                self.decode(item)
+            n = min(len(items), n + 32)
+            if time.perf_counter() > deadline:
+                break
+        self._ahead = n
+        return n < len(items)
 
     def gap(self, index: int) -> float | None:
         """Seconds since the message before `index` in the whole conversation."""
@@ -135,6 +191,12 @@ class Conversation:
             return None
         now, before = self.items[index].timestamp, self.items[index - 1].timestamp
         return now - before if now is not None and before is not None else None
+
+
+def _dropped(what: str, kept: int, total: int) -> str:
+    if total <= kept:
+        return ""
+    return f"{what} {kept + 1:,} to {total:,} not kept ({total - kept:,}, past the viewer's limits)"
 
 
 # -- filters
@@ -234,6 +296,20 @@ class MessageFilter:
     hide_heartbeats: bool = False
     marked: bool | None = None
     """Only the marked messages (True), only the others (False), or all."""
+
+    @property
+    def everything(self) -> bool:
+        """Every message matches: no term, heartbeats shown."""
+        return not (
+            self.directions
+            or self.kinds
+            or self.sizes
+            or self.texts
+            or self.patterns
+            or self.paths
+            or self.hide_heartbeats
+            or self.marked is not None
+        )
 
     def matches(self, conversation: Conversation, item: Item) -> bool:
         if self.marked is not None and item.marked is not self.marked:
@@ -354,7 +430,7 @@ def frame_facts(conversation: Conversation, item: Item) -> list[tuple[str, str]]
             ("kept", f"{len(item.payload)} B"),
         ]
     else:
-        facts += [("event id", item.sse.id)] if item.sse.id else []
+        facts += [("event id", item.sse.id)] if type(item.sse) is SseEvent and item.sse.id else []
     return facts
 
 

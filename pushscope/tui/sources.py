@@ -32,10 +32,24 @@ STEP_EVENTS = 256
 FREEZE_EVENTS = STEP_EVENTS * 64
 
 
+VIEW_MESSAGES = 250_000
+"""Messages (or SSE events, or comments) the viewer keeps of one exchange."""
+VIEW_KEPT_BYTES = 256 << 20
+"""What the viewer keeps of messages, events and comments of all exchanges together, in bytes
+(`Limits.kept_bytes`): a connection of 100,000 messages of a few hundred bytes fits with room,
+and a capture of 100,000 exchanges cannot hold more whatever they carry."""
+
+
 def view_limits() -> Limits:
     """What the viewer keeps per exchange: headers, bodies and messages enough for the detail
-    views, bounded so that 100,000 exchanges stay in memory."""
-    return Limits(ws_messages=1000, sse_events=1000, body_bytes=16 << 10, preview_bytes=4096)
+    views and the conversation view, bounded so that 100,000 exchanges stay in memory."""
+    return Limits(
+        ws_messages=VIEW_MESSAGES,
+        sse_events=VIEW_MESSAGES,
+        kept_bytes=VIEW_KEPT_BYTES,
+        body_bytes=16 << 10,
+        preview_bytes=4096,
+    )
 
 
 class TrafficSource:
@@ -100,14 +114,16 @@ class TrafficSource:
 class CaptureSource(TrafficSource):
     """Captures read one after the other, streamed into the table as they are read."""
 
-    def __init__(self, paths: Sequence[Path], keylog: KeyLog | None = None) -> None:
+    def __init__(
+        self, paths: Sequence[Path], keylog: KeyLog | None = None, limits: Limits | None = None
+    ) -> None:
         self.keylog = keylog
         names = ", ".join(p.name for p in paths[:3]) + (" ..." if len(paths) > 3 else "")
         super().__init__(names)
         self.paths = list(paths)
         self.sources = [Source(str(p), None) for p in paths]
         self._analyzer = Analyzer(
-            view_limits(), Detector(incremental=False), observers=[self.store]
+            limits or view_limits(), Detector(incremental=False), observers=[self.store]
         )
         self._findings: list[Finding] = []
 

@@ -8,11 +8,14 @@ import time
 
 import pytest
 
+from pushscope.inspector.analysis import Analyzer
+from pushscope.inspector.events import BodyChunk, ExchangeClosed, ExchangeOpened, ResponseStarted
 from pushscope.inspector.model import (
     Exchange,
     Handshake,
     Opcode,
     Request,
+    Response,
     SseEvent,
     SseStream,
     WebSocketMessage,
@@ -27,6 +30,7 @@ from pushscope.tui.conversation import (
     parse_message_filter,
     rate_strip,
 )
+from pushscope.tui.sources import view_limits
 
 MESSAGES = [
     ("client", Opcode.TEXT, b'42["order",{"id":"order-42","qty":2}]'),
@@ -156,3 +160,51 @@ def test_sse_events_and_rates() -> None:
     client, server, peak = rate_strip(conversation, 5)
     assert len(client) == len(server) == 5 and client.strip() == "" and server.strip()
     assert peak > 0
+
+
+def test_sse_comments_take_their_place_among_events_and_are_heartbeats() -> None:
+
+    analyzer = Analyzer(view_limits())
+    request = Request("GET", "http://127.0.0.1/events", "HTTP/1.1", (), 10.0)
+    headers = (("Content-Type", "text/event-stream"),)
+    response = Response(200, "OK", "HTTP/1.1", headers, 10.0)
+    analyzer.run([ExchangeOpened(Exchange("s", 0, request)), ResponseStarted("s", response)])
+    body = b": hello\n\ndata: 1\n\n: ping\n\n: ping\n\nevent: tick\ndata: 2\n\n"
+    for n, chunk in enumerate((body[:20], body[20:])):
+        analyzer.feed(BodyChunk("s", chunk, 11.0 + n, encoded=False))
+    (exchange,) = analyzer.exchanges
+    conversation = Conversation(exchange)
+    kinds = [(i.kind, i.payload) for i in conversation.items]
+    assert kinds == [
+        ("comment", b" hello"),
+        ("message", b"1"),
+        ("comment", b" ping"),
+        ("comment", b" ping"),
+        ("tick", b"2"),
+    ]
+    assert [i.index for i in conversation.items] == [0, 1, 2, 3, 4]
+    assert conversation.decode(conversation.items[0]).summary == ": hello"
+    assert shown(exchange, "", heartbeats=True) == [1, 4]
+    assert shown(exchange, "type:comment") == [0, 2, 3]
+    analyzer.feed(BodyChunk("s", b": late\n\n", 13.0, encoded=False))
+    assert conversation.refresh() == 1 and conversation.items[-1].kind == "comment"
+    analyzer.feed(ExchangeClosed("s", 14.0))
+    assert conversation.not_kept() == ""
+
+
+def test_what_was_not_kept_is_said() -> None:
+    exchange = websocket()
+    session = exchange.websocket
+    assert session is not None
+    more = [WebSocketMessage("server", Opcode.TEXT, 5, 200.0 + n) for n in range(4)]
+    session.add(more, len(session.messages))  # counted, not kept
+    conversation = Conversation(exchange)
+    assert len(conversation.items) == 6
+    assert conversation.not_kept() == "messages 7 to 10 not kept (4, past the viewer's limits)"
+    stream = SseStream(comments=3)
+    stream.add([SseEvent("tick", "x", "", 1.0)] * 5, 2)
+    sse = Exchange("s", 0, exchange.request, sse=stream)
+    assert Conversation(sse).not_kept() == (
+        "events 3 to 5 not kept (3, past the viewer's limits); "
+        "comments 1 to 3 not kept (3, past the viewer's limits)"
+    )

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pushscope.inspector.model import Opcode, WebSocketMessage
+from pushscope.inspector.model import Limits, Opcode, WebSocketMessage
 from pushscope.tui.app import PushscopeApp
+from pushscope.tui.rows import clock
 from pushscope.tui.screens.conversation import ConversationScreen, MessageList, MessageScreen
 from pushscope.tui.screens.detail import ExchangeScreen
 from pushscope.tui.sources import CaptureSource
@@ -180,3 +181,74 @@ async def test_marked_exchanges_are_kept_in_the_exported_report(tmp_path: Path) 
         await app.workers.wait_for_complete()
     report = json.loads(target.read_text())
     assert report["marked"] == sorted(app.traffic.marked) and len(report["marked"]) == 1
+
+
+async def test_time_as_an_offset_or_as_the_clock() -> None:
+    app = viewer("websocket-chat.mitm")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_conversation(app, pilot)
+        first = screen.conversation.items[0]
+        assert first.timestamp is not None
+        since = f"+{first.timestamp - screen.conversation.start:.3f}s"
+        text = screen_text(app)
+        assert "time: offset (t: clock)" in text and since in text
+        await pilot.press("t")
+        text = screen_text(app)
+        assert "time: clock (t: offset)" in text and since not in text
+        assert clock(first.timestamp) in text  # the time zone is fixed (conftest)
+        await pilot.press("t")
+        assert since in screen_text(app)
+
+
+async def test_sse_comments_are_shown_and_hidden_as_heartbeats() -> None:
+    app = viewer("sse-eventsource.mitm")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_conversation(app, pilot)
+        stream = screen.exchange.sse
+        assert stream is not None and stream.comments == 2 == len(stream.kept_comments)
+        messages = screen.query_one(MessageList)
+        kinds = [item.kind for item in messages.shown]
+        assert kinds.count("comment") == 2 and len(kinds) == stream.count + 2
+        assert "comment" in screen_text(app)
+        await pilot.press("h")
+        assert [item.kind for item in messages.shown].count("comment") == 0
+        assert len(messages.shown) == stream.count
+
+
+async def test_messages_past_the_limits_are_said_to_be_not_kept() -> None:
+    source = CaptureSource(
+        [CAPTURES / "websocket-chat.mitm"], limits=Limits(ws_messages=4, preview_bytes=4096)
+    )
+    app = PushscopeApp(source)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_conversation(app, pilot)
+        session = screen.exchange.websocket
+        assert session is not None and session.total == 9
+        assert "4 of 4 messages" in screen_text(app)
+        assert "messages 5 to 9 not kept (5, past the viewer's limits)" in screen_text(app)
+
+
+async def test_a_filter_over_many_messages_runs_between_keys() -> None:
+    app = viewer("websocket-chat.mitm")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.traffic.finished)
+        exchange = app.traffic.exchange_at(0)
+        assert exchange is not None and exchange.websocket is not None
+        session = exchange.websocket
+        for n in range(100_000):  # every tenth a heartbeat (a ping)
+            text = b'{"type": "order", "id": "order-%d", "qty": %d}' % (n, n % 7)
+            opcode, payload = (Opcode.PING, b"") if n % 10 == 0 else (Opcode.TEXT, text)
+            session.messages.append(WebSocketMessage("server", opcode, len(payload), None))
+            session.previews.append(payload)
+        await pilot.press("home", "c", "h")
+        screen = app.screen
+        assert isinstance(screen, ConversationScreen)
+        messages = screen.query_one(MessageList)
+        total = len(screen.conversation.items)
+        assert messages.filtering and len(messages.shown) < total - 10_000
+        await pilot.press("home")  # answered while the filter runs
+        assert messages.cursor == 0 and messages.filtering
+        await wait_until(pilot, lambda: "filtering:" in screen_text(app))
+        await wait_until(pilot, lambda: not messages.filtering, timeout=120)
+        assert len(messages.shown) == total - 10_000
+        assert "filtering:" not in screen_text(app) and "heartbeats hidden" in screen_text(app)

@@ -70,3 +70,9 @@ def test_message_whole(snap_compare: SnapCompare) -> None:
     app = viewer("websocket-chat.mitm")
     keys = ("home", "enter", "c", "home", "down", "enter")
     assert snap_compare(app, terminal_size=SIZE, run_before=loaded_then(*keys))
+
+
+def test_sse_conversation_with_comments_and_clock_times(snap_compare: SnapCompare) -> None:
+    app = viewer("sse-eventsource.mitm")
+    keys = ("home", "c", "t")
+    assert snap_compare(app, terminal_size=SIZE, run_before=loaded_then(*keys))

@@ -49,7 +49,7 @@ from pushscope.inspector.decoders.socketio import (
     sniff_socketio,
 )
 from pushscope.inspector.decoders.stomp import decode_stomp, sniff_stomp
-from pushscope.inspector.model import Opcode, SseEvent
+from pushscope.inspector.model import Opcode, SseComment, SseEvent
 
 __all__ = [
     "HEX_BYTES",
@@ -62,6 +62,7 @@ __all__ = [
     "Fields",
     "decode_message",
     "decode_sse",
+    "decode_sse_comment",
     "hexdump",
     "is_heartbeat",
 ]
@@ -112,6 +113,11 @@ def decode_sse(event: SseEvent) -> Decoded:
         )
     except Exception as error:  # as in decode_message
         return safe_decoded("sse", "event (not decoded)", f"decoder failed: {error!r}")
+
+
+def decode_sse_comment(comment: SseComment) -> Decoded:
+    """An SSE comment line (`: ping`): the usual SSE heartbeat, whatever its text."""
+    return safe_decoded("sse", f":{comment.text}", f":{comment.text}", heartbeat=True)
 
 
 _SSE_HEARTBEATS: Final = frozenset({"ping", "heartbeat", "keepalive", "keep-alive"})

@@ -3,6 +3,7 @@ each, filtered, following the connection while it streams; `enter` opens one mes
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from rich.segment import Segment
@@ -13,6 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.strip import Strip
+from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from pushscope.inspector.model import Exchange
@@ -30,7 +32,7 @@ from pushscope.tui.conversation import (
     rate_strip,
 )
 from pushscope.tui.details import ARROWS, Section, hexdump, pretty
-from pushscope.tui.rows import safe
+from pushscope.tui.rows import clock, safe
 from pushscope.tui.traffic import Traffic
 from pushscope.tui.widgets.document import Document
 from pushscope.tui.widgets.exchange_table import USER_MARK
@@ -39,6 +41,16 @@ from pushscope.tui.widgets.virtual_list import VirtualList
 
 LIVE_REFRESH = 0.25
 """Seconds between looks for new messages on an open connection."""
+SLICE = 0.015
+"""Seconds work over every message runs before it lets a frame be drawn and keys be answered."""
+SLICE_STEP = 64
+"""Messages filtered between two looks at the clock."""
+SLICE_PAUSE = 0.002
+"""Seconds between two slices: the loop takes keys and draws frames there."""
+IDLE = 0.5
+"""Seconds without a cursor move before decoding ahead goes on."""
+STATUS_EVERY = 0.25
+"""Seconds between two updates of how far a filter got."""
 CLIENT = Style(color="cyan", bold=True)
 SERVER = Style(color="magenta", bold=True)
 DIM = Style(dim=True)
@@ -46,7 +58,12 @@ MATCH = Style(bgcolor="yellow", color="black")
 
 
 class MessageList(VirtualList):
-    """The shown messages of a conversation; follows the newest while the cursor is on it."""
+    """The shown messages of a conversation; follows the newest while the cursor is on it.
+
+    Work that reads every message runs in slices of `SLICE` seconds between frames, so keys are
+    answered meanwhile: a filter (its matches shown as they are found, the status saying how
+    far it got), and once it is done, decoding the messages not decoded yet (once each), so
+    that the first filter that needs decoding finds most of it done."""
 
     def __init__(self, conversation: Conversation) -> None:
         super().__init__(id="messages")
@@ -54,24 +71,68 @@ class MessageList(VirtualList):
         self.shown: list[Item] = []
         self.message_filter = MessageFilter()
         self.following = True
+        self.absolute = False
+        """Times as the clock showed them, not as offsets from the connection's start."""
+        self.filtered = 0
+        """Messages of the conversation the filter has looked at so far."""
+        self._slices: Timer | None = None
+        self._told = 0.0
+        self._moved = time.perf_counter()
+        """When the cursor last moved (or the view opened): decoding ahead waits `IDLE`."""
 
     def row_count(self) -> int:
         return len(self.shown)
 
+    @property
+    def filtering(self) -> bool:
+        return self.filtered < len(self.conversation.items)
+
     def apply(self, message_filter: MessageFilter) -> None:
         self.message_filter = message_filter
-        conversation = self.conversation
-        self.shown = [i for i in conversation.items if message_filter.matches(conversation, i)]
+        self.shown = []
+        self.filtered = 0
         self.reset()
-        if self.following and self.shown:
-            self.cursor = len(self.shown) - 1
+        if message_filter.everything:
+            self.shown = list(self.conversation.items)
+            self.filtered = len(self.shown)
+            self.rows_changed()
+        self._work()
 
     def grow(self, new: int) -> None:
+        self._work()  # the new messages, through the filter
+
+    def _work(self) -> None:
+        """One slice of filtering, or of decoding ahead once the filter is done."""
+        if self._slices is not None:
+            self._slices.stop()
         conversation, message_filter = self.conversation, self.message_filter
-        for item in conversation.items[len(conversation.items) - new :]:
-            if message_filter.matches(conversation, item):
-                self.shown.append(item)
-        self.rows_changed()
+        items, shown, matches = conversation.items, self.shown, message_filter.matches
+        deadline = time.perf_counter() + SLICE
+        was_filtering, before = self.filtering, len(shown)
+        done = self.filtered
+        while done < len(items) and time.perf_counter() < deadline:
+            end = min(len(items), done + SLICE_STEP)
+            shown += [item for item in items[done:end] if matches(conversation, item)]
+            done = end
+        self.filtered = done
+        now = time.perf_counter()
+        if was_filtering:
+            # Drawn when the matches found reach the screen, and at most every STATUS_EVERY
+            # seconds otherwise: a frame costs more than a slice.
+            bottom = int(self.scroll_offset.y) + self.container_size.height
+            if not self.filtering or before < bottom or now - self._told > STATUS_EVERY:
+                self._told = now
+                self.rows_changed()
+                if isinstance(self.screen, ConversationScreen):
+                    self.screen.show_status()
+        idle = now - self._moved > IDLE
+        decoding = not self.filtering and (not idle or conversation.decode_ahead(deadline))
+        pause = SLICE_PAUSE if self.filtering or idle else IDLE
+        self._slices = self.set_timer(pause, self._work) if self.filtering or decoding else None
+
+    def on_unmount(self) -> None:
+        if self._slices is not None:
+            self._slices.stop()
 
     @property
     def is_following(self) -> bool:
@@ -80,6 +141,10 @@ class MessageList(VirtualList):
 
     def on_mouse_scroll_up(self) -> None:
         self.following = False  # the user looks back: new messages must not pull the view
+
+    def _move(self, index: int) -> None:
+        self._moved = time.perf_counter()
+        super()._move(index)
 
     def watch_cursor(self, cursor: int) -> None:
         super().watch_cursor(cursor)
@@ -94,9 +159,8 @@ class MessageList(VirtualList):
         item = self.shown[index]
         decoded = conversation.decode(item)
         mark = USER_MARK if item.marked else " "
-        head = (
-            f"{mark}{offset(conversation, item):>10} {gap_text(conversation.gap(item.index)):>7} "
-        )
+        when = clock(item.timestamp) if self.absolute else offset(conversation, item)
+        head = f"{mark}{when:>12} {gap_text(conversation.gap(item.index)):>7} "
         kind = item.kind + ("*" if item.compressed else "")
         segments = [
             Segment(head, style),
@@ -158,6 +222,7 @@ class ConversationScreen(Screen[None]):
         Binding("slash", "filter", "Filter"),
         Binding("h", "heartbeats", "Heartbeats"),
         Binding("f", "follow", "Follow"),
+        Binding("t", "time", "Time"),
         Binding("m", "mark", "Mark"),
         Binding("x", "export", "Export JSONL"),
     ]
@@ -214,13 +279,19 @@ class ConversationScreen(Screen[None]):
             rates.append(server)
             rates.append(f"  peak {peak:.1f}/s", style=DIM)
             self.query_one("#rates", Static).update(rates)
-        shown, total = len(self.messages.shown), len(self.conversation.items)
-        state = "following" if self.messages.is_following else "not following (f follows)"
+        messages = self.messages
+        shown, total = len(messages.shown), len(self.conversation.items)
+        state = "following" if messages.is_following else "not following (f follows)"
         hidden = "  heartbeats hidden" if self.hide_heartbeats else ""
         live = "open" if self.exchange.id in self.traffic.open else "closed"
-        self.query_one("#conversation-status", Static).update(
-            Text(f"{shown} of {total} messages  {live}  {state}{hidden}", style="dim")
-        )
+        times = "time: clock (t: offset)" if messages.absolute else "time: offset (t: clock)"
+        line = f"{shown:,} of {total:,} messages  {live}  {state}{hidden}  {times}"
+        if messages.filtering:
+            line += f"  filtering: {messages.filtered * 100 // max(1, total)}%"
+        status = Text(line, style="dim")
+        if not_kept := self.conversation.not_kept():
+            status.append(f"\n{not_kept}", style="bold yellow")
+        self.query_one("#conversation-status", Static).update(status)
 
     def _live(self) -> None:
         new = self.conversation.refresh()
@@ -236,6 +307,12 @@ class ConversationScreen(Screen[None]):
     def action_follow(self) -> None:
         self.messages.following = True
         self.messages.action_jump(-1)
+        self.show_status()
+
+    def action_time(self) -> None:
+        """Times as the clock showed them, or as offsets from the connection's start."""
+        self.messages.absolute = not self.messages.absolute
+        self.messages.refresh()
         self.show_status()
 
     def action_mark(self) -> None:
