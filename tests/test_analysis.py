@@ -28,6 +28,7 @@ from pushscope.inspector.events import (
     WebSocketMessagesSeen,
 )
 from pushscope.inspector.model import (
+    KEPT_ALWAYS,
     KEPT_OVERHEAD,
     Exchange,
     Limits,
@@ -222,27 +223,31 @@ def test_sse_comments_are_kept_in_order_cut_and_capped_and_are_not_events() -> N
 
 
 def test_the_kept_bytes_budget_is_shared_by_exchanges_and_keeps_first_ones() -> None:
-    # Room for two 5-byte messages and most of a third: the third, the first that does not
-    # fit, spends the rest, so nothing later is kept, not even a smaller one.
-    limits = Limits(kept_bytes=3 * (KEPT_OVERHEAD + 5) - 1, preview_bytes=64)
+    # Past each exchange's first KEPT_ALWAYS, room for two 5-byte messages and most of a
+    # third: the third, the first that does not fit, spends the rest, so nothing later is
+    # kept past the first KEPT_ALWAYS, not even a smaller one.
+    limits = Limits(ws_messages=2 * KEPT_ALWAYS, kept_bytes=3 * (KEPT_OVERHEAD + 5) - 1)
     analyzer = Analyzer(limits)
-    first = traffic.websocket(0.0, [(1.0, "client", b"hello"), (2.0, "server", b"world")])
-    second = traffic.websocket(10.0, [(11.0, "server", b"again"), (12.0, "server", b"x")])
+    n = KEPT_ALWAYS + 4
+    first = traffic.websocket(0.0, [(1.0 + i / n, "client", b"hello") for i in range(n)])
+    second = traffic.websocket(10.0, [(11.0 + i / n, "server", b"x") for i in range(n)])
     analyzer.run([*first, *second])
     one, two = (e.websocket for e in analyzer.exchanges)
     assert one is not None and two is not None
-    assert one.previews == [b"hello", b"world"] and len(one.messages) == 2
-    assert two.previews == [] and two.messages == []
-    assert two.counts.as_dict() == {"client": 0, "server": 2} and two.total == 2
+    assert len(one.previews) == len(one.messages) == KEPT_ALWAYS + 2
+    assert len(two.previews) == len(two.messages) == KEPT_ALWAYS  # a new one's first ones
+    assert two.counts.as_dict() == {"client": 0, "server": n} and two.total == n
 
 
 def test_the_kept_bytes_budget_bounds_sse_events_and_comments() -> None:
-    body = b"".join(b"data: %d\n\n: ping\n\n" % i for i in range(100))
-    limits = Limits(kept_bytes=10 * (KEPT_OVERHEAD + 5), preview_bytes=64)
+    n = KEPT_ALWAYS + 100
+    body = b"".join(b"data: %d\n\n: ping\n\n" % i for i in range(n))
+    limits = Limits(sse_events=2 * KEPT_ALWAYS, kept_bytes=10 * (KEPT_OVERHEAD + 5))
     stream = _sse_exchange([body], limits, []).sse
     assert stream is not None
-    assert (stream.count, stream.comments) == (100, 100)
-    assert 0 < len(stream.events) + len(stream.kept_comments) <= 10
+    assert (stream.count, stream.comments) == (n, n)
+    assert len(stream.events) >= KEPT_ALWAYS and len(stream.kept_comments) >= KEPT_ALWAYS
+    assert len(stream.events) + len(stream.kept_comments) <= 2 * KEPT_ALWAYS + 10
     assert [e.data for e in stream.events] == [str(i) for i in range(len(stream.events))]
 
 

@@ -25,6 +25,7 @@ from pushscope.inspector.events import (
 from pushscope.inspector.findings import Finding
 from pushscope.inspector.grpc import GrpcMessageCounter
 from pushscope.inspector.model import (
+    KEPT_ALWAYS,
     KEPT_OVERHEAD,
     Exchange,
     Limits,
@@ -320,7 +321,7 @@ class Analyzer:
                     self.problem(exchange.source, message)
         kept = max(0, min(len(events), limits.sse_events - len(stream.events)))
         if kept and self._kept_left is not None:
-            kept = self._spend([len(event.data) for event in events[:kept]])
+            kept = self._spend(len(stream.events), [len(event.data) for event in events[:kept]])
         stream.add(events, len(stream.events) + kept)
         for observer in self.observers:
             for item in items:
@@ -332,21 +333,24 @@ class Analyzer:
         limits = self.limits
         if len(stream.kept_comments) < limits.sse_events:
             text = comment.text[: limits.preview_bytes]
-            if self._kept_left is None or self._spend([len(text)]):
+            if self._kept_left is None or self._spend(len(stream.kept_comments), [len(text)]):
                 stream.kept_comments.append(SseComment(text, comment.timestamp, after))
 
-    def _spend(self, sizes: list[int]) -> int:
-        """How many of the first items of payload `sizes` fit in what is left of
-        `Limits.kept_bytes`, which they spend; the first that does not fit spends it all."""
+    def _spend(self, have: int, sizes: list[int]) -> int:
+        """How many of the next items of payload `sizes` an exchange that keeps `have` may
+        keep: its first `KEPT_ALWAYS` always, the rest while what is left of
+        `Limits.kept_bytes` holds them, which they spend; the first that does not fit spends
+        it all."""
+        free = max(0, KEPT_ALWAYS - have)
         left = self._kept_left
-        if left is None:
+        if left is None or len(sizes) <= free:
             return len(sizes)
-        total = sum(sizes) + KEPT_OVERHEAD * len(sizes)
+        total = sum(sizes[free:]) + KEPT_OVERHEAD * (len(sizes) - free)
         if total <= left:
             self._kept_left = left - total
             return len(sizes)
         self._kept_left = 0
-        for n, size in enumerate(sizes):
+        for n, size in enumerate(sizes[free:], free):
             left -= size + KEPT_OVERHEAD
             if left < 0:
                 return n
@@ -367,7 +371,7 @@ class Analyzer:
             size = limits.preview_bytes
             previews = [payload(i)[:size] for i in range(kept)]
             if self._kept_left is not None:
-                kept = self._spend(list(map(len, previews)))
+                kept = self._spend(len(session.messages), list(map(len, previews)))
                 del previews[kept:]
             session.previews += previews
         session.add(messages, len(session.messages) + kept)

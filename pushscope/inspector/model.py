@@ -104,6 +104,10 @@ def header_all(headers: Headers, name: str) -> list[str]:
     ]
 
 
+KEPT_ALWAYS = 1000
+"""Messages, events or comments each exchange keeps (up to its own caps) whatever
+`Limits.kept_bytes` has left: a live view that has spent its budget still shows a new
+connection's first ones."""
 KEPT_OVERHEAD = 160
 """Bytes a kept message, event or comment costs beside its payload (its record and the
 payload's own object), as `Limits.kept_bytes` counts them."""
@@ -117,9 +121,10 @@ class Limits:
     sse_events: int = 1000
     """Events kept per exchange; SSE comments are kept up to the same number."""
     kept_bytes: int | None = None
-    """Bytes all exchanges together may keep of messages, events and comments, each counted
-    as its kept payload plus `KEPT_OVERHEAD` (None: no such budget). Once one does not fit,
-    none after it is kept, so what each exchange keeps is always its first ones."""
+    """Bytes all exchanges together may keep of messages, events and comments past the first
+    `KEPT_ALWAYS` of each, each counted as its kept payload plus `KEPT_OVERHEAD` (None: no
+    such budget). Once one does not fit, none after it is kept, so what each exchange keeps
+    is always its first ones."""
     body_bytes: int = 0
     """Bytes of each request and response body kept for display (0: none)."""
     preview_bytes: int = 256
