@@ -13,7 +13,7 @@ from statistics import fmean, pstdev
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pushscope.inspector.cadence import SHORT, cadence, short_spread_limit
+from pushscope.inspector.cadence import SHORT, SHORT_MAX_JITTER, cadence
 
 
 def _times(intervals: list[float]) -> list[float]:
@@ -33,7 +33,7 @@ def test_regular_series_with_jitter_is_found(
     rng = random.Random(seed)
     intervals = [period * (1 + rng.uniform(-jitter, jitter)) for _ in range(n - 1)]
     found = cadence(_times(intervals))
-    if n - 1 < SHORT and pstdev(intervals) / fmean(intervals) > short_spread_limit(n - 1):
+    if n - 1 < SHORT and pstdev(intervals) / fmean(intervals) > SHORT_MAX_JITTER:
         return  # a short series must be steadier than this one happened to be
     assert found is not None and found.kind == "regular"
     assert found.on_beat >= 0.9 * (n - 1)

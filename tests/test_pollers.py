@@ -197,7 +197,7 @@ def test_random_requests_over_a_pool_are_not_pollers(
 
 def test_random_requests_rarely_look_like_a_timer() -> None:
     """Short random series are where chance looks most like a timer: of 5,000 of 8 to 20
-    requests, at most 0.2% become a poller (5, 0.1%, when this was written)."""
+    requests, at most 0.2% become a poller (3, 0.06%, measured)."""
     false = 0
     for seed in range(5000):
         rng = random.Random(seed)

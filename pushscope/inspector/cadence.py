@@ -109,7 +109,7 @@ def _regular(intervals: list[float]) -> Cadence | None:
         # flight, a tab hidden for a while).
         tight = jitter <= SHORT_TIGHT_JITTER and len(on_beat) >= SHORT_TIGHT_ON_BEAT
         tight = tight or len(on_beat) >= SHORT_MANY_ON_BEAT
-        regular_enough = off == 0 and jitter <= short_spread_limit(len(intervals))
+        regular_enough = off == 0 and jitter <= SHORT_MAX_JITTER
         regular_enough = regular_enough and missed + pauses <= (1 if tight else 0)
     else:
         regular_enough = (
@@ -120,13 +120,6 @@ def _regular(intervals: list[float]) -> Cadence | None:
     if not regular_enough:
         return None
     return Cadence("regular", mean, jitter, len(on_beat), missed, pauses)
-
-
-def short_spread_limit(intervals: int) -> float:
-    """The most spread a short series of this many intervals may show and still be regular:
-    tighter below SHORT_TIGHT_ON_BEAT intervals (of 20,000 random series of 6 requests, 64
-    spread no more than 0.2 and 1 no more than 0.1)."""
-    return SHORT_TIGHT_JITTER if intervals < SHORT_TIGHT_ON_BEAT else SHORT_MAX_JITTER
 
 
 def _best_beats(intervals: list[float]) -> tuple[list[float], int, int, int] | None:
