@@ -177,8 +177,9 @@ class Http2Connection:
     # --- input -------------------------------------------------------------------------------
 
     def data(self, side: Direction, data: bytes, timestamp: float) -> None:
-        """In-order bytes `side` sent, in a packet captured at `timestamp`."""
-        self.streams[side].sink(data, 0, len(data), timestamp)
+        """In-order bytes `side` sent, in a packet captured at `timestamp` (what the sink of
+        `streams[side]` is given, while the connection is open)."""
+        self._take(side, data, 0, len(data), timestamp)
 
     def _client_bytes(self, buffer: bytes, start: int, end: int, timestamp: float) -> None:
         self._take("client", buffer, start, end, timestamp)

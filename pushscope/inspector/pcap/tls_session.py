@@ -12,6 +12,7 @@ timestamp of the packet that completed its record; problems (one line each) in `
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pushscope.inspector.model import Direction
@@ -73,6 +74,8 @@ class TlsSession:
     decrypting: bool = False
     missing_keys: bool = False
     out: list[tuple[Direction, bytes, float]] = field(default_factory=list)
+    sink: Callable[[Direction, bytes, float], None] | None = None
+    """Takes application data as it is decrypted, when set; else it waits in `out`."""
     problems: list[str] = field(default_factory=list)
     sides: dict[Direction, _Side] = field(
         default_factory=lambda: {"client": _Side(), "server": _Side()}
@@ -120,12 +123,35 @@ class TlsSession:
             if size - pos - 5 < length:
                 state.need, state.have = 5 + length, size - pos
                 break
-            header = bytes(view[pos : pos + 5])
-            self._record(side, state, kind, header, view[pos + 5 : pos + 5 + length], timestamp)
-            pos += 5 + length
+            end = pos + 5 + length
+            opener = state.opener
+            if kind != 23 or opener is None:  # (application data under keys: most records)
+                opener = self._record(side, state, kind, view[pos + 5 : end])
+            if opener is not None:
+                opened = opener.open(buffer[pos : pos + 5], view[pos + 5 : end])
+                if opened is None:
+                    self.stop(
+                        side,
+                        f"the {side}'s record {opener.seq + 1} does not decrypt with the logged "
+                        "keys (AEAD tag check failed: wrong key log?); the rest of this side is "
+                        "not read",
+                    )
+                    return
+                state.records += 1
+                inner, plain = opened
+                if inner == 23:
+                    if plain:
+                        sink = self.sink
+                        if sink is None:
+                            self.out.append((side, plain, timestamp))
+                        else:
+                            sink(side, plain, timestamp)
+                elif inner == 22:
+                    self._handshake(side, state, plain)
+            pos = end
             if state.stopped:
                 return
-        state.pending = bytes(view[pos:]) if pos < size else b""
+        state.pending = buffer[pos:] if pos < size else b""
 
     def end(self) -> None:
         """The connection is over: an unfinished record is a problem."""
@@ -137,34 +163,20 @@ class TlsSession:
 
     # --- records ----------------------------------------------------------------------------
 
-    def _record(
-        self, side: Direction, state: _Side, kind: int, header: bytes, body: memoryview, at: float
-    ) -> None:
+    def _record(self, side: Direction, state: _Side, kind: int, body: memoryview) -> Opener | None:
+        """A record that is not application data under keys: read here, or the opener to open
+        it with (TLS 1.2 encrypts every kind after ChangeCipherSpec)."""
         if kind == 20:  # ChangeCipherSpec: TLS 1.2 turns this side's keys on
             state.changed = self.version != "TLS 1.3"
             if state.next_opener is not None:
                 state.opener, state.next_opener = state.next_opener, None
-            return
+            return None
         opener = state.opener
         if opener is None or (opener.tls13 and kind != 23):
             if kind == 22 and not state.changed:
                 self._handshake(side, state, bytes(body))
-            return
-        opened = opener.open(header, body)
-        if opened is None:
-            self.stop(
-                side,
-                f"the {side}'s record {opener.seq + 1} does not decrypt with the logged keys "
-                "(AEAD tag check failed: wrong key log?); the rest of this side is not read",
-            )
-            return
-        state.records += 1
-        inner, plain = opened
-        if inner == 23:
-            if plain:
-                self.out.append((side, plain, at))
-        elif inner == 22:
-            self._handshake(side, state, plain)
+            return None
+        return opener
 
     # --- handshake --------------------------------------------------------------------------
 
