@@ -241,9 +241,14 @@ class Http2Connection:
             return
         self._times[side] = at
         data = self._buffers[side]
-        data += memoryview(buffer)[start:end]
         offset = self._offsets[side]
-        if side == "client" and self._preface:
+        if data or (self._preface and side == "client"):
+            data += memoryview(buffer)[start:end]
+            source: bytes | bytearray = data
+            base, stop = 0, len(data)
+        else:  # nothing held: the frames are read where they lie, what is left kept after
+            source, base, offset, stop = buffer, start, start, end
+        if source is data and side == "client" and self._preface:
             if len(data) - offset < len(PREFACE):
                 if not PREFACE.startswith(bytes(data[offset:])):
                     self._break(side, "not the HTTP/2 connection preface")
@@ -253,32 +258,34 @@ class Http2Connection:
                 return
             offset += len(PREFACE)
             self._preface = False
-        view = memoryview(data)
+        view = memoryview(source)
         unpack = _HEADER.unpack_from
+        blocks = self._block
+        largest = self._max_frame[side]  # (only the other side's SETTINGS change it)
         try:
-            while len(data) - offset >= 9 and side not in self._broken:
-                high, low, kind, flags, number = unpack(data, offset)
+            while stop - offset >= 9 and side not in self._broken:
+                high, low, kind, flags, number = unpack(source, offset)
                 length = high << 16 | low
                 number &= 0x7FFFFFFF
                 frame: Frame | None = None
-                if kind != _DATA or not number or flags & _PADDED or self._block[side]:
+                if kind != _DATA or not number or flags & _PADDED or blocks[side]:
                     try:
                         frame, _ = Frame.parse_frame_header(view[offset : offset + 9])
                     except HyperframeError as e:
-                        self._break(side, f"not an HTTP/2 frame at byte {offset}: {e}")
+                        self._break(side, f"not an HTTP/2 frame at byte {offset - base}: {e}")
                         break
-                if length > self._max_frame[side] and side not in self._oversize:
+                if length > largest and side not in self._oversize:
                     self._oversize.add(side)  # (said once: a sender that does it, does it again)
                     self._problem(
-                        f"{side} stream: a frame of {length} bytes at byte {offset}, more than "
-                        f"the {self._max_frame[side]} the receiver allows; read anyway"
+                        f"{side} stream: a frame of {length} bytes at byte {offset - base}, more "
+                        f"than the {largest} the receiver allows; read anyway"
                     )
-                if len(data) - offset - 9 < length:
+                if stop - offset - 9 < length:
                     break
                 if frame is None:  # DATA of a stream, read here
-                    start = offset + 9
-                    offset = start + length
-                    payload = bytes(view[start:offset])
+                    first = offset + 9
+                    offset = first + length
+                    payload = bytes(view[first:offset])
                     self._data(side, number, payload, flags & _END_STREAM != 0, at)
                     continue
                 try:
@@ -292,7 +299,16 @@ class Http2Connection:
             view.release()
         if side in self._broken:
             return
-        if offset >= _COMPACT or offset == len(data):
+        if source is not data:  # keep the rest as if all of it had been appended
+            if offset == stop:
+                return
+            if offset - base >= _COMPACT:
+                data += memoryview(source)[offset:stop]
+                offset = 0
+            else:
+                data += memoryview(source)[base:stop]
+                offset -= base
+        elif offset >= _COMPACT or offset == len(data):
             del data[:offset]
             offset = 0
         self._offsets[side] = offset
