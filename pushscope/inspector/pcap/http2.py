@@ -248,7 +248,7 @@ class Http2Connection:
             base, stop = 0, len(data)
         else:  # nothing held: the frames are read where they lie, what is left kept after
             source, base, offset, stop = buffer, start, start, end
-        if source is data and side == "client" and self._preface:
+        if side == "client" and self._preface and source is data:
             if len(data) - offset < len(PREFACE):
                 if not PREFACE.startswith(bytes(data[offset:])):
                     self._break(side, "not the HTTP/2 connection preface")
@@ -258,6 +258,7 @@ class Http2Connection:
                 return
             offset += len(PREFACE)
             self._preface = False
+        held = source is data
         view = memoryview(source)
         unpack = _HEADER.unpack_from
         blocks = self._block
@@ -285,7 +286,7 @@ class Http2Connection:
                 if frame is None:  # DATA of a stream, read here
                     first = offset + 9
                     offset = first + length
-                    payload = bytes(view[first:offset])
+                    payload = bytes(view[first:offset]) if held else source[first:offset]
                     self._data(side, number, payload, flags & _END_STREAM != 0, at)
                     continue
                 try:
@@ -299,7 +300,7 @@ class Http2Connection:
             view.release()
         if side in self._broken:
             return
-        if source is not data:  # keep the rest as if all of it had been appended
+        if not held:  # keep the rest as if all of it had been appended
             if offset == stop:
                 return
             if offset - base >= _COMPACT:

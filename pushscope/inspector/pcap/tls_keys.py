@@ -96,10 +96,11 @@ class Opener:
                 plain = self.aead.decrypt(nonce, body[8:], aad)
             else:
                 nonce = (self.mask ^ seq).to_bytes(12)
-                if self.tls13:
-                    aad = header
-                else:
-                    aad = seq.to_bytes(8) + header[:3] + (len(body) - 16).to_bytes(2)
+                aad = (
+                    header  # TLS 1.3: the record header
+                    if self.tls13
+                    else seq.to_bytes(8) + header[:3] + (len(body) - 16).to_bytes(2)
+                )
                 plain = self.aead.decrypt(nonce, body, aad)
         except (InvalidTag, ValueError):
             return None
