@@ -176,21 +176,16 @@ class Http2Connection:
 
     # --- input -------------------------------------------------------------------------------
 
-    def data(self, side: Direction, data: bytes, timestamp: float) -> None:
-        """In-order bytes `side` sent, in a packet captured at `timestamp` (what the sink of
-        `streams[side]` is given, while the connection is open)."""
-        self._take(side, data, 0, len(data), timestamp)
-
     def _client_bytes(self, buffer: bytes, start: int, end: int, timestamp: float) -> None:
-        self._take("client", buffer, start, end, timestamp)
+        self.data("client", buffer, timestamp, start, end)
 
     def _server_bytes(self, buffer: bytes, start: int, end: int, timestamp: float) -> None:
-        self._take("server", buffer, start, end, timestamp)
+        self.data("server", buffer, timestamp, start, end)
 
     def take_over(self, side: Direction, data: bytes, timestamp: float) -> None:
         """Bytes that followed an `h2c` upgrade on `side`, read before the sinks were set."""
         if data:
-            self._take(side, data, 0, len(data), timestamp)
+            self.data(side, data, timestamp)
 
     def upgraded(self, pending: Pending, settings: str | None) -> None:
         """The connection was upgraded from HTTP/1.1 (`h2c`): `pending`, the request that asked,
@@ -236,9 +231,15 @@ class Http2Connection:
 
     # --- frames ------------------------------------------------------------------------------
 
-    def _take(self, side: Direction, buffer: bytes, start: int, end: int, at: float) -> None:
+    def data(
+        self, side: Direction, buffer: bytes, at: float, start: int = 0, end: int | None = None
+    ) -> None:
+        """In-order bytes `side` sent, `buffer[start:end]`, in a packet captured at `at` (what
+        the sink of `streams[side]` is given, while the connection is open)."""
         if side in self._broken or self._closed:
             return
+        if end is None:
+            end = len(buffer)
         self._times[side] = at
         data = self._buffers[side]
         offset = self._offsets[side]
