@@ -287,7 +287,7 @@ class Http2Connection:
                 if frame is None:  # DATA of a stream, read here
                     first = offset + 9
                     offset = first + length
-                    payload = bytes(view[first:offset]) if held else source[first:offset]
+                    payload = bytes(view[first:offset]) if held else buffer[first:offset]
                     self._data(side, number, payload, flags & _END_STREAM != 0, at)
                     continue
                 try:
