@@ -248,7 +248,9 @@ class Http2Connection:
             source: bytes | bytearray = data
             base, stop = 0, len(data)
         else:  # nothing held: the frames are read where they lie, what is left kept after
-            source, base, offset, stop = buffer, start, start, end
+            source = buffer
+            base = offset = start
+            stop = end
         if side == "client" and self._preface and source is data:
             if len(data) - offset < len(PREFACE):
                 if not PREFACE.startswith(bytes(data[offset:])):
@@ -264,8 +266,9 @@ class Http2Connection:
         unpack = _HEADER.unpack_from
         blocks = self._block
         largest = self._max_frame[side]  # (only the other side's SETTINGS change it)
+        broken = self._broken
         try:
-            while stop - offset >= 9 and side not in self._broken:
+            while stop - offset >= 9 and side not in broken:
                 high, low, kind, flags, number = unpack(source, offset)
                 length = high << 16 | low
                 number &= 0x7FFFFFFF

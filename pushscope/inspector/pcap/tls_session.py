@@ -12,6 +12,7 @@ timestamp of the packet that completed its record; problems (one line each) in `
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -30,6 +31,8 @@ MAX_RECORD = (1 << 14) + 2048
 """The largest record length RFC 5246 allows (ciphertext); a longer one is not a record."""
 MAX_HANDSHAKE = 1 << 18
 """Bytes of one handshake message held while it is joined (certificate chains fit)."""
+_HEADER = struct.Struct("!BBxH")
+"""A record header: content type, major version (minor skipped), length."""
 _HRR_RANDOM = bytes.fromhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c")
 _VERSIONS = {0x0301: "TLS 1.0", 0x0302: "TLS 1.1", 0x0303: "TLS 1.2", 0x0304: "TLS 1.3"}
 
@@ -111,10 +114,10 @@ class TlsSession:
         view = memoryview(buffer)
         size = len(buffer)
         pos = 0
+        header = _HEADER.unpack_from
         while size - pos >= 5:
-            kind = buffer[pos]
-            length = (buffer[pos + 3] << 8) | buffer[pos + 4]
-            if not 20 <= kind <= 24 or buffer[pos + 1] != 3:
+            kind, major, length = header(buffer, pos)
+            if not 20 <= kind <= 24 or major != 3:
                 self.stop(side, f"the {side}'s bytes are not TLS records (at a record's start)")
                 return
             if length > MAX_RECORD:
