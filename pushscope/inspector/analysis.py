@@ -140,6 +140,9 @@ class Analyzer:
             case BodyChunk():
                 if (state := self._open.get(event.exchange_id)) is not None:
                     self._chunk(state, event)
+            case WebSocketMessagesSeen():  # (what a capture's reader gives instead)
+                if (state := self._open.get(event.exchange_id)) is not None:
+                    self._ws_messages(state, event.messages, event.payload)
             case ExchangeOpened():
                 self._opened(event)
             case ResponseStarted():
@@ -152,9 +155,6 @@ class Analyzer:
             case ExchangeClosed():
                 if (state := self._open.pop(event.exchange_id, None)) is not None:
                     self._closed(state, event)
-            case WebSocketMessagesSeen():
-                if (state := self._open.get(event.exchange_id)) is not None:
-                    self._ws_messages(state, event.messages, event.payload)
             case SourceProblem():
                 self.problem(event.source, event.message)
 

@@ -412,3 +412,35 @@ def test_view_takes_key_logs(tmp_path: Path) -> None:
     source = source_for(build_parser().parse_args(["view", str(capture), "--keylog", str(keys)]))
     assert isinstance(source, CaptureSource) and source.keylog is not None
     assert len(source.keylog) == 1
+
+
+def test_a_record_that_does_not_decrypt_is_said_before_what_its_segment_gave() -> None:
+    # Once the reader inside is chosen, plaintext goes straight to it: a problem found later
+    # in the same segment is still said first, as for a segment read whole before its records.
+    client = tls_builder.Protector(tls_builder.SECRETS["CLIENT_HANDSHAKE_TRAFFIC_SECRET"])
+    server = tls_builder.Protector(tls_builder.SECRETS["SERVER_HANDSHAKE_TRAFFIC_SECRET"])
+    flight = (
+        tls_builder.encrypted_extensions(b"http/1.1")
+        + tls_builder.handshake(11, b"\x00" * 40)
+        + tls_builder.handshake(20, b"\x00" * 32)
+    )
+    c = _tls_start(Conversation(server=(b"\x0a\x00\x00\x02", 443)).handshake())
+    c.send("server", tls_builder.plain(20, b"\x01") + server.record(22, flight))
+    finished = client.record(22, tls_builder.handshake(20, b"\x00" * 32))
+    c.send("client", tls_builder.plain(20, b"\x01") + finished)
+    client.use(tls_builder.SECRETS["CLIENT_TRAFFIC_SECRET_0"])
+    c.send("client", client.record(23, tls_builder.REQUEST[:10]))  # the reader is chosen
+    rest = client.record(23, tls_builder.REQUEST[10:])
+    damaged = bytearray(client.record(23, b"more"))
+    damaged[-1] ^= 1
+    c.send("client", rest + bytes(damaged)).close()
+    events, records = read(c.pcap(), keylog(tls_builder.keylog_text()))
+    said = [
+        i
+        for i, e in enumerate(events)
+        if isinstance(e, SourceProblem) and "client's record 3 does not decrypt" in e.message
+    ]
+    requests = [i for i, e in enumerate(events) if isinstance(e, ExchangeOpened)]
+    assert len(said) == 1 and requests and said[0] < requests[0]
+    assert opened(events)[0].request.url == "https://api.example.com/poll"
+    assert records == {"c1": 4}  # the server's flight, the Finished, two of application data

@@ -277,6 +277,8 @@ _IPV4_TCP = struct.Struct("!BxH2xHxB2x12sIIBB")
 """From the IPv4 header on, when it has no options: version+IHL, total length, flags+fragment,
 protocol; then addresses and ports as one 12-byte key (source, destination, source port,
 destination port), as they lie; TCP sequence, acknowledgement, data offset, flags."""
+_ETHERNET_IPV4_TCP = struct.Struct("!12xH" + _IPV4_TCP.format[1:])
+"""An Ethernet header's ethertype, then `_IPV4_TCP`: the usual frame, read in one go."""
 _TCP = struct.Struct("!4sIIBB")
 """A TCP header: both ports (4 bytes, for the key), sequence, acknowledgement, data offset,
 flags."""
@@ -292,6 +294,23 @@ def tcp_segment(linktype: int, buffer: bytes, start: int, end: int) -> TcpSegmen
     """The TCP segment inside the link-layer frame `buffer[start:end]`, or None (not TCP, an IP
     fragment, truncated). Read where it lies: nothing is copied but the key of an IPv6 packet
     or of an IPv4 one with options."""
+    if linktype == ETHERNET and end - start >= 54:  # most frames: IPv4 without options, TCP
+        ethertype, version, total, fragment, protocol, key, seq, ack, offset, flags = (
+            _ETHERNET_IPV4_TCP.unpack_from(buffer, start)
+        )
+        if (
+            ethertype == _ETH_IPV4
+            and version == 0x45
+            and protocol == 6
+            and not fragment & 0x3FFF
+            and offset >= 0x50
+        ):  # (else read the careful way below)
+            tcp = start + 34
+            stop = tcp - 20 + total
+            if stop > end or stop < tcp:
+                stop = end
+            first = tcp + (offset >> 4) * 4
+            return key, seq, ack, flags, first if first < stop else stop, stop
     # The link layer: what follows it (an ethertype) and where.
     if linktype == ETHERNET:
         if end - start < 14:

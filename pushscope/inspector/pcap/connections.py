@@ -61,10 +61,11 @@ class _Tls:
 
     def feed(self, side: Direction, data: bytes, timestamp: float) -> None:
         session = self.session
-        session.data(side, data, timestamp)
+        mark = len(self.owner.out)
+        session.data(side, data, timestamp)  # (its plaintext may go straight to the reader)
         if session.problems:
-            self._problems()
-        if self.opaque or self.inner is not None:
+            self._problems(mark)
+        if self.inner is not None or self.opaque:
             if session.out:
                 self._plaintext()
             return
@@ -76,11 +77,16 @@ class _Tls:
         elif side == "client" and not session.hello_seen and len(data) >= MAX_HELLO:
             self.open(None)
 
-    def _problems(self) -> None:
+    def _problems(self, mark: int | None = None) -> None:
+        """Say the session's problems; at `mark` in the events, when given: before what the
+        plaintext of the bytes that raised them gave."""
         where = self.where()
         owner = self.owner
-        for problem in self.session.problems:
-            owner.out.append(SourceProblem(owner.source, f"{where}: {problem}"))
+        said = [SourceProblem(owner.source, f"{where}: {p}") for p in self.session.problems]
+        if mark is None:
+            owner.out += said
+        else:
+            owner.out[mark:mark] = said
         self.session.problems.clear()
 
     def info(self) -> TlsInfo:
@@ -106,6 +112,7 @@ class _Tls:
             else:
                 inner.out = owner.out
                 self.inner = inner
+                session.sink = inner.data  # from the next record on
         if inner is not None:
             for side, data, at in session.out:
                 inner.data(side, data, at)

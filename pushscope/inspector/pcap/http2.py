@@ -176,20 +176,16 @@ class Http2Connection:
 
     # --- input -------------------------------------------------------------------------------
 
-    def data(self, side: Direction, data: bytes, timestamp: float) -> None:
-        """In-order bytes `side` sent, in a packet captured at `timestamp`."""
-        self.streams[side].sink(data, 0, len(data), timestamp)
-
     def _client_bytes(self, buffer: bytes, start: int, end: int, timestamp: float) -> None:
-        self._take("client", buffer, start, end, timestamp)
+        self.data("client", buffer, timestamp, start, end)
 
     def _server_bytes(self, buffer: bytes, start: int, end: int, timestamp: float) -> None:
-        self._take("server", buffer, start, end, timestamp)
+        self.data("server", buffer, timestamp, start, end)
 
     def take_over(self, side: Direction, data: bytes, timestamp: float) -> None:
         """Bytes that followed an `h2c` upgrade on `side`, read before the sinks were set."""
         if data:
-            self._take(side, data, 0, len(data), timestamp)
+            self.data(side, data, timestamp)
 
     def upgraded(self, pending: Pending, settings: str | None) -> None:
         """The connection was upgraded from HTTP/1.1 (`h2c`): `pending`, the request that asked,
@@ -235,14 +231,27 @@ class Http2Connection:
 
     # --- frames ------------------------------------------------------------------------------
 
-    def _take(self, side: Direction, buffer: bytes, start: int, end: int, at: float) -> None:
+    def data(
+        self, side: Direction, buffer: bytes, at: float, start: int = 0, end: int | None = None
+    ) -> None:
+        """In-order bytes `side` sent, `buffer[start:end]`, in a packet captured at `at` (what
+        the sink of `streams[side]` is given, while the connection is open)."""
         if side in self._broken or self._closed:
             return
+        if end is None:
+            end = len(buffer)
         self._times[side] = at
         data = self._buffers[side]
-        data += memoryview(buffer)[start:end]
         offset = self._offsets[side]
-        if side == "client" and self._preface:
+        if data or (self._preface and side == "client"):
+            data += memoryview(buffer)[start:end]
+            source: bytes | bytearray = data
+            base, stop = 0, len(data)
+        else:  # nothing held: the frames are read where they lie, what is left kept after
+            source = buffer
+            base = offset = start
+            stop = end
+        if side == "client" and self._preface and source is data:
             if len(data) - offset < len(PREFACE):
                 if not PREFACE.startswith(bytes(data[offset:])):
                     self._break(side, "not the HTTP/2 connection preface")
@@ -252,32 +261,36 @@ class Http2Connection:
                 return
             offset += len(PREFACE)
             self._preface = False
-        view = memoryview(data)
+        held = source is data
+        view = memoryview(source)
         unpack = _HEADER.unpack_from
+        blocks = self._block
+        largest = self._max_frame[side]  # (only the other side's SETTINGS change it)
+        broken = self._broken
         try:
-            while len(data) - offset >= 9 and side not in self._broken:
-                high, low, kind, flags, number = unpack(data, offset)
+            while stop - offset >= 9 and side not in broken:
+                high, low, kind, flags, number = unpack(source, offset)
                 length = high << 16 | low
                 number &= 0x7FFFFFFF
                 frame: Frame | None = None
-                if kind != _DATA or not number or flags & _PADDED or self._block[side]:
+                if kind != _DATA or not number or flags & _PADDED or blocks[side]:
                     try:
                         frame, _ = Frame.parse_frame_header(view[offset : offset + 9])
                     except HyperframeError as e:
-                        self._break(side, f"not an HTTP/2 frame at byte {offset}: {e}")
+                        self._break(side, f"not an HTTP/2 frame at byte {offset - base}: {e}")
                         break
-                if length > self._max_frame[side] and side not in self._oversize:
+                if length > largest and side not in self._oversize:
                     self._oversize.add(side)  # (said once: a sender that does it, does it again)
                     self._problem(
-                        f"{side} stream: a frame of {length} bytes at byte {offset}, more than "
-                        f"the {self._max_frame[side]} the receiver allows; read anyway"
+                        f"{side} stream: a frame of {length} bytes at byte {offset - base}, more "
+                        f"than the {largest} the receiver allows; read anyway"
                     )
-                if len(data) - offset - 9 < length:
+                if stop - offset - 9 < length:
                     break
                 if frame is None:  # DATA of a stream, read here
-                    start = offset + 9
-                    offset = start + length
-                    payload = bytes(view[start:offset])
+                    first = offset + 9
+                    offset = first + length
+                    payload = bytes(view[first:offset]) if held else buffer[first:offset]
                     self._data(side, number, payload, flags & _END_STREAM != 0, at)
                     continue
                 try:
@@ -291,7 +304,16 @@ class Http2Connection:
             view.release()
         if side in self._broken:
             return
-        if offset >= _COMPACT or offset == len(data):
+        if not held:  # keep the rest as if all of it had been appended
+            if offset == stop:
+                return
+            if offset - base >= _COMPACT:
+                data += memoryview(source)[offset:stop]
+                offset = 0
+            else:
+                data += memoryview(source)[base:stop]
+                offset -= base
+        elif offset >= _COMPACT or offset == len(data):
             del data[:offset]
             offset = 0
         self._offsets[side] = offset

@@ -74,11 +74,13 @@ def _aead(suite: Suite, key: bytes) -> AESGCM | ChaCha20Poly1305:
 class Opener:
     """Opens one direction's records under one key; the sequence number counts records."""
 
-    __slots__ = ("aead", "explicit", "iv", "seq", "tls13")
+    __slots__ = ("aead", "explicit", "iv", "mask", "seq", "tls13")
 
     def __init__(self, suite: Suite, key: bytes, iv: bytes) -> None:
         self.aead = _aead(suite, key)
         self.iv = iv
+        self.mask = int.from_bytes(iv)
+        """The IV as a number: the nonce is it XOR the sequence number (unless explicit)."""
         self.tls13 = suite.tls13
         self.explicit = not suite.tls13 and suite.aead == "aes-gcm"  # 8-byte nonce in records
         self.seq = 0
@@ -93,11 +95,12 @@ class Opener:
                 aad = seq.to_bytes(8) + header[:3] + (len(body) - 24).to_bytes(2)
                 plain = self.aead.decrypt(nonce, body[8:], aad)
             else:
-                nonce = (int.from_bytes(self.iv) ^ seq).to_bytes(12)
-                if self.tls13:
-                    aad = header
-                else:
-                    aad = seq.to_bytes(8) + header[:3] + (len(body) - 16).to_bytes(2)
+                nonce = (self.mask ^ seq).to_bytes(12)
+                aad = (
+                    header  # TLS 1.3: the record header
+                    if self.tls13
+                    else seq.to_bytes(8) + header[:3] + (len(body) - 16).to_bytes(2)
+                )
                 plain = self.aead.decrypt(nonce, body, aad)
         except (InvalidTag, ValueError):
             return None

@@ -12,6 +12,8 @@ timestamp of the packet that completed its record; problems (one line each) in `
 
 from __future__ import annotations
 
+import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pushscope.inspector.model import Direction
@@ -29,6 +31,8 @@ MAX_RECORD = (1 << 14) + 2048
 """The largest record length RFC 5246 allows (ciphertext); a longer one is not a record."""
 MAX_HANDSHAKE = 1 << 18
 """Bytes of one handshake message held while it is joined (certificate chains fit)."""
+_HEADER = struct.Struct("!BBxH")
+"""A record header: content type, major version (minor skipped), length."""
 _HRR_RANDOM = bytes.fromhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c")
 _VERSIONS = {0x0301: "TLS 1.0", 0x0302: "TLS 1.1", 0x0303: "TLS 1.2", 0x0304: "TLS 1.3"}
 
@@ -73,6 +77,8 @@ class TlsSession:
     decrypting: bool = False
     missing_keys: bool = False
     out: list[tuple[Direction, bytes, float]] = field(default_factory=list)
+    sink: Callable[[Direction, bytes, float], None] | None = None
+    """Takes application data as it is decrypted, when set; else it waits in `out`."""
     problems: list[str] = field(default_factory=list)
     sides: dict[Direction, _Side] = field(
         default_factory=lambda: {"client": _Side(), "server": _Side()}
@@ -108,10 +114,10 @@ class TlsSession:
         view = memoryview(buffer)
         size = len(buffer)
         pos = 0
+        header = _HEADER.unpack_from
         while size - pos >= 5:
-            kind = buffer[pos]
-            length = (buffer[pos + 3] << 8) | buffer[pos + 4]
-            if not 20 <= kind <= 24 or buffer[pos + 1] != 3:
+            kind, major, length = header(buffer, pos)
+            if not 20 <= kind <= 24 or major != 3:
                 self.stop(side, f"the {side}'s bytes are not TLS records (at a record's start)")
                 return
             if length > MAX_RECORD:
@@ -120,12 +126,35 @@ class TlsSession:
             if size - pos - 5 < length:
                 state.need, state.have = 5 + length, size - pos
                 break
-            header = bytes(view[pos : pos + 5])
-            self._record(side, state, kind, header, view[pos + 5 : pos + 5 + length], timestamp)
-            pos += 5 + length
+            end = pos + 5 + length
+            opener = state.opener
+            if kind != 23 or opener is None:  # (application data under keys: most records)
+                opener = self._record(side, state, kind, view[pos + 5 : end])
+            if opener is not None:
+                opened = opener.open(buffer[pos : pos + 5], view[pos + 5 : end])
+                if opened is None:
+                    self.stop(
+                        side,
+                        f"the {side}'s record {opener.seq + 1} does not decrypt with the logged "
+                        "keys (AEAD tag check failed: wrong key log?); the rest of this side is "
+                        "not read",
+                    )
+                    return
+                state.records += 1
+                inner, plain = opened
+                if inner == 23:
+                    if plain:
+                        sink = self.sink
+                        if sink is None:
+                            self.out.append((side, plain, timestamp))
+                        else:
+                            sink(side, plain, timestamp)
+                elif inner == 22:
+                    self._handshake(side, state, plain)
+            pos = end
             if state.stopped:
                 return
-        state.pending = bytes(view[pos:]) if pos < size else b""
+        state.pending = buffer[pos:] if pos < size else b""
 
     def end(self) -> None:
         """The connection is over: an unfinished record is a problem."""
@@ -137,34 +166,20 @@ class TlsSession:
 
     # --- records ----------------------------------------------------------------------------
 
-    def _record(
-        self, side: Direction, state: _Side, kind: int, header: bytes, body: memoryview, at: float
-    ) -> None:
+    def _record(self, side: Direction, state: _Side, kind: int, body: memoryview) -> Opener | None:
+        """A record that is not application data under keys: read here, or the opener to open
+        it with (TLS 1.2 encrypts every kind after ChangeCipherSpec)."""
         if kind == 20:  # ChangeCipherSpec: TLS 1.2 turns this side's keys on
             state.changed = self.version != "TLS 1.3"
             if state.next_opener is not None:
                 state.opener, state.next_opener = state.next_opener, None
-            return
+            return None
         opener = state.opener
         if opener is None or (opener.tls13 and kind != 23):
             if kind == 22 and not state.changed:
                 self._handshake(side, state, bytes(body))
-            return
-        opened = opener.open(header, body)
-        if opened is None:
-            self.stop(
-                side,
-                f"the {side}'s record {opener.seq + 1} does not decrypt with the logged keys "
-                "(AEAD tag check failed: wrong key log?); the rest of this side is not read",
-            )
-            return
-        state.records += 1
-        inner, plain = opened
-        if inner == 23:
-            if plain:
-                self.out.append((side, plain, at))
-        elif inner == 22:
-            self._handshake(side, state, plain)
+            return None
+        return opener
 
     # --- handshake --------------------------------------------------------------------------
 
