@@ -375,49 +375,75 @@ def main(argv: list[str] | None = None) -> int:
     commands = {"pushscope": pushscope_cmd(path)}
     if tshark:
         commands["tshark"] = tshark_cmd(path)
-    figures: dict[str, dict[str, list[float]]] = {
-        n: {"s": [], "cpu": [], "kb": []} for n in commands
-    }
-    for round_ in range(args.repeat):
-        # Alternate the order, so neither always runs right after the other.
-        for name, cmd in commands.items() if round_ % 2 == 0 else reversed(commands.items()):
-            seconds, cpu, kb = run(cmd)
-            figures[name]["s"].append(seconds)
-            figures[name]["cpu"].append(cpu)
-            figures[name]["kb"].append(kb)
-            print(f"  round {round_ + 1}/{args.repeat}: {name:<10} {seconds:7.2f} s  "
-                  f"cpu {cpu:6.2f} s  peak {kb / 1024:7.1f} MB", file=sys.stderr)  # fmt: skip
+    runs = time_rounds(commands, args.repeat)
     summary: dict[str, Any] = {"capture": asdict(manifest), "results": {}}
-    for name, f in figures.items():
-        summary["results"][name] = {
-            "median_s": statistics.median(f["s"]),
-            "median_cpu_s": statistics.median(f["cpu"]),
-            "min_s": min(f["s"]),
-            "min_cpu_s": min(f["cpu"]),
-            "peak_mb": max(f["kb"]) / 1024,
-            "mb_per_s": manifest.bytes / 1e6 / statistics.median(f["s"]),
-        }
-    if tshark:
-        ours, theirs = summary["results"]["pushscope"], summary["results"]["tshark"]
-        summary["speed_ratio"] = ours["median_s"] / theirs["median_s"]
-        summary["cpu_ratio"] = ours["median_cpu_s"] / theirs["median_cpu_s"]
-        summary["best_ratio"] = ours["min_s"] / theirs["min_s"]
-        summary["memory_ratio"] = ours["peak_mb"] / theirs["peak_mb"]
+    for name, f in runs.items():
+        summary["results"][name] = figures(f, manifest.bytes)
+    summary.update(ratios(summary["results"]))
     if args.json:
         print(json.dumps(summary, indent=2))
         return 0
+    print_figures(summary)
+    return 0
+
+
+Runs = dict[str, list[float]]
+"""One command's wall seconds (`s`), CPU seconds (`cpu`) and peak RSS KB (`kb`), per run."""
+
+
+def time_rounds(commands: dict[str, list[str]], repeat: int) -> dict[str, Runs]:
+    """Run each command `repeat` times, round by round, saying each run on stderr."""
+    runs: dict[str, Runs] = {name: {"s": [], "cpu": [], "kb": []} for name in commands}
+    for round_ in range(repeat):
+        # Alternate the order, so neither always runs right after the other.
+        for name, cmd in commands.items() if round_ % 2 == 0 else reversed(commands.items()):
+            seconds, cpu, kb = run(cmd)
+            runs[name]["s"].append(seconds)
+            runs[name]["cpu"].append(cpu)
+            runs[name]["kb"].append(kb)
+            print(f"  round {round_ + 1}/{repeat}: {name:<10} {seconds:7.2f} s  "
+                  f"cpu {cpu:6.2f} s  peak {kb / 1024:7.1f} MB", file=sys.stderr)  # fmt: skip
+    return runs
+
+
+def figures(runs: Runs, capture_bytes: int) -> dict[str, float]:
+    """Median and best times, peak memory and throughput of one command's runs."""
+    return {
+        "median_s": statistics.median(runs["s"]),
+        "median_cpu_s": statistics.median(runs["cpu"]),
+        "min_s": min(runs["s"]),
+        "min_cpu_s": min(runs["cpu"]),
+        "peak_mb": max(runs["kb"]) / 1024,
+        "mb_per_s": capture_bytes / 1e6 / statistics.median(runs["s"]),
+    }
+
+
+def ratios(results: dict[str, dict[str, float]]) -> dict[str, float]:
+    """pushscope's figures over tshark's (none when tshark did not run)."""
+    if "tshark" not in results:
+        return {}
+    ours, theirs = results["pushscope"], results["tshark"]
+    return {
+        "speed_ratio": ours["median_s"] / theirs["median_s"],
+        "cpu_ratio": ours["median_cpu_s"] / theirs["median_cpu_s"],
+        "best_ratio": ours["min_s"] / theirs["min_s"],
+        "memory_ratio": ours["peak_mb"] / theirs["peak_mb"],
+    }
+
+
+def print_figures(summary: dict[str, Any]) -> None:
+    """The table of `summary["results"]`, and pushscope against tshark where it ran."""
     print(f"{'':<10} {'median s':>9} {'cpu s':>7} {'best s':>7} {'MB/s':>7} {'peak MB':>8}")
     for name, r in summary["results"].items():
         print(f"{name:<10} {r['median_s']:9.2f} {r['median_cpu_s']:7.2f} {r['min_s']:7.2f} "
               f"{r['mb_per_s']:7.1f} {r['peak_mb']:8.1f}")  # fmt: skip
-    if tshark:
+    if "speed_ratio" in summary:
         verdict = "met" if summary["speed_ratio"] <= 1.0 else "missed"
         print(
             f"pushscope / tshark: time {summary['speed_ratio']:.2f} (goal <= 1.0: {verdict}; "
             f"CPU time {summary['cpu_ratio']:.2f}, best runs {summary['best_ratio']:.2f}), "
             f"peak memory {summary['memory_ratio']:.2f}"
         )
-    return 0
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,7 +38,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent)]
 
 from bench.bench_analyze import code_version  # noqa: E402 - the repository's root, above
-from bench.bench_pcap import run  # noqa: E402
+from bench.bench_pcap import figures, print_figures, ratios, time_rounds  # noqa: E402
 from bench.tls_traffic import (  # noqa: E402
     Truth,
     generate,
@@ -119,59 +118,26 @@ def main(argv: list[str] | None = None) -> int:
     if tshark:
         commands["tshark"] = tshark_cmd(tshark, full, keys)
     commands["quarter"] = pushscope_cmd(small, small_keys)
-    figures: dict[str, dict[str, list[float]]] = {
-        n: {"s": [], "cpu": [], "kb": []} for n in commands
-    }
-    for round_ in range(args.repeat):
-        # Alternate the order, so neither always runs right after the other.
-        for name, cmd in commands.items() if round_ % 2 == 0 else reversed(commands.items()):
-            seconds, cpu, kb = run(cmd)
-            figures[name]["s"].append(seconds)
-            figures[name]["cpu"].append(cpu)
-            figures[name]["kb"].append(kb)
-            print(f"  round {round_ + 1}/{args.repeat}: {name:<10} {seconds:7.2f} s  "
-                  f"cpu {cpu:6.2f} s  peak {kb / 1024:7.1f} MB", file=sys.stderr)  # fmt: skip
+    runs = time_rounds(commands, args.repeat)
     sizes = {"pushscope": args.mb, "tshark": args.mb, "quarter": quarter_mb}
     summary: dict[str, Any] = {
         "code": code_version(),
         "captures": {str(mb): truth.__dict__ for mb, truth in truths.items()},
         "results": {},
     }
-    for name, f in figures.items():
-        summary["results"][name] = {
-            "median_s": statistics.median(f["s"]),
-            "median_cpu_s": statistics.median(f["cpu"]),
-            "min_s": min(f["s"]),
-            "min_cpu_s": min(f["cpu"]),
-            "peak_mb": max(f["kb"]) / 1024,
-            "mb_per_s": truths[sizes[name]].bytes / 1e6 / statistics.median(f["s"]),
-        }
+    for name, f in runs.items():
+        summary["results"][name] = figures(f, truths[sizes[name]].bytes)
     results = summary["results"]
     summary["memory_growth"] = results["pushscope"]["peak_mb"] / results["quarter"]["peak_mb"]
     more = truths[args.mb].exchanges - truths[quarter_mb].exchanges
     grown = results["pushscope"]["peak_mb"] - results["quarter"]["peak_mb"]
     summary["kb_per_more_exchange"] = grown * 1024 / more if more else None
-    if tshark:
-        ours, theirs = results["pushscope"], results["tshark"]
-        summary["speed_ratio"] = ours["median_s"] / theirs["median_s"]
-        summary["cpu_ratio"] = ours["median_cpu_s"] / theirs["median_cpu_s"]
-        summary["best_ratio"] = ours["min_s"] / theirs["min_s"]
-        summary["memory_ratio"] = ours["peak_mb"] / theirs["peak_mb"]
+    summary.update(ratios(results))
     if args.json:
         print(json.dumps(summary, indent=2))
         return 0
     print(f"code {summary['code']}, {args.repeat} rounds")
-    print(f"{'':<10} {'median s':>9} {'cpu s':>7} {'best s':>7} {'MB/s':>7} {'peak MB':>8}")
-    for name, r in results.items():
-        print(f"{name:<10} {r['median_s']:9.2f} {r['median_cpu_s']:7.2f} {r['min_s']:7.2f} "
-              f"{r['mb_per_s']:7.1f} {r['peak_mb']:8.1f}")  # fmt: skip
-    if tshark:
-        verdict = "met" if summary["speed_ratio"] <= 1.0 else "missed"
-        print(
-            f"pushscope / tshark: time {summary['speed_ratio']:.2f} (goal <= 1.0: {verdict}; "
-            f"CPU time {summary['cpu_ratio']:.2f}, best runs {summary['best_ratio']:.2f}), "
-            f"peak memory {summary['memory_ratio']:.2f}"
-        )
+    print_figures(summary)
     growth = f"pushscope's peak memory, full / quarter capture: {summary['memory_growth']:.2f}"
     if summary["kb_per_more_exchange"] is not None:
         growth += (

@@ -321,19 +321,25 @@ class Terminal:
         subprocess.run([*self.tmux, "kill-server"], capture_output=True, check=False)
 
 
+def navigate(term: Terminal) -> dict[str, list[float]]:
+    """Latencies of `down`, `pagedown` and `end`/`home` pressed in a real terminal."""
+    keys: dict[str, list[float]] = {"down": [], "pagedown": [], "end/home": []}
+    term.key("Home")
+    for _ in range(20):
+        keys["down"].append(term.key("Down"))
+    for _ in range(10):
+        keys["pagedown"].append(term.key("PageDown"))
+    for _ in range(3):
+        keys["end/home"] += [term.key("End"), term.key("Home")]
+    return keys
+
+
 def measure_terminal(path: str) -> dict[str, Any]:
     term = Terminal(path)
     try:
         term.until("read ", 600)  # the status line once the capture is read
         time.sleep(0.5)
-        keys: dict[str, list[float]] = {"down": [], "pagedown": [], "end/home": []}
-        term.key("Home")
-        for _ in range(20):
-            keys["down"].append(term.key("Down"))
-        for _ in range(10):
-            keys["pagedown"].append(term.key("PageDown"))
-        for _ in range(3):
-            keys["end/home"] += [term.key("End"), term.key("Home")]
+        keys = navigate(term)
         term.key("/")
         keys["filter typing"] = [term.key(c, literal=True) for c in "proto:ws"]
         keys["filter clear"] = [term.key("C-u")]
@@ -458,14 +464,7 @@ def measure_terminal_conversation(path: str) -> dict[str, Any]:
         figures: dict[str, Any] = {"open_s": round(time.perf_counter() - started, 3)}
         figures["status"] = next(line for line in shown.splitlines() if " messages " in line)
         time.sleep(0.5)
-        keys: dict[str, list[float]] = {"down": [], "pagedown": [], "end/home": []}
-        term.key("Home")
-        for _ in range(20):
-            keys["down"].append(term.key("Down"))
-        for _ in range(10):
-            keys["pagedown"].append(term.key("PageDown"))
-        for _ in range(3):
-            keys["end/home"] += [term.key("End"), term.key("Home")]
+        keys = navigate(term)
         started = time.perf_counter()
         keys["heartbeats (first)"] = [term.key("h")]
         term.until("heartbeats hidden", 10)
@@ -489,9 +488,7 @@ def print_conversations(
     for n, fig in sorted(results.items()):
         ratio = fig["median_key_ms"] / base["median_key_ms"] if base["median_key_ms"] else 0
         open_ratio = fig["open_s"] / base["open_s"] if base["open_s"] else 0
-        keys = ", ".join(
-            f"{name} {v['median_ms']:.1f}/{v['max_ms']:.1f}" for name, v in fig["keys"].items()
-        )
+        keys = key_figures(fig["keys"])
         print(
             f"  {n:>9,} msgs ({fig['messages']:,} of {fig['seen']:,} shown): "
             f"open {fig['open_s']:.3f} s ({open_ratio:.2f}x base), "
@@ -515,14 +512,19 @@ def print_conversations(
         f"{keys_met})"
     )
     if terminal:
-        keys = ", ".join(
-            f"{name} {v['median_ms']:.0f}/{v['max_ms']:.0f}" for name, v in terminal["keys"].items()
-        )
+        keys = key_figures(terminal["keys"], 0)
         print(
             f"real terminal (tmux), {terminal['messages']:,} messages: `c` to all shown "
             f"{terminal['open_s']:.3f} s ({terminal['status'].strip()}); first filter done in "
             f"{terminal['first_filter_s']:.2f} s; key to changed screen, median/worst ms: {keys}"
         )
+
+
+def key_figures(keys: dict[str, dict[str, float]], digits: int = 1) -> str:
+    """`name median/worst` of each key's latencies in ms, comma-separated."""
+    return ", ".join(
+        f"{name} {v['median_ms']:.{digits}f}/{v['max_ms']:.{digits}f}" for name, v in keys.items()
+    )
 
 
 def child(kind: str, argument: str) -> dict[str, Any]:
@@ -569,9 +571,7 @@ def print_results(
             f"{fig['peak_mb']:>11.1f}"
         )
     for n, fig in sorted(sizes.items()):
-        keys = ", ".join(
-            f"{name} {v['median_ms']:.1f}/{v['max_ms']:.1f}" for name, v in fig["keys"].items()
-        )
+        keys = key_figures(fig["keys"])
         during = fig["keys_during_load"]
         load_keys = (
             f"; while loading down {during['median_ms']:.1f}/{during['max_ms']:.1f}"
@@ -588,9 +588,7 @@ def print_results(
         f"(goal {KEY_GOAL_MS:.0f} ms: {keys_met})"
     )
     if terminal:
-        keys = ", ".join(
-            f"{name} {v['median_ms']:.0f}/{v['max_ms']:.0f}" for name, v in terminal["keys"].items()
-        )
+        keys = key_figures(terminal["keys"], 0)
         print(
             f"real terminal (tmux, {terminal['exchanges']:,} exchanges), key to changed screen, "
             f"median/worst ms: {keys}"

@@ -387,14 +387,20 @@ class Traffic:
             if roll < 0.1 and n < count:  # two events in one frame
                 event += f'id: {n}\nevent: {topic}\ndata: {{"n": {n}}}\n\n'
                 n += 1
-            data = event.encode()
-            if roll > 0.9:  # one event across two frames
-                cut = rnd.randrange(1, len(data))
-                yield "server", h2.data(stream, data[:cut]), 0.05
-                yield "server", h2.data(stream, data[cut:]), 0.001
-            else:
-                yield "server", h2.data(stream, data), 0.05
+            yield from self._frames(h2, stream, event.encode(), 0.05, split=roll > 0.9)
         yield "server", h2.data(stream, b"", end=True), 0.01
+
+    def _frames(
+        self, h2: H2Writer, stream: int, data: bytes, gap: float, split: bool
+    ) -> Iterator[Step]:
+        """`data` from the server in one DATA frame `gap` seconds on, or cut at random across
+        two (an event or message split between frames)."""
+        if split:
+            cut = self.rnd.randrange(1, len(data))
+            yield "server", h2.data(stream, data[:cut]), gap
+            yield "server", h2.data(stream, data[cut:]), 0.001
+        else:
+            yield "server", h2.data(stream, data), gap
 
     def grpc(self, h2: H2Writer, stream: int) -> Iterator[Step]:
         rnd = self.rnd
@@ -421,12 +427,7 @@ class Traffic:
             if roll < 0.15 and n < count:  # two messages in one frame
                 data += _grpc_message(_protobuf(n, rnd.randbytes(rnd.randint(5, 50))))
                 n += 1
-            if roll > 0.9:  # one message across two frames
-                cut = rnd.randrange(1, len(data))
-                yield "server", h2.data(stream, data[:cut]), 0.03
-                yield "server", h2.data(stream, data[cut:]), 0.001
-            else:
-                yield "server", h2.data(stream, data), 0.03
+            yield from self._frames(h2, stream, data, 0.03, split=roll > 0.9)
         status = 0 if rnd.random() < 0.9 else 14
         self.truth.count(self.truth.grpc_statuses, status)
         trailers = [("grpc-status", str(status))]
