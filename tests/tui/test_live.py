@@ -81,7 +81,7 @@ async def test_https_demo_in_the_viewer() -> None:
         }
 
     async with app.run_test(size=SIZE) as pilot:
-        assert "HTTPS and HTTP/2" in screen_text(app)
+        await wait_until(pilot, lambda: "HTTPS and HTTP/2" in screen_text(app))
         await wait_until(
             pilot,
             lambda: (
