@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import statistics
 import subprocess
 import sys
@@ -462,7 +463,8 @@ def measure_terminal_conversation(path: str) -> dict[str, Any]:
         term.run("send-keys", "c")
         shown = term.until(" messages ", 60)
         figures: dict[str, Any] = {"open_s": round(time.perf_counter() - started, 3)}
-        figures["status"] = next(line for line in shown.splitlines() if " messages " in line)
+        status = next(line for line in shown.splitlines() if " messages " in line)
+        figures["status"] = re.sub(r"\x1b\[[0-9;]*m", "", status).strip()  # colours off
         time.sleep(0.5)
         keys = navigate(term)
         started = time.perf_counter()

@@ -3,6 +3,7 @@ bounded regular expressions, JSON Lines export, the rate strip."""
 
 from __future__ import annotations
 
+import gc
 import json
 import time
 
@@ -22,6 +23,7 @@ from pushscope.inspector.model import (
     WebSocketSession,
 )
 from pushscope.tui.conversation import (
+    FREEZE_EVERY,
     Conversation,
     FilterError,
     check_pattern,
@@ -42,14 +44,14 @@ MESSAGES = [
 ]
 
 
-def websocket(messages: list[tuple[str, int, bytes]] = MESSAGES) -> Exchange:
+def websocket(messages: list[tuple[str, int, bytes]] = MESSAGES, keep: int = 1000) -> Exchange:
     request = Request(
         "GET", "ws://127.0.0.1/socket.io/?EIO=4", "HTTP/1.1", [], timestamp_start=100.0
     )
     session = WebSocketSession(Handshake(True, None, None, [], True))
     exchange = Exchange("ws1", 0, request, framework="socket.io", websocket=session)
     for n, (direction, opcode, payload) in enumerate(messages):
-        session.add([WebSocketMessage(direction, opcode, len(payload), 100.0 + n * 0.5)], 1000)  # type: ignore[arg-type]
+        session.add([WebSocketMessage(direction, opcode, len(payload), 100.0 + n * 0.5)], keep)  # type: ignore[arg-type]
         session.previews.append(payload)
     return exchange
 
@@ -208,3 +210,21 @@ def test_what_was_not_kept_is_said() -> None:
         "events 3 to 5 not kept (3, past the viewer's limits); "
         "comments 1 to 3 not kept (3, past the viewer's limits)"
     )
+
+
+def test_a_large_conversation_is_frozen_out_of_the_cyclic_collector() -> None:
+    """Its items and decodings live as long as the view and hold no cycles: once there are
+    FREEZE_EVERY of them they are frozen, so full collections (pauses of tens of milliseconds
+    at 100,000 messages) do not rescan them while keys wait."""
+    quote = b'{"seq": %d, "symbol": "PSC", "price": 100.25}'
+    messages = [("server", Opcode.TEXT, quote % n) for n in range(FREEZE_EVERY)]
+    gc.unfreeze()
+    try:
+        conversation = Conversation(websocket(messages, keep=FREEZE_EVERY))
+        assert gc.get_freeze_count() >= FREEZE_EVERY  # the items
+        frozen = gc.get_freeze_count()
+        for item in conversation.items:
+            conversation.decode(item)
+        assert gc.get_freeze_count() >= frozen + FREEZE_EVERY  # and their decodings
+    finally:
+        gc.unfreeze()

@@ -84,11 +84,12 @@ def test_the_conversation_view_follows_the_demo_ticker_live() -> None:
         time.sleep(0.5)
         pane.keys("Enter")
         time.sleep(0.5)
-        grew = False
+        grew, tries = False, []
         for _ in range(20):  # a ticker connection lives about a second: catch one open
             pane.keys("End")
             pane.keys("c")
             screen = pane.poll(lambda s: _shown(s) is not None or "No messages" in s, 3)
+            tries.append(screen or pane.text())
             if screen is None:  # no ticker open just then: `c` had no row to open
                 continue
             first = _shown(screen)
@@ -101,7 +102,9 @@ def test_the_conversation_view_follows_the_demo_ticker_live() -> None:
                 break
             pane.keys("Escape")  # a closed connection's view, or one with no messages yet
             time.sleep(0.2)
-        assert grew, "no open ticker connection was caught in 20 tries"
+        assert grew, "no open ticker connection was caught in 20 tries; the last screens:\n" + (
+            "\n----\n".join(tries[-3:])
+        )
         pane.keys("Escape")
         pane.keys("q")
     finally:
