@@ -19,7 +19,7 @@ from pushscope.demo import hostile
 
 TICKER_PATH = "/ticker"
 TICKER_MESSAGES = 20
-TICKER_INTERVAL = 0.05
+TICKER_INTERVAL = 0.2
 TICKER_SEED = 8
 RPC_PATH = "/rpc"
 
