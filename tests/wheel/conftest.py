@@ -1,6 +1,10 @@
-"""pushscope as a user installs it: a wheel built from the sdist, installed (not editable) into
+"""pushscope as a user installs it: wheels built from the sdist, installed (not editable) into
 a fresh virtual environment for every Python >= 3.12 on this machine, and run from a folder
-outside the checkout."""
+outside the checkout.
+
+Two wheels are built. The pure-Python one (`wheel`), what `pip install .` makes. And, for each
+Python, one with the core compiled by mypyc (`PUSHSCOPE_MYPYC=1`, see setup.py), the one the
+smoke suite runs on (`installed`)."""
 
 from __future__ import annotations
 
@@ -18,6 +22,8 @@ from tests.conftest import ROOT
 
 MIN_VERSION = (3, 12)
 BUILD_TIMEOUT = 300
+COMPILE_TIMEOUT = 1200
+"""Seconds mypyc and the C compiler get for the core (about 4 minutes on one core)."""
 INSTALL_TIMEOUT = 600
 
 
@@ -61,8 +67,8 @@ def clean_env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The wheel `python -m build` makes: the sdist first, then the wheel from the sdist alone
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """What `python -m build` makes: the sdist, then the pure-Python wheel from the sdist alone
     (in an isolated environment with the declared build requirements)."""
     out = tmp_path_factory.mktemp("dist")
     result = subprocess.run(
@@ -72,7 +78,19 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         timeout=BUILD_TIMEOUT,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    (found,) = out.glob("pushscope-*.whl")
+    return out
+
+
+@pytest.fixture(scope="session")
+def wheel(dist: Path) -> Path:
+    """The pure-Python wheel."""
+    (found,) = dist.glob("pushscope-*.whl")
+    return found
+
+
+@pytest.fixture(scope="session")
+def sdist(dist: Path) -> Path:
+    (found,) = dist.glob("pushscope-*.tar.gz")
     return found
 
 
@@ -84,6 +102,14 @@ class Installed:
     bin: Path
     home: Path
     """An empty folder outside the checkout to run commands in."""
+    wheel: Path
+    """The compiled wheel it was installed from."""
+
+    @property
+    def package(self) -> Path:
+        """The installed `pushscope` package folder."""
+        (found,) = self.bin.parent.glob("lib/python*/site-packages/pushscope")
+        return found
 
     def run(
         self, *args: str, timeout: float = 60, cwd: Path | None = None
@@ -104,8 +130,10 @@ INTERPRETERS = interpreters()
 
 @pytest.fixture(scope="session", params=list(INTERPRETERS) or [None])
 def installed(
-    request: pytest.FixtureRequest, wheel: Path, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, sdist: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Installed:
+    """A fresh environment of one Python with the wheel compiled for it from the sdist (by its
+    own pip, in an isolated build environment) installed."""
     version = request.param
     if version is None:
         pytest.skip("no Python >= 3.12 that can make virtual environments was found")
@@ -114,8 +142,19 @@ def installed(
     subprocess.run(
         [INTERPRETERS[version], "-m", "venv", str(venv)], check=True, timeout=INSTALL_TIMEOUT
     )
+    python = str(venv / "bin" / "python")
+    built = root / "wheel"
     result = subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", str(wheel)],
+        [python, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(built), str(sdist)],
+        env=clean_env() | {"PUSHSCOPE_MYPYC": "1"},
+        capture_output=True,
+        text=True,
+        timeout=COMPILE_TIMEOUT,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    (compiled,) = built.glob("pushscope-*.whl")
+    result = subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", str(compiled)],
         env=clean_env(),
         capture_output=True,
         text=True,
@@ -124,7 +163,7 @@ def installed(
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     home = root / "home"
     home.mkdir()
-    return Installed(version, venv / "bin", home)
+    return Installed(version, venv / "bin", home, compiled)
 
 
 def wheel_names(wheel: Path) -> list[str]:

@@ -9,8 +9,10 @@ import json
 import os
 import re
 import select
+import shutil
 import struct
 import subprocess
+import sys
 import termios
 import time
 from pathlib import Path
@@ -20,7 +22,7 @@ import pytest
 from pushscope.demo.common import http_client, sse_blocks
 from pushscope.demo.proxy import Mitmdump
 from pushscope.demo.servers import run_servers
-from tests.conftest import CAPTURES
+from tests.conftest import CAPTURES, ROOT
 from tests.wheel.conftest import Installed, clean_env, wheel_names
 
 pytestmark = pytest.mark.timeout(300)
@@ -31,6 +33,8 @@ ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-
 def test_the_wheel_holds_one_package_with_its_data(wheel: Path) -> None:
     names = wheel_names(wheel)
     assert {name.split("/")[0] for name in names} == {"pushscope", "pushscope-0.1.0.dist-info"}
+    assert wheel.name.endswith("-py3-none-any.whl")
+    assert not [name for name in names if name.endswith(".so")]  # pure Python
     for needed in (
         "pushscope/__main__.py",
         "pushscope/py.typed",
@@ -39,6 +43,21 @@ def test_the_wheel_holds_one_package_with_its_data(wheel: Path) -> None:
         "pushscope-0.1.0.dist-info/licenses/LICENSE",
     ):
         assert needed in names
+
+
+def test_the_compiled_wheel_holds_one_package_with_its_core_compiled(installed: Installed) -> None:
+    names = wheel_names(installed.wheel)
+    assert {name.split("/")[0] for name in names} == {"pushscope", "pushscope-0.1.0.dist-info"}
+    tag = "cp" + installed.version.replace(".", "")
+    assert f"-{tag}-{tag}-" in installed.wheel.name
+    compiled = {name.split(".")[0] for name in names if name.endswith(".so")}
+    assert {"pushscope/inspector/analysis", "pushscope/inspector/pcap/http2"} <= compiled
+    assert "pushscope/tui/app" not in compiled  # the viewer, the addon, the demo stay Python
+    result = installed.run(
+        "python", "-c", "import pushscope.inspector.analysis as m; print(m.__file__)"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith(".so")
 
 
 def test_it_imports_from_the_environment_not_the_checkout(installed: Installed) -> None:
@@ -175,3 +194,50 @@ def test_headless_demo(installed: Installed) -> None:
     protocols = report["summary"]["protocols"]
     assert protocols["sse"] >= 1 and protocols["websocket"] >= 1 and protocols["rest"] >= 1
     assert report["findings"]
+
+
+@pytest.mark.timeout(1200)
+def test_the_core_tests_pass_on_the_compiled_core(installed: Installed, tmp_path: Path) -> None:
+    """The tests of everything but the viewer, run on the compiled core: compiled code checks
+    its annotations at run time, so one that does not hold fails here and not in pure Python.
+    Tests marked `pure_python` (they replace a core function, which compiled callers do not
+    see) are left out."""
+    running = "{}.{}".format(*sys.version_info[:2])
+    if installed.version != running:
+        pytest.skip(f"runs with this environment's test dependencies, on Python {running}")
+    checkout = tmp_path / "checkout"  # a checkout without the package: the installed one runs
+    shutil.copytree(
+        ROOT / "tests", checkout / "tests", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    for name in ("captures", "bench", "pyproject.toml"):
+        (checkout / name).symlink_to(ROOT / name)
+    path = tmp_path / "path"
+    path.mkdir()
+    (path / "pushscope").symlink_to(installed.package)
+    env = clean_env() | {"PYTHONPATH": str(path)}
+    where = subprocess.run(
+        [sys.executable, "-c", "import pushscope.inspector.analysis as m; print(m.__file__)"],
+        cwd=checkout,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert where.stdout.strip().endswith(".so"), where.stdout + where.stderr
+    pytest_args = ["-q", "-p", "no:cacheprovider", "-m", "not pure_python", "tests"]
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            *pytest_args,
+            "--ignore=tests/tui",
+            "--ignore=tests/wheel",
+        ],
+        cwd=checkout,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1100,
+    )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
