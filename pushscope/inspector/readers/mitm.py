@@ -129,7 +129,7 @@ def _text(value: bytes | str | None) -> str:
 
 
 def _peer(peer: Any) -> str | None:
-    address = peer_address(peer)
+    address: str | None = peer_address(peer)
     return address if address is None else valid_text(address)
 
 
