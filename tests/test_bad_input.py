@@ -112,3 +112,27 @@ def test_deeply_nested_tnetstring(tmp_path: Path) -> None:
     path.write_bytes(body)
     _, fatal, _ = _analyze(path)
     assert len(fatal) == 1 and "nested too deeply" in fatal[0]
+
+
+def test_a_feed_field_of_the_wrong_type_is_a_problem_of_its_line(tmp_path: Path) -> None:
+    records = [
+        {"schema": "pushscope.feed/1"},
+        {"type": "exchange.opened", "id": "a", "method": "GET", "url": "http://x/events",
+         "started": 1000},
+        {"type": "exchange.response", "id": "a", "status": 200, "response_started": "soon",
+         "response_headers": [["content-type", "text/event-stream"]]},
+        {"type": "sse.event", "id": "a", "event": "message", "data": "x", "at": "later"},
+        {"type": "exchange.closed", "id": "a", "ended": 1001, "close_code": "x"},
+        {"type": "exchange.closed", "id": "a", "ended": [1]},
+    ]  # fmt: skip
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps(r) + "\n" for r in records))
+    report, fatal, source = _analyze(feed)
+    assert fatal == []
+    assert [x.id for x in report.exchanges] == ["a"]
+    assert source.errors == [
+        "line 3: response_started is not a number: 'soon'",
+        "line 4: at is not a number: 'later'",
+        "line 5: close_code is not a whole number: 'x'",
+        "line 6: ended is not a number: [1]",
+    ]

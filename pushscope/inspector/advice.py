@@ -97,7 +97,7 @@ def _stats(verdict: Verdict, unchanged: float) -> dict[str, Any]:
         stats["missed_beats"] = cadence.missed_beats
         stats["pauses"] = cadence.pauses
         if cadence.growth is not None:
-            stats["base_s"] = round(cadence.first_interval or 0, 3)
+            stats["base_s"] = round(cadence.first_interval or 0.0, 3)
             stats["factor"] = round(cadence.growth, 2)
             stats["cap_s"] = round(cadence.cap, 3) if cadence.cap is not None else None
             stats["resets"] = cadence.resets

@@ -6,6 +6,8 @@ import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from mypy_extensions import mypyc_attr
+
 from pushscope.inspector import frameworks
 from pushscope.inspector.bodies import BodyDecoder, BodyError
 from pushscope.inspector.classify import classify
@@ -71,6 +73,7 @@ class _Open:
     WebSocket's messages can)."""
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # (the viewer, the addon, tests subclass it)
 class Observer:
     """Told what the analyzer learns as it learns it (the live feed, the TUI). Override what
     you need; every method does nothing by default."""
@@ -120,6 +123,9 @@ class Analyzer:
 
     def __len__(self) -> int:
         return len(self._exchanges)
+
+    def __bool__(self) -> bool:  # (mypyc's truth test of a class calls __bool__, never __len__)
+        return bool(self._exchanges)
 
     def get(self, exchange_id: str) -> Exchange | None:
         return self._exchanges.get(exchange_id)

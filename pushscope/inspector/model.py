@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 if TYPE_CHECKING:
     from pushscope.inspector.operations import Operation
@@ -37,12 +37,12 @@ class Protocol(StrEnum):
 class Opcode:
     """RFC 6455 opcodes (section 5.2)."""
 
-    CONTINUATION = 0
-    TEXT = 1
-    BINARY = 2
-    CLOSE = 8
-    PING = 9
-    PONG = 10
+    CONTINUATION: Final = 0
+    TEXT: Final = 1
+    BINARY: Final = 2
+    CLOSE: Final = 8
+    PING: Final = 9
+    PONG: Final = 10
 
 
 def header(headers: Headers, name: str) -> str | None:

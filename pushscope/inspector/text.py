@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_SURROGATE = "[\ud800-\udfff]"
+_SURROGATE = f"[{chr(0xD800)}-{chr(0xDFFF)}]"
 """Compiled when first needed (re keeps it): most text is ASCII, and its compiling is slow."""
 SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 """A JSON escape of a surrogate: the only way JSON text decodes to one."""

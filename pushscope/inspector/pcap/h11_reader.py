@@ -14,13 +14,16 @@ side, which a reader never uses. So this module, and only this one, reaches insi
 - `next_event`: `Connection.next_event`, except that a body's `Data` does not pass through the
   state machine, which it cannot move; and `needs_bytes`, which says when `next_event` could
   only answer NEED_DATA (the reader then does not ask);
-- `unparsed`: how many bytes wait in the receive buffer (`trailing_data` copies them).
+- `unparsed`: how many bytes wait in the receive buffer (`trailing_data` copies them);
+- `Body`: what a `Data` event holds, as h11's readers make it.
 
 These follow h11 0.16 (`h11>=0.16,<0.17` in pyproject.toml). On import, the version and the
 names used are checked: another h11 is refused with one message, not misread.
 """
 
 from __future__ import annotations
+
+from typing import Protocol
 
 import h11
 
@@ -126,6 +129,15 @@ class Receiver(h11.Connection):
                 self._reader = READERS[SEND_BODY][framing](*args)  # type: ignore[index]
             else:
                 self._reader = READERS.get((role, state))  # type: ignore[assignment]
+
+
+class Body(Protocol):
+    """h11's `Data` event as its readers make it: `data` is a slice of the receive buffer, a
+    bytearray (h11 annotates it bytes). Read `data` through this type where the annotation is
+    checked (compiled code)."""
+
+    @property
+    def data(self) -> bytes | bytearray: ...
 
 
 Sent = h11.Request | h11.InformationalResponse | h11.Response | h11.EndOfMessage

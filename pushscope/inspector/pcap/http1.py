@@ -47,7 +47,14 @@ from pushscope.inspector.operations import (
     rpc_body_wanted,
     rpc_operation,
 )
-from pushscope.inspector.pcap.h11_reader import Receiver, mirror, needs_bytes, next_event, unparsed
+from pushscope.inspector.pcap.h11_reader import (
+    Body,
+    Receiver,
+    mirror,
+    needs_bytes,
+    next_event,
+    unparsed,
+)
 from pushscope.inspector.pcap.tcp import StreamReassembler, ignore
 from pushscope.inspector.pcap.websocket_frames import (
     FrameError,
@@ -295,9 +302,10 @@ class HttpConnection:
             if type(event) is h11.Data:  # (mirrored nowhere: the server's side is as it was)
                 reading = self._reading_request
                 if reading is not None:
-                    reading.request_bytes += len(event.data)
+                    body: Body = event
+                    reading.request_bytes += len(body.data)
                     if reading.rpc is not None:
-                        reading.rpc.take(event.data)
+                        reading.rpc.take(body.data)
                 continue
             progressed = True
             if isinstance(event, h11.Request):
@@ -361,8 +369,9 @@ class HttpConnection:
                 break
             if type(event) is h11.Data:
                 pending = self._waiting[0]
-                pending.response_bytes += len(event.data)
-                self.out.append(BodyChunk(pending.id, bytes(event.data), timestamp))
+                body: Body = event
+                pending.response_bytes += len(body.data)
+                self.out.append(BodyChunk(pending.id, bytes(body.data), timestamp))
                 continue
             progressed = True
             if isinstance(event, h11.Response):
@@ -537,7 +546,7 @@ class RpcBody:
         self.content_encoding = content_encoding
         self.data = bytearray()
 
-    def take(self, data: bytes) -> None:
+    def take(self, data: bytes | bytearray) -> None:
         room = RPC_BODY_CAP - len(self.data)
         if room > 0:
             self.data += data[:room]

@@ -41,6 +41,9 @@ class KeyLog:
     def __len__(self) -> int:
         return len(self.secrets)
 
+    def __bool__(self) -> bool:  # (mypyc's truth test of a class calls __bool__, never __len__)
+        return bool(self.secrets)
+
     def get(self, client_random: bytes) -> dict[str, bytes] | None:
         """The secrets logged for the connection whose ClientHello has `client_random`."""
         return self.secrets.get(client_random)

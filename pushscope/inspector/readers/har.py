@@ -471,7 +471,7 @@ _BEFORE_RESPONSE = ("blocked", "dns", "connect", "send", "wait")
 def _response_start(started: float, timings: Any) -> float | None:
     if not isinstance(timings, dict):
         return None
-    before: float = 0
+    before: float = 0.0
     for key in _BEFORE_RESPONSE:
         value = timings.get(key)
         if isinstance(value, _NUMBER) and value > 0:

@@ -69,6 +69,32 @@ def _headers(pairs: Any) -> tuple[tuple[str, str], ...]:
     return tuple((str(name), str(value)) for name, value in pairs or ())
 
 
+def _time(record: dict[str, Any], key: str) -> float | None:
+    """The time (seconds) at `key`: a JSON number, or None if null or absent."""
+    value = record.get(key)
+    if value is None:
+        return None
+    if type(value) is float or type(value) is int:
+        return float(value)
+    raise ValueError(f"{key} is not a number: {value!r}")
+
+
+def _whole(record: dict[str, Any], key: str) -> int | None:
+    """The whole number at `key`, or None if null or absent."""
+    value = record.get(key)
+    if value is None or type(value) is int:
+        return value
+    raise ValueError(f"{key} is not a whole number: {value!r}")
+
+
+def _text(record: dict[str, Any], key: str) -> str | None:
+    """The string at `key`, or None if null or absent."""
+    value = record.get(key)
+    if value is None or type(value) is str:
+        return value
+    raise ValueError(f"{key} is not a string: {value!r}")
+
+
 def _events(record: dict[str, Any], source: int) -> Iterator[ModelEvent]:
     kind = record["type"]
     exchange_id = str(record.get("id", ""))
@@ -87,8 +113,8 @@ def _events(record: dict[str, Any], source: int) -> Iterator[ModelEvent]:
                 exchange_id,
                 source,
                 request,
-                client=record.get("client"),
-                server=record.get("server"),
+                client=_text(record, "client"),
+                server=_text(record, "server"),
             )
         )
     elif kind == "exchange.response":
@@ -97,7 +123,7 @@ def _events(record: dict[str, Any], source: int) -> Iterator[ModelEvent]:
             reason=str(record.get("reason") or ""),
             http_version=http_version(record.get("http_version")),
             headers=_headers(record.get("response_headers")),
-            timestamp_start=record.get("response_started"),
+            timestamp_start=_time(record, "response_started"),
         )
         yield ResponseStarted(exchange_id, response)
     elif kind == "sse.event":
@@ -105,12 +131,12 @@ def _events(record: dict[str, Any], source: int) -> Iterator[ModelEvent]:
             type=str(record["event"]),
             data=str(record["data"]),
             id=str(record.get("last_event_id") or ""),
-            timestamp=record.get("at"),
+            timestamp=_time(record, "at"),
             had_id=bool(record.get("had_id")),
         )
         yield SseItemSeen(exchange_id, event)
     elif kind == "sse.comment":
-        yield SseItemSeen(exchange_id, SseComment("", record.get("at")))
+        yield SseItemSeen(exchange_id, SseComment("", _time(record, "at")))
     elif kind == "ws.message":
         if "text" in record:
             payload = str(record["text"]).encode("utf-8", "surrogatepass")
@@ -120,23 +146,23 @@ def _events(record: dict[str, Any], source: int) -> Iterator[ModelEvent]:
             direction="client" if record["from"] == "client" else "server",
             opcode=int(record["opcode"]),
             size=int(record["size"]),
-            timestamp=record.get("at"),
+            timestamp=_time(record, "at"),
         )
         yield WebSocketMessageSeen(exchange_id, message, payload)
     elif kind == "exchange.closed":
         closed_by = record.get("closed_by")
         yield ExchangeClosed(
             exchange_id,
-            record.get("ended"),
-            error=record.get("error"),
-            close_code=record.get("close_code"),
-            close_reason=record.get("close_reason"),
+            _time(record, "ended"),
+            error=_text(record, "error"),
+            close_code=_whole(record, "close_code"),
+            close_reason=_text(record, "close_reason"),
             closed_by=closed_by if closed_by in ("client", "server") else None,
-            body_digest=record.get("body_digest"),
-            sse_retry_ms=record.get("retry_ms"),
-            stream_records=record.get("stream_records"),
+            body_digest=_text(record, "body_digest"),
+            sse_retry_ms=_whole(record, "retry_ms"),
+            stream_records=_whole(record, "stream_records"),
             response_body_size=int(record.get("response_bytes") or 0),
-            response_ended=record.get("ended"),
+            response_ended=_time(record, "ended"),
         )
     elif kind != "finding":
         raise ValueError(f"unknown record type {kind!r}")

@@ -7,7 +7,7 @@ upgraded by mitmproxy's own migration code, so every version it reads is read he
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, BinaryIO
 
 from mitmproxy.io import compat
@@ -129,11 +129,12 @@ def _text(value: bytes | str | None) -> str:
 
 
 def _peer(peer: Any) -> str | None:
-    address = peer_address(peer)
+    address: str | None = peer_address(peer)
     return address if address is None else valid_text(address)
 
 
-def _headers(fields: list[list[bytes]]) -> Headers:
+def _headers(fields: Iterable[Sequence[bytes | str]]) -> Headers:
+    # Pairs: lists from a flow file, tuples from a live flow's `get_state()`.
     return tuple((_text(k), _text(v)) for k, v in fields)
 
 
@@ -183,7 +184,7 @@ def _flow_events(state: dict[str, Any], source: int) -> Iterator[ModelEvent]:
     end: float | None = None
     if resp is not None:
         body = resp.get("content")
-        end = resp.get("timestamp_end")
+        end = _time(resp.get("timestamp_end"))
         yield ResponseStarted(
             flow_id,
             Response(
@@ -191,7 +192,7 @@ def _flow_events(state: dict[str, Any], source: int) -> Iterator[ModelEvent]:
                 reason=_pooled(_text(resp.get("reason"))),
                 http_version=_version(resp.get("http_version")),
                 headers=_headers(resp["headers"]),
-                timestamp_start=resp.get("timestamp_start"),
+                timestamp_start=_time(resp.get("timestamp_start")),
                 timestamp_end=end,
                 body_size=len(body) if body else 0,
             ),
@@ -216,7 +217,7 @@ def _flow_events(state: dict[str, Any], source: int) -> Iterator[ModelEvent]:
                 ),
                 payload,
             )
-        end = ws.get("timestamp_end") or end
+        end = _time(ws.get("timestamp_end")) or end
         if ws.get("close_code") is not None:
             close = {
                 "close_code": int(ws["close_code"]),
@@ -225,8 +226,13 @@ def _flow_events(state: dict[str, Any], source: int) -> Iterator[ModelEvent]:
             }
     error = state.get("error")
     if error:
-        end = end or error.get("timestamp")
+        end = end or _time(error.get("timestamp"))
     yield ExchangeClosed(flow_id, end, error=_text(error["msg"]) if error else None, **close)
+
+
+def _time(raw: Any) -> float | None:
+    """A time of the flow (seconds), or None; not a number: a ValueError or TypeError."""
+    return None if raw is None else float(raw)
 
 
 def _version(raw: Any) -> str | None:

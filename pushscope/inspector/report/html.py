@@ -189,7 +189,7 @@ def _series_chart(finding: Finding) -> str:
             if verdict.hold is not None and poll.end is not None:
                 held = (
                     f'<rect class="hold" x="{x}" y="86" height="8" '
-                    f'width="{max(scale.x(poll.end) - x, 1)}"/>'
+                    f'width="{max(scale.x(poll.end) - x, 1.0)}"/>'
                 )
             out.append(
                 f'{held}<circle class="{state}" cx="{x}" cy="90" r="4"><title>'
@@ -382,7 +382,7 @@ def _segments(streams: Sequence[Exchange]) -> str:
     end = start
     for stream in streams:
         assert stream.sse is not None
-        end = max(end, stream.ended or 0, stream.sse.last_event_at or 0)
+        end = max(end, stream.ended or 0.0, stream.sse.last_event_at or 0.0)
     scale = _Scale(start, max(end - start, 1e-3))
     out = [f'<svg class="chart" viewBox="0 0 {WIDTH} 60" role="img" aria-label="events">']
     for stream in streams:
@@ -390,7 +390,7 @@ def _segments(streams: Sequence[Exchange]) -> str:
         left = scale.x(stream.request.timestamp_start)
         right = scale.x(stream.ended or end)
         out.append(
-            f'<rect class="segment" x="{left}" y="20" width="{max(right - left, 1)}" '
+            f'<rect class="segment" x="{left}" y="20" width="{max(right - left, 1.0)}" '
             f'height="16"><title>{stream.sse.count} events</title></rect>'
         )
         timed = [e.timestamp for e in stream.sse.events if e.timestamp is not None]
