@@ -19,8 +19,12 @@ PURE = {
 
 
 def compiled() -> list[str]:
-    """The core's modules that mypyc compiles."""
-    return sorted(str(path) for path in CORE.rglob("*.py") if path not in PURE)
+    """The core's modules that mypyc compiles. Packages' `__init__` modules stay Python too:
+    mypyc derives a compiled package's `__path__` from where the shared library lies, which
+    inside the package (`group_name`) is wrong, so it could not import a Python submodule."""
+    return sorted(
+        str(path) for path in CORE.rglob("*.py") if path not in PURE and path.name != "__init__.py"
+    )
 
 
 if os.environ.get("PUSHSCOPE_MYPYC") == "1":

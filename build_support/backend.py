@@ -1,9 +1,11 @@
-"""The build backend: setuptools', with mypy added to what a wheel build needs when the core
-is to be compiled (PUSHSCOPE_MYPYC=1, see setup.py)."""
+"""The build backend: setuptools', with mypy and pushscope's own dependencies added to what a
+wheel build needs when the core is to be compiled (PUSHSCOPE_MYPYC=1, see setup.py): mypyc
+compiles against the types of the libraries the core imports."""
 
 from __future__ import annotations
 
 import os
+import tomllib
 
 from setuptools import build_meta
 from setuptools.build_meta import *  # noqa: F403  # every hook PEP 517 and 660 name
@@ -23,4 +25,6 @@ def get_requires_for_build_wheel(config_settings: dict[str, object] | None = Non
         needed = build_meta.get_requires_for_build_wheel(config_settings)
     finally:
         os.environ[FLAG] = "1"
-    return [*needed, MYPYC]
+    with open("pyproject.toml", "rb") as file:
+        dependencies = tomllib.load(file)["project"]["dependencies"]
+    return [*needed, MYPYC, *dependencies]

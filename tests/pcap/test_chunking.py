@@ -278,6 +278,7 @@ def _detailed(found: list[ModelEvent]) -> list[object]:
     return out
 
 
+@pytest.mark.pure_python  # it replaces HttpConnection methods, which compiled callers bypass
 @settings(max_examples=300, deadline=None)
 @given(SIDED_PIECES, st.booleans())
 def test_same_events_as_with_h11_itself(pieces: list[tuple[Direction, bytes]], end: bool) -> None:
@@ -301,6 +302,7 @@ def test_same_events_as_with_h11_itself(pieces: list[tuple[Direction, bytes]], e
         assert run() == ours
 
 
+@pytest.mark.pure_python  # as above
 def test_same_events_as_with_h11_itself_in_the_fixtures(monkeypatch: pytest.MonkeyPatch) -> None:
     captures = [_conversation(100)] + [fixture_path(*parts).read_bytes() for parts in FIXTURES]
     ours = [_detailed(events(data)) for data in captures]

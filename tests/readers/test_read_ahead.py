@@ -40,6 +40,7 @@ def _children() -> set[int]:
     return found
 
 
+@pytest.mark.pure_python  # it replaces har.read_ahead to see it called
 @pytest.mark.skipif(not ahead.can_fork(), reason="reading ahead forks: Linux, one thread")
 @pytest.mark.parametrize("path", HARS, ids=lambda p: p.name)
 def test_a_har_read_ahead_gives_the_report_read_here(

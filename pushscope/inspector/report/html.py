@@ -407,7 +407,8 @@ def _segments(streams: Sequence[Exchange]) -> str:
 
 
 _STYLE = """
-body{font:15px/1.45 system-ui,sans-serif;margin:0 auto;max-width:980px;padding:1em;color:#222}
+body{font:15px/1.45 system-ui,sans-serif;margin:0 auto;max-width:980px;padding:1em;color:#222;
+overflow-wrap:break-word}
 h1{margin:.2em 0}h2{border-bottom:1px solid #ccc;margin-top:1.6em}
 h3{font-size:1em;margin:.8em 0 .3em}
 code{font:13px ui-monospace,monospace;overflow-wrap:anywhere}
