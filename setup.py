@@ -1,7 +1,7 @@
 """The core (`pushscope.inspector`) compiled with mypyc when PUSHSCOPE_MYPYC=1, as the wheels
 CI tests are built; pure Python otherwise. Everything else about the package is in
-pyproject.toml, and `build_support/backend.py` adds mypy to the build requirements for a
-compiled build."""
+pyproject.toml, and `build_support/backend.py` adds mypy and the dependencies to the build
+requirements of a compiled build."""
 
 from __future__ import annotations
 

@@ -103,7 +103,7 @@ class Installed:
     home: Path
     """An empty folder outside the checkout to run commands in."""
     wheel: Path
-    """The compiled wheel it was installed from."""
+    """The wheel it was installed from: compiled, or pure without a C compiler."""
 
     @property
     def package(self) -> Path:
@@ -128,12 +128,20 @@ class Installed:
 INTERPRETERS = interpreters()
 
 
+COMPILER = shutil.which((os.environ.get("CC") or "cc").split()[0])
+"""The C compiler mypyc's build uses; without one, the smoke suite runs on the pure wheel."""
+
+
 @pytest.fixture(scope="session", params=list(INTERPRETERS) or [None])
 def installed(
-    request: pytest.FixtureRequest, sdist: Path, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    sdist: Path,
+    wheel: Path,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Installed:
     """A fresh environment of one Python with the wheel compiled for it from the sdist (by its
-    own pip, in an isolated build environment) installed."""
+    own pip, in an isolated build environment) installed; the pure wheel when there is no C
+    compiler."""
     version = request.param
     if version is None:
         pytest.skip("no Python >= 3.12 that can make virtual environments was found")
@@ -143,18 +151,21 @@ def installed(
         [INTERPRETERS[version], "-m", "venv", str(venv)], check=True, timeout=INSTALL_TIMEOUT
     )
     python = str(venv / "bin" / "python")
-    built = root / "wheel"
+    if COMPILER is None:
+        chosen = wheel
+    else:
+        built = root / "wheel"
+        result = subprocess.run(
+            [python, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(built), str(sdist)],
+            env=clean_env() | {"PUSHSCOPE_MYPYC": "1"},
+            capture_output=True,
+            text=True,
+            timeout=COMPILE_TIMEOUT,
+        )
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        (chosen,) = built.glob("pushscope-*.whl")
     result = subprocess.run(
-        [python, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(built), str(sdist)],
-        env=clean_env() | {"PUSHSCOPE_MYPYC": "1"},
-        capture_output=True,
-        text=True,
-        timeout=COMPILE_TIMEOUT,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    (compiled,) = built.glob("pushscope-*.whl")
-    result = subprocess.run(
-        [python, "-m", "pip", "install", "--quiet", str(compiled)],
+        [python, "-m", "pip", "install", "--quiet", str(chosen)],
         env=clean_env(),
         capture_output=True,
         text=True,
@@ -163,7 +174,13 @@ def installed(
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     home = root / "home"
     home.mkdir()
-    return Installed(version, venv / "bin", home, compiled)
+    return Installed(version, venv / "bin", home, chosen)
+
+
+def skip_unless_compiled(installed: Installed) -> None:
+    """Skip unless `installed` has the compiled core."""
+    if installed.wheel.name.endswith("-py3-none-any.whl"):
+        pytest.skip("no C compiler (cc) to compile the core with: the pure wheel is installed")
 
 
 def wheel_names(wheel: Path) -> list[str]:

@@ -23,7 +23,7 @@ from pushscope.demo.common import http_client, sse_blocks
 from pushscope.demo.proxy import Mitmdump
 from pushscope.demo.servers import run_servers
 from tests.conftest import CAPTURES, ROOT
-from tests.wheel.conftest import Installed, clean_env, wheel_names
+from tests.wheel.conftest import Installed, clean_env, skip_unless_compiled, wheel_names
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -46,6 +46,7 @@ def test_the_wheel_holds_one_package_with_its_data(wheel: Path) -> None:
 
 
 def test_the_compiled_wheel_holds_one_package_with_its_core_compiled(installed: Installed) -> None:
+    skip_unless_compiled(installed)
     names = wheel_names(installed.wheel)
     assert {name.split("/")[0] for name in names} == {"pushscope", "pushscope-0.1.0.dist-info"}
     tag = "cp" + installed.version.replace(".", "")
@@ -207,6 +208,7 @@ def test_the_core_tests_pass_on_the_compiled_core(installed: Installed, tmp_path
     at run time, so one that does not hold fails here and not in pure Python. Tests marked
     `pure_python` (they replace a core function, which compiled callers do not see) are left
     out."""
+    skip_unless_compiled(installed)
     running = "{}.{}".format(*sys.version_info[:2])
     if installed.version != running:
         pytest.skip(f"runs with this environment's test dependencies, on Python {running}")
