@@ -25,7 +25,9 @@ from pushscope.demo.servers import run_servers
 from tests.conftest import CAPTURES, ROOT
 from tests.wheel.conftest import Installed, clean_env, skip_unless_compiled, wheel_names
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = pytest.mark.timeout(300, func_only=True)
+"""The bound of each test; setting up its environment (building and installing a wheel,
+several minutes when the core is compiled) is bounded by the timeouts in conftest.py."""
 
 ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
 
@@ -202,7 +204,7 @@ IGNORED = ["--ignore=tests/tui", "--ignore=tests/wheel", "--ignore=tests/test_st
 core or without)."""
 
 
-@pytest.mark.timeout(1200)
+@pytest.mark.timeout(1200, func_only=True)
 def test_the_core_tests_pass_on_the_compiled_core(installed: Installed, tmp_path: Path) -> None:
     """The tests (but `IGNORED`) run on the compiled core: compiled code checks its annotations
     at run time, so one that does not hold fails here and not in pure Python. Tests marked
