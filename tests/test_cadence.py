@@ -90,6 +90,18 @@ def test_exponential_backoff_is_polling(
     assert abs(found.period - intervals[-1]) < 1e-9 * intervals[-1]
 
 
+def test_a_tight_short_beat_may_skip_polls_in_flight() -> None:
+    """A steady timer whose slow answers skipped a few ticks (an in-flight guard): on a beat
+    this tight, two or three skips among a dozen polls are the timer's, not chance's."""
+    short = [28.4, 28.5, 28.4, 85.6, 28.5, 85.3, 28.4, 28.6, 56.7, 28.4, 28.3, 28.7]
+    shorter = [97.1, 97.4, 194.6, 97.2, 97.3, 291.8, 97.0, 97.2]
+    for intervals in (short, shorter):
+        found = cadence(_times(intervals))
+        assert found is not None and found.kind == "regular"
+        assert abs(found.period - intervals[0]) / intervals[0] < 0.01
+        assert found.missed_beats == sum(1 for i in intervals if i > 1.5 * intervals[0])
+
+
 def test_too_few_requests() -> None:
     assert cadence([0.0, 1.0, 2.0]) is None
 

@@ -24,13 +24,13 @@ SHORT = 12
 LONG = 2 * SHORT
 MOST_MISSED, LONG_MOST_MISSED = 0.25, 0.5
 """Most missed beats a beat may have per beat on time; in a series of LONG intervals or more,
-where chance no longer makes a beat, polls skipped while one is in flight can be that many
-(a slow answer every sixth poll)."""
+or on a tight beat (SHORT_TIGHT_JITTER), where chance no longer makes a beat, polls skipped
+while one is in flight can be that many (a slow answer every sixth poll)."""
 SHORT_MAX_JITTER = 0.2
 """Spread allowed in a short series: +-30% uniform jitter has a spread of 0.17."""
 SHORT_TIGHT_JITTER, SHORT_TIGHT_ON_BEAT = 0.1, 6
-"""A short series may miss one beat, or pause once, when its beat spreads no more than this
-and this many intervals are on it;"""
+"""A short series may miss two beats, or pause, when its beat spreads no more than this and
+this many intervals are on it (chance puts random intervals that close together rarely);"""
 SHORT_MANY_ON_BEAT = 8
 """or when this many are on it, at any spread a short series may have."""
 GROWTH = (1.3, 4.5)
@@ -104,13 +104,12 @@ def _regular(intervals: list[float]) -> Cadence | None:
     jitter = _spread(on_beat)
     if len(intervals) < SHORT:
         # Few intervals are weak evidence: random traffic often looks regular for a while.
-        # Demand every interval on the beat and a steady beat; one missed beat or pause only
-        # on a beat shown tightly or by many intervals (a poll skipped while one was in
+        # Demand every interval on the beat and a steady beat; two missed beats or pauses
+        # only on a beat shown tightly or by many intervals (polls skipped while one was in
         # flight, a tab hidden for a while).
-        tight = jitter <= SHORT_TIGHT_JITTER and len(on_beat) >= SHORT_TIGHT_ON_BEAT
-        tight = tight or len(on_beat) >= SHORT_MANY_ON_BEAT
+        shown = _tight(on_beat, jitter) or len(on_beat) >= SHORT_MANY_ON_BEAT
         regular_enough = off == 0 and jitter <= SHORT_MAX_JITTER
-        regular_enough = regular_enough and missed + pauses <= (1 if tight else 0)
+        regular_enough = regular_enough and missed + pauses <= (2 if shown else 0)
     else:
         regular_enough = (
             pauses <= max(1, len(intervals) // 10)
@@ -149,12 +148,18 @@ def _best_beats(intervals: list[float]) -> tuple[list[float], int, int, int] | N
             # Missed beats must stay the exception (else half the period "explains" it all);
             # then most intervals explained, then the steadiest beat: a band stretched to
             # swallow a missed beat explains no more, but spreads wider.
-            plausible = missed <= len(on_beat) * most_missed
             spread = _spread(on_beat) if on_beat else 1.0
+            allowed = LONG_MOST_MISSED if _tight(on_beat, spread) else most_missed
+            plausible = missed <= len(on_beat) * allowed
             score = (plausible, len(on_beat) + missed, -off, -spread)
             if score > best_score:
                 best, best_score = beats, score
     return best if best_score[0] else None  # every beat missed too often: none
+
+
+def _tight(on_beat: list[float], spread: float) -> bool:
+    """Whether a beat is shown tightly: enough intervals on it, spread little."""
+    return spread <= SHORT_TIGHT_JITTER and len(on_beat) >= SHORT_TIGHT_ON_BEAT
 
 
 def _recentred(intervals: list[float], period: float) -> list[tuple[list[float], int, int, int]]:

@@ -231,10 +231,16 @@ def pollers(polls: list[Poll]) -> Sequence[tuple[list[Poll], Cadence | None]]:
 def _interleaved(polls: list[Poll]) -> list[tuple[list[Poll], Cadence]]:
     """Beats that together explain most of the polls (one beat amid a user's requests, or
     several interleaved): each one followed from poll to poll (a timer drifts, so no fixed
-    phase is assumed), the one that explains most first."""
+    phase is assumed), the one that explains most first. Once one is taken, the polls left
+    that keep a cadence of their own are the last poller's, however jittery its timer (a
+    chain must be steadier: CHAIN_JITTER)."""
     remaining = polls
     chains: list[tuple[list[Poll], Cadence]] = []
     while len(remaining) >= MIN_REQUESTS and len(chains) < MAX_POLLERS:
+        kept = cadence(_timeline(remaining)) if chains else None
+        if kept is not None:
+            chains.append((remaining, kept))
+            break
         best: tuple[list[Poll], Cadence] | None = None
         starts = [poll.start for poll in remaining]
         for period in _periods(starts):
@@ -247,8 +253,7 @@ def _interleaved(polls: list[Poll]) -> list[tuple[list[Poll], Cadence]]:
         if best is None or not _distinct(best[0], remaining):
             break
         chains.append(best)
-        taken = {id(poll) for poll in best[0]}
-        remaining = [poll for poll in remaining if id(poll) not in taken]
+        remaining = _without(remaining, best[0])
     chains = _rejoined(chains)
     if len(chains) > 1 and min(len(chain) for chain, _ in chains) < SPLIT_MIN_REQUESTS:
         return []  # a split into pollers this short is as likely a path through chance
@@ -256,6 +261,11 @@ def _interleaved(polls: list[Poll]) -> list[tuple[list[Poll], Cadence]]:
     if explained < INTERLEAVED_EXPLAINED * len(polls):
         return []
     return sorted(chains, key=lambda chain: chain[0][0].start)
+
+
+def _without(polls: list[Poll], chain: list[Poll]) -> list[Poll]:
+    taken = {id(poll) for poll in chain}
+    return [poll for poll in polls if id(poll) not in taken]
 
 
 def _rejoined(chains: list[tuple[list[Poll], Cadence]]) -> list[tuple[list[Poll], Cadence]]:
@@ -335,8 +345,7 @@ def _distinct(chain: list[Poll], polls: list[Poll]) -> bool:
     """Whether the chain is a timer's and not a path picked through random requests: its
     polls fall far closer to where its beat is due than the other polls do. (Through random
     requests the chosen poll is merely the nearer of two: half as near, typically.)"""
-    taken = {id(poll) for poll in chain}
-    others = [poll.start for poll in polls if id(poll) not in taken]
+    others = [poll.start for poll in _without(polls, chain)]
     if not others:
         return True
     beat = median(b.start - a.start for a, b in itertools.pairwise(chain))
