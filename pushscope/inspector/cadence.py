@@ -30,7 +30,7 @@ SHORT_MAX_JITTER = 0.2
 """Spread allowed in a short series: +-30% uniform jitter has a spread of 0.17."""
 SHORT_TIGHT_JITTER, SHORT_TIGHT_ON_BEAT = 0.1, 6
 """A short series may miss two beats, or pause, when its beat spreads no more than this and
-this many intervals are on it (chance puts random intervals that close together rarely);"""
+this many intervals are on it (random intervals rarely fall that close together);"""
 SHORT_MANY_ON_BEAT = 8
 """or when this many are on it, at any spread a short series may have."""
 GROWTH = (1.3, 4.5)

@@ -21,6 +21,6 @@ def test_a_surrogate_escape_across_two_blocks_is_made_valid(before_edge: int) ->
     assert value == ["a" * 10, filler + "\ufffd!"]
 
 
-def test_text_without_surrogate_escapes_is_kept_as_decoded() -> None:
+def test_text_without_lone_surrogates_is_kept_as_decoded() -> None:
     document = '{"text": "caf\\u00e9 \\ud83d\\ude00 \\\\ud800"}'
     assert JsonStream(io.BytesIO(document.encode())).value() == {"text": "café 😀 \\ud800"}
